@@ -1,0 +1,44 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+/// The targets that call C: strict memory safety, its warnings as errors (STYLE.md rules 1 and 22).
+let cBoundary = swiftSettings + [.strictMemorySafety(), .treatWarning("StrictMemorySafety", as: .error)]
+
+let package = Package(
+    name: "gatehouse",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "gatehouse", targets: ["gatehouse"])
+    ],
+    targets: [
+        .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
+
+        .target(name: "FCGIHost", dependencies: ["CFastCGI"], swiftSettings: cBoundary),
+        .target(name: "Crypto", dependencies: ["COpenSSL", "CArgon2"], swiftSettings: cBoundary),
+        .target(name: "Store", dependencies: ["CSQLite"], swiftSettings: cBoundary),
+        .target(name: "AuthHandlers", dependencies: ["FCGIHost", "Crypto", "Store"], swiftSettings: swiftSettings),
+        .target(name: "ApiHandlers", dependencies: ["FCGIHost", "Store", "AuthHandlers"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "gatehouse",
+            dependencies: ["FCGIHost", "Crypto", "Store", "AuthHandlers", "ApiHandlers"],
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
+            name: "gatehouse-bench", dependencies: ["Crypto"], path: "bench/Sources/gatehouse-bench",
+            swiftSettings: swiftSettings),
+
+        .testTarget(name: "FCGIHostTests", dependencies: ["FCGIHost"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CryptoTests", dependencies: ["Crypto"], resources: [.copy("Vectors")], swiftSettings: swiftSettings),
+        .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: swiftSettings),
+    ]
+)

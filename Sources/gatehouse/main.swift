@@ -1,0 +1,2 @@
+import FCGIHost
+print(probe())

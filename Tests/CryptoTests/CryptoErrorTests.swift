@@ -1,0 +1,9 @@
+import Testing
+@testable import Crypto
+
+@Suite struct CryptoErrorTests {
+    @Test("errors compare equal on their kind only")
+    func equalOnKind() {
+        #expect(CryptoError.openssl(function: "a", errors: ["x"]) == CryptoError.openssl(function: "b", errors: []))
+    }
+}
