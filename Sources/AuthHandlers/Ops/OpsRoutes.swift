@@ -1,0 +1,131 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+public import FCGIHost
+
+/// The operations routes of API.md: health, a database round trip, worker statistics and Prometheus metrics.
+public struct OpsRoutes {
+    /// A cheap real query on the database; throws when the database is unusable.
+    public typealias DatabaseProbe = () throws -> Void
+
+    let version: String
+    let config: Config
+    let metrics: Metrics
+    let probe: DatabaseProbe
+    /// Decides who may read `/connection/stats` (the `ops:read` permission).
+    let authorizeStats: (Request) throws -> Void
+
+    public init(
+        version: String, config: Config, metrics: Metrics, probe: @escaping DatabaseProbe,
+        authorizeStats: @escaping (Request) throws -> Void
+    ) {
+        self.version = version
+        self.config = config
+        self.metrics = metrics
+        self.probe = probe
+        self.authorizeStats = authorizeStats
+    }
+
+    public func addRoutes(to router: Router) {
+        router.get("/health", use: health)
+        router.get("/connection/test", use: connectionTest)
+        router.get("/connection/stats", use: connectionStats)
+        router.get("/metrics", use: prometheus)
+    }
+
+    struct Health: Encodable {
+        let status: String
+        let version: String
+    }
+
+    func health(_ request: Request, context: RequestContext) throws -> Response {
+        do {
+            try probe()
+            return try .json(Health(status: "ok", version: version))
+        } catch {
+            context.logger.error("Health check failed", metadata: ["error": "\(error)"])
+            return try .json(Health(status: "unavailable", version: version), status: 503)
+        }
+    }
+
+    struct ConnectionTest: Encodable {
+        let ok: Bool
+        let latencyMS: Double
+        enum CodingKeys: String, CodingKey {
+            case ok
+            case latencyMS = "latency_ms"
+        }
+    }
+
+    func connectionTest(_ request: Request, context: RequestContext) throws -> Response {
+        let started = ContinuousClock.now
+        do {
+            try probe()
+        } catch {
+            context.logger.error("Database round trip failed", metadata: ["error": "\(error)"])
+            throw HTTPError.unavailable
+        }
+        let elapsed = started.duration(to: .now)
+        let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        return try .json(ConnectionTest(ok: true, latencyMS: (milliseconds * 1000).rounded() / 1000))
+    }
+
+    struct Stats: Encodable {
+        let workers: Int
+        let busyWorkers: Int
+        let requestsTotal: UInt64
+        let dbSizeBytes: Int
+        let walSizeBytes: Int
+        let verifyCacheHitRate: Double
+        enum CodingKeys: String, CodingKey {
+            case workers
+            case busyWorkers = "busy_workers"
+            case requestsTotal = "requests_total"
+            case dbSizeBytes = "db_size_bytes"
+            case walSizeBytes = "wal_size_bytes"
+            case verifyCacheHitRate = "verify_cache_hit_rate"
+        }
+    }
+
+    func connectionStats(_ request: Request, context: RequestContext) throws -> Response {
+        try authorizeStats(request)
+        let snapshot = metrics.scoreboard.snapshot()
+        let path = config.databasePath
+        return try .json(
+            Stats(
+                workers: snapshot.workers, busyWorkers: snapshot.busyWorkers, requestsTotal: snapshot.requestsTotal,
+                dbSizeBytes: Self.fileSize(path), walSizeBytes: Self.fileSize(path + "-wal"),
+                verifyCacheHitRate: cacheHitRate(snapshot)))
+    }
+
+    func prometheus(_ request: Request, context: RequestContext) throws -> Response {
+        guard config.metricsAllow.contains(address: request.remoteAddress) else {
+            throw HTTPError.forbidden("Metrics are served only to the addresses in METRICS_ALLOW.")
+        }
+        let snapshot = metrics.scoreboard.snapshot()
+        let extra = [
+            "# HELP auth_cache_hit_rate Share of /auth/verify answered from the per-worker cache.",
+            "# TYPE auth_cache_hit_rate gauge",
+            "auth_cache_hit_rate \(cacheHitRate(snapshot))",
+            "# HELP gatehouse_workers Worker processes alive.",
+            "# TYPE gatehouse_workers gauge",
+            "gatehouse_workers \(snapshot.workers)",
+            "# HELP gatehouse_busy_workers Workers answering a request right now.",
+            "# TYPE gatehouse_busy_workers gauge",
+            "gatehouse_busy_workers \(snapshot.busyWorkers)",
+        ]
+        return .text(metrics.render(snapshot, extra: extra), contentType: "text/plain; version=0.0.4; charset=utf-8")
+    }
+
+    func cacheHitRate(_ snapshot: ScoreboardSnapshot) -> Double {
+        let hits = metrics.total("auth_verify_cache_hits_total", in: snapshot)
+        let lookups = hits + metrics.total("auth_verify_cache_misses_total", in: snapshot)
+        return lookups == 0 ? 0 : (Double(hits) / Double(lookups) * 10000).rounded() / 10000
+    }
+
+    static func fileSize(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+    }
+}

@@ -1,0 +1,173 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The validated configuration: the env file overlaid by the environment, every key of ``ConfigKey/all``.
+public struct Config: Sendable {
+    /// The effective raw values, for `check-config`.
+    public let values: [String: String]
+
+    public let databaseURL: String
+    public let keysDirectory: String
+    public let jwtAlgorithm: String
+    public let jwtSecrets: [String]
+    public let accessTokenLifetime: Int
+    public let refreshTokenLifetime: Int
+    public let issuer: String
+    public let audience: String
+    public let leeway: Int
+    public let refreshGrace: Int
+    public let serviceSecret: String
+    public let registrationOpen: Bool
+    public let ipAllowlistEnabled: Bool
+    public let originValidationEnabled: Bool
+    public let allowedOrigins: [String]
+    public let trustedProxies: [CIDR]
+    public let listen: ListenAddress
+    public let socketMode: Int
+    public let socketGroup: String
+    public let runtimeDirectory: String
+    public let workers: Int
+    public let maxRequests: Int
+    public let shutdownTimeout: Int
+    public let maxBodyBytes: Int
+    public let metricsAllow: [CIDR]
+    public let lockoutThreshold: Int
+    public let lockoutWindow: Int
+    public let lockoutDuration: Int
+    public let lockoutMaxDuration: Int
+    public let rateLimits: [String: RateLimit]
+    public let argon2MemoryKiB: Int
+    public let argon2Iterations: Int
+    public let argon2Parallelism: Int
+    public let argon2MaxMemoryKiB: Int
+    public let mailerCommand: String
+    public let logLevel: Logger.Level
+    public let logFormat: Logger.Format
+
+    /// Reads `path` (if it exists, or if `required`) and overlays known keys from `environment`.
+    public static func load(path: String?, environment: [String: String], required: Bool = false) throws(ConfigError) -> Config {
+        var values = Dictionary(uniqueKeysWithValues: ConfigKey.all.map { ($0.name, $0.defaultValue) })
+        if let path {
+            if FileManager.default.fileExists(atPath: path) {
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw ConfigError(key: path, message: "cannot read the configuration file")
+                }
+                for (key, value) in try EnvFile.parse(String(decoding: data, as: UTF8.self), source: path) {
+                    values[key] = value
+                }
+            } else if required {
+                throw ConfigError(key: path, message: "the configuration file does not exist")
+            }
+        }
+        for key in ConfigKey.all {
+            if let value = environment[key.name] { values[key.name] = value }
+        }
+        return try Config(values: values)
+    }
+
+    /// Validates raw values; the first bad one stops with its key named.
+    public init(values: [String: String]) throws(ConfigError) {
+        for key in values.keys where ConfigKey.byName[key] == nil {
+            throw ConfigError(key: key, message: "unknown key")
+        }
+        let reader = Reader(values: values)
+        self.values = values
+        databaseURL = try reader.nonEmpty("DATABASE_URL")
+        keysDirectory = try reader.nonEmpty("KEYS_DIR")
+        jwtAlgorithm = try reader.oneOf("JWT_ALG", ["EdDSA", "ES256", "RS256", "HS256"])
+        jwtSecrets = ConfigParsing.list(reader.string("JWT_SECRET"))
+        if jwtAlgorithm == "HS256" {
+            guard !jwtSecrets.isEmpty else { throw ConfigError(key: "JWT_SECRET", message: "required when JWT_ALG=HS256") }
+        }
+        if let short = jwtSecrets.first(where: { $0.utf8.count < 32 }) {
+            throw ConfigError(key: "JWT_SECRET", message: "each secret needs at least 32 bytes (one has \(short.utf8.count))")
+        }
+        accessTokenLifetime = try reader.duration("JWT_EXPIRES_IN", min: 10)
+        refreshTokenLifetime = try reader.duration("JWT_REFRESH_EXPIRES_IN", min: 60)
+        issuer = try reader.nonEmpty("JWT_ISSUER")
+        audience = try reader.nonEmpty("JWT_AUDIENCE")
+        leeway = try reader.duration("JWT_LEEWAY", min: 0)
+        refreshGrace = try reader.duration("REFRESH_GRACE", min: 0)
+        serviceSecret = reader.string("SERVICE_SECRET")
+        if !serviceSecret.isEmpty, serviceSecret.utf8.count < 32 {
+            throw ConfigError(key: "SERVICE_SECRET", message: "needs at least 32 bytes")
+        }
+        registrationOpen = try reader.bool("REGISTRATION_OPEN")
+        ipAllowlistEnabled = try reader.bool("IP_WHITELIST_ENABLED")
+        originValidationEnabled = try reader.bool("ORIGIN_VALIDATION_ENABLED")
+        allowedOrigins = try reader.origins("ALLOWED_ORIGINS")
+        trustedProxies = try reader.cidrs("TRUSTED_PROXIES")
+        listen = try reader.listen("LISTEN")
+        socketMode = try reader.octalMode("SOCKET_MODE")
+        socketGroup = reader.string("SOCKET_GROUP")
+        runtimeDirectory = try reader.nonEmpty("RUNTIME_DIR")
+        let workers = try reader.integer("WORKERS", 0...128)
+        self.workers = workers == 0 ? min(128, 4 * max(1, ProcessInfo.processInfo.activeProcessorCount)) : workers
+        maxRequests = try reader.integer("MAX_REQUESTS", 0...Int(Int32.max))
+        shutdownTimeout = try reader.duration("SHUTDOWN_TIMEOUT", min: 1)
+        maxBodyBytes = try reader.integer("MAX_BODY_BYTES", 1024...(64 << 20))
+        metricsAllow = try reader.cidrs("METRICS_ALLOW")
+        lockoutThreshold = try reader.integer("LOCKOUT_THRESHOLD", 1...1000)
+        lockoutWindow = try reader.duration("LOCKOUT_WINDOW", min: 1)
+        lockoutDuration = try reader.duration("LOCKOUT_DURATION", min: 1)
+        lockoutMaxDuration = try reader.duration("LOCKOUT_MAX_DURATION", min: lockoutDuration)
+        var rates: [String: RateLimit] = [:]
+        for name in ["LOGIN", "LOGIN_IDENTIFIER", "REGISTER", "RESET", "REFRESH", "API"] {
+            rates[name.lowercased()] = try reader.rate("RATE_LIMIT_\(name)")
+        }
+        rateLimits = rates
+        argon2MemoryKiB = try reader.integer("ARGON2_MEMORY_KIB", 8...(4 << 20))
+        argon2Iterations = try reader.integer("ARGON2_ITERATIONS", 1...64)
+        argon2Parallelism = try reader.integer("ARGON2_PARALLELISM", 1...64)
+        argon2MaxMemoryKiB = try reader.integer("ARGON2_MAX_MEMORY_KIB", 8...(4 << 20))
+        if argon2MaxMemoryKiB < argon2MemoryKiB {
+            throw ConfigError(key: "ARGON2_MAX_MEMORY_KIB", message: "must not be below ARGON2_MEMORY_KIB")
+        }
+        mailerCommand = reader.string("MAILER_COMMAND")
+        guard let level = Logger.Level(name: reader.string("LOG_LEVEL")) else {
+            throw ConfigError(key: "LOG_LEVEL", message: "expected one of \(Logger.Level.allCases.map(\.name))")
+        }
+        logLevel = level
+        guard let format = Logger.Format(rawValue: reader.string("LOG_FORMAT")) else {
+            throw ConfigError(key: "LOG_FORMAT", message: "expected logfmt or json")
+        }
+        logFormat = format
+    }
+
+    /// `KEY=value` lines of the effective configuration, secrets masked.
+    public var maskedDescription: String {
+        ConfigKey.all.map { key in
+            let value = values[key.name] ?? ""
+            let shown = key.isSecret && !value.isEmpty ? "******** (set, \(value.utf8.count) bytes)" : value
+            return "\(key.name)=\(shown)"
+        }.joined(separator: "\n")
+    }
+
+    /// The filesystem path of the SQLite database named by `DATABASE_URL`.
+    public var databasePath: String {
+        var path = Substring(databaseURL)
+        if path.hasPrefix("sqlite://") { path = path.dropFirst("sqlite://".count) }
+        return String(path)
+    }
+
+    /// The logger every process of this configuration uses.
+    public func makeLogger(label: String) -> Logger {
+        Logger(label: label, level: logLevel, format: logFormat)
+    }
+}
+
+/// Where the supervisor listens.
+public enum ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    case unix(path: String)
+    case tcp(host: String, port: Int)
+
+    public var description: String {
+        switch self {
+        case .unix(let path): "unix:\(path)"
+        case .tcp(let host, let port): host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        }
+    }
+}

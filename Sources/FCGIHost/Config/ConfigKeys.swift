@@ -1,0 +1,62 @@
+/// Every configuration key Gatehouse reads, with its default and whether it is secret.
+/// The order here is the order of `gatehouse check-config` and of the shipped env file.
+public struct ConfigKey: Sendable {
+    public let name: String
+    public let defaultValue: String
+    public let isSecret: Bool
+    public let help: String
+
+    init(_ name: String, _ defaultValue: String, secret: Bool = false, _ help: String) {
+        self.name = name
+        self.defaultValue = defaultValue
+        self.isSecret = secret
+        self.help = help
+    }
+
+    public static let all: [ConfigKey] = [
+        ConfigKey("DATABASE_URL", "sqlite:///var/lib/gatehouse/gatehouse.db", "SQLite database file (sqlite:///absolute/path)."),
+        ConfigKey("KEYS_DIR", "/var/lib/gatehouse/keys", "Directory of signing keys (private keys mode 0600)."),
+        ConfigKey("JWT_ALG", "EdDSA", "Access-token algorithm: EdDSA, ES256, RS256 or HS256."),
+        ConfigKey("JWT_SECRET", "", secret: true, "HS256 only: comma-separated secrets of 32+ bytes; the first signs, all verify."),
+        ConfigKey("JWT_EXPIRES_IN", "15m", "Access-token lifetime (s, m, h, d)."),
+        ConfigKey("JWT_REFRESH_EXPIRES_IN", "7d", "Refresh-token lifetime."),
+        ConfigKey("JWT_ISSUER", "gatehouse", "The iss claim; usually this server's public URL."),
+        ConfigKey("JWT_AUDIENCE", "gatehouse", "The aud claim."),
+        ConfigKey("JWT_LEEWAY", "60s", "Clock leeway when checking exp, nbf and iat."),
+        ConfigKey("REFRESH_GRACE", "10s", "Window in which a rotated refresh token returns the same successor."),
+        ConfigKey("SERVICE_SECRET", "", secret: true, "Signs X-Auth-Context and authenticates /internal calls (32+ bytes)."),
+        ConfigKey("REGISTRATION_OPEN", "false", "Whether POST /auth/register is open to anyone."),
+        ConfigKey("IP_WHITELIST_ENABLED", "false", "Enforce SaaS clients' IP allowlists."),
+        ConfigKey("ORIGIN_VALIDATION_ENABLED", "false", "Check Origin against ALLOWED_ORIGINS at /auth/verify."),
+        ConfigKey("ALLOWED_ORIGINS", "", "Comma-separated origins allowed for browsers (CORS and cookie requests)."),
+        ConfigKey("TRUSTED_PROXIES", "", "Comma-separated CIDRs whose X-Forwarded-For is believed."),
+        ConfigKey("LISTEN", "unix:/run/gatehouse/gatehouse.sock", "unix:/path.sock or host:port (ignored under socket activation)."),
+        ConfigKey("SOCKET_MODE", "0660", "Mode of the unix socket file (octal)."),
+        ConfigKey("SOCKET_GROUP", "", "Group of the unix socket file (e.g. www-data); empty keeps the process group."),
+        ConfigKey("RUNTIME_DIR", "/run/gatehouse", "Runtime files: the worker scoreboard."),
+        ConfigKey("WORKERS", "0", "Worker processes; 0 means 4 per CPU core."),
+        ConfigKey("MAX_REQUESTS", "10000", "A worker is replaced after this many requests (0: never)."),
+        ConfigKey("SHUTDOWN_TIMEOUT", "30s", "How long SIGTERM waits for in-flight requests."),
+        ConfigKey("MAX_BODY_BYTES", "65536", "Largest request body; larger ones get 413."),
+        ConfigKey("METRICS_ALLOW", "127.0.0.0/8,::1/128", "CIDRs allowed to read /metrics."),
+        ConfigKey("LOCKOUT_THRESHOLD", "5", "Failed logins per identifier before a lock."),
+        ConfigKey("LOCKOUT_WINDOW", "15m", "Window in which failures are counted."),
+        ConfigKey("LOCKOUT_DURATION", "15m", "First lock; doubles on each repeat lock."),
+        ConfigKey("LOCKOUT_MAX_DURATION", "24h", "Longest lock."),
+        ConfigKey("RATE_LIMIT_LOGIN", "20/1m", "Login attempts per client IP (count/period, token bucket)."),
+        ConfigKey("RATE_LIMIT_LOGIN_IDENTIFIER", "10/1m", "Login attempts per identifier."),
+        ConfigKey("RATE_LIMIT_REGISTER", "5/1m", "Registrations per client IP."),
+        ConfigKey("RATE_LIMIT_RESET", "5/15m", "Password-reset requests per client IP and per identifier."),
+        ConfigKey("RATE_LIMIT_REFRESH", "60/1m", "Refreshes per client IP."),
+        ConfigKey("RATE_LIMIT_API", "600/1m", "Other requests per client IP (0/1m turns it off)."),
+        ConfigKey("ARGON2_MEMORY_KIB", "19456", "argon2id memory cost in KiB."),
+        ConfigKey("ARGON2_ITERATIONS", "2", "argon2id time cost."),
+        ConfigKey("ARGON2_PARALLELISM", "1", "argon2id lanes."),
+        ConfigKey("ARGON2_MAX_MEMORY_KIB", "262144", "Stored hashes asking for more memory than this are refused."),
+        ConfigKey("MAILER_COMMAND", "", "Command that reads one RFC 5322 message on stdin (e.g. /usr/sbin/sendmail -t); empty logs mail instead."),
+        ConfigKey("LOG_LEVEL", "info", "trace, debug, info, notice, warning, error or critical."),
+        ConfigKey("LOG_FORMAT", "logfmt", "logfmt or json."),
+    ]
+
+    static let byName: [String: ConfigKey] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+}

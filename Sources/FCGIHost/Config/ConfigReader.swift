@@ -1,0 +1,90 @@
+/// Reads and validates one key at a time, naming the key in every error.
+struct Reader {
+    let values: [String: String]
+
+    func string(_ key: String) -> String {
+        (values[key] ?? ConfigKey.byName[key]?.defaultValue ?? "").trimmingCharacters(in: " \t")
+    }
+
+    func fail(_ key: String, _ expected: String) -> ConfigError {
+        ConfigError(key: key, message: "invalid value \"\(ConfigKey.byName[key]?.isSecret == true ? "…" : string(key))\": expected \(expected)")
+    }
+
+    func nonEmpty(_ key: String) throws(ConfigError) -> String {
+        let value = string(key)
+        guard !value.isEmpty else { throw ConfigError(key: key, message: "must not be empty") }
+        return value
+    }
+
+    func oneOf(_ key: String, _ choices: [String]) throws(ConfigError) -> String {
+        let value = string(key)
+        guard choices.contains(value) else { throw fail(key, "one of \(choices.joined(separator: ", "))") }
+        return value
+    }
+
+    func bool(_ key: String) throws(ConfigError) -> Bool {
+        guard let value = ConfigParsing.bool(string(key)) else { throw fail(key, "true or false") }
+        return value
+    }
+
+    func integer(_ key: String, _ range: ClosedRange<Int>) throws(ConfigError) -> Int {
+        guard let value = ConfigParsing.integer(string(key), in: range) else {
+            throw fail(key, "an integer in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return value
+    }
+
+    func duration(_ key: String, min: Int) throws(ConfigError) -> Int {
+        guard let value = ConfigParsing.duration(string(key)), value >= min else {
+            throw fail(key, "a duration of at least \(min)s such as 30s, 15m, 1h or 7d")
+        }
+        return value
+    }
+
+    func rate(_ key: String) throws(ConfigError) -> RateLimit {
+        guard let value = ConfigParsing.rate(string(key)) else { throw fail(key, "count/period such as 20/1m") }
+        return value
+    }
+
+    func octalMode(_ key: String) throws(ConfigError) -> Int {
+        guard let value = Int(string(key), radix: 8), (0...0o777).contains(value) else {
+            throw fail(key, "an octal mode such as 0660")
+        }
+        return value
+    }
+
+    func cidrs(_ key: String) throws(ConfigError) -> [CIDR] {
+        var result: [CIDR] = []
+        for item in ConfigParsing.list(string(key)) {
+            guard let cidr = CIDR(item) else { throw fail(key, "comma-separated CIDRs such as 10.0.0.0/8, ::1/128") }
+            result.append(cidr)
+        }
+        return result
+    }
+
+    func origins(_ key: String) throws(ConfigError) -> [String] {
+        let items = ConfigParsing.list(string(key))
+        for item in items where !(item.hasPrefix("https://") || item.hasPrefix("http://")) || item.hasSuffix("/") {
+            throw fail(key, "origins such as https://app.example.com (scheme, host, optional port, no path)")
+        }
+        return items
+    }
+
+    func listen(_ key: String) throws(ConfigError) -> ListenAddress {
+        let value = string(key)
+        if value.hasPrefix("unix:") {
+            let path = String(value.dropFirst(5))
+            guard path.hasPrefix("/") || path.hasPrefix("."), path.utf8.count < 108 else {
+                throw fail(key, "unix:/absolute/path.sock shorter than 108 bytes")
+            }
+            return .unix(path: path)
+        }
+        guard let colon = value.lastIndex(of: ":"), let port = Int(value[value.index(after: colon)...]),
+            (1...65535).contains(port)
+        else { throw fail(key, "unix:/path.sock or host:port") }
+        var host = String(value[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard IPAddress(host) != nil else { throw fail(key, "a numeric IPv4 or IPv6 host such as 127.0.0.1:9000") }
+        return .tcp(host: host, port: port)
+    }
+}

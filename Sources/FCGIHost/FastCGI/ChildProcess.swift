@@ -1,0 +1,73 @@
+internal import CFastCGI
+internal import Glibc
+
+/// Starting, signalling and reaping worker processes: `posix_spawn` of our own binary, never `fork` of a
+/// running Swift process (DESIGN.md, Process model).
+enum ChildProcess {
+    /// How a reaped child ended.
+    enum Exit: Equatable {
+        case exited(Int32)
+        case signaled(Int32)
+    }
+
+    /// Spawns `arguments` (argv[0] included) of the executable at `path`, with `listenDescriptor` as its fd 0
+    /// (the FastCGI convention, `FCGI_LISTENSOCK_FILENO`), default signal dispositions and an empty mask.
+    static func spawn(path: String, arguments: [String], listenDescriptor: Int32) throws(WorkerError) -> Int32 {
+        var actions = unsafe posix_spawn_file_actions_t()
+        unsafe posix_spawn_file_actions_init(&actions)
+        defer { unsafe posix_spawn_file_actions_destroy(&actions) }
+        unsafe posix_spawn_file_actions_adddup2(&actions, listenDescriptor, 0)
+
+        var attributes = posix_spawnattr_t()
+        unsafe posix_spawnattr_init(&attributes)
+        defer { unsafe posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        unsafe sigemptyset(&empty)
+        unsafe posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        unsafe sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGQUIT, SIGPIPE, SIGUSR1] { unsafe sigaddset(&defaults, signal) }
+        unsafe posix_spawnattr_setsigdefault(&attributes, &defaults)
+        unsafe posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        var pid: pid_t = 0
+        let cArguments: [UnsafeMutablePointer<CChar>?] = unsafe arguments.map { unsafe strdup($0) } + [nil]
+        defer { unsafe cArguments.forEach { unsafe free($0) } }
+        let rc = unsafe cArguments.withUnsafeBufferPointer { argv in
+            unsafe posix_spawn(&pid, path, &actions, &attributes, argv.baseAddress!, environ)
+        }
+        guard rc == 0 else { throw WorkerError(function: "posix_spawn", code: rc, errno: rc, message: path) }
+        return pid
+    }
+
+    static func signal(_ pid: Int32, _ signal: Int32) {
+        kill(pid, signal)
+    }
+
+    /// Every child that has ended since the last call, without blocking.
+    static func reap() -> [(pid: Int32, exit: Exit)] {
+        var result: [(pid: Int32, exit: Exit)] = []
+        while true {
+            var status: Int32 = 0
+            let pid = unsafe waitpid(-1, &status, WNOHANG)
+            if pid <= 0 { break }
+            let signal = status & 0x7f
+            result.append((pid, signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal)))
+        }
+        return result
+    }
+
+    /// This process's executable, so workers run exactly the binary the supervisor runs.
+    static func currentExecutable() -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = unsafe buffer.withUnsafeMutableBufferPointer { unsafe readlink("/proc/self/exe", $0.baseAddress!, $0.count - 1) }
+        guard count > 0 else { return CommandLine.arguments[0] }
+        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static var currentPID: Int32 { getpid() }
+    static var parentPID: Int32 { getppid() }
+
+    /// Ends the process at once, without running atexit handlers (after a fatal worker error).
+    static func exitImmediately(_ code: Int32) -> Never { _exit(code) }
+}

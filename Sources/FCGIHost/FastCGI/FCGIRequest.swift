@@ -1,0 +1,94 @@
+internal import CFastCGI
+internal import Glibc
+
+/// libfcgi's `FCGX_Request`, on the heap because its streams keep a pointer back to it (STYLE.md rule 24).
+/// Everything read from it is copied into Swift values at once: parameter pointers die at the next accept.
+@safe
+final class FCGIRequest {
+    private let handle: UnsafeMutablePointer<FCGX_Request>
+
+    /// Prepares a request that accepts on `listenDescriptor`.
+    init(listenDescriptor: Int32) throws(WorkerError) {
+        unsafe handle = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
+        let rc = unsafe FCGX_InitRequest(handle, listenDescriptor, 0)
+        guard rc == 0 else {
+            unsafe handle.deallocate()
+            throw WorkerError(function: "FCGX_InitRequest", code: rc, errno: errno)
+        }
+    }
+
+    deinit {
+        unsafe FCGX_Free(handle, 1)
+        unsafe handle.deallocate()
+    }
+
+    /// Sets up libfcgi once per process (it installs SIGPIPE/SIGUSR1/SIGTERM handlers; ours come after).
+    static func initializeLibrary() throws(WorkerError) {
+        let rc = FCGX_Init()
+        guard rc == 0 else { throw WorkerError(function: "FCGX_Init", code: rc, errno: errno) }
+    }
+
+    /// Finishes the previous request and accepts the next; `nil` when the listen socket had nothing
+    /// (non-blocking, another worker took it), or a protocol error closed that connection.
+    func accept() throws(WorkerError) -> Bool {
+        let rc = unsafe FCGX_Accept_r(handle)
+        if rc == 0 { return true }
+        let error = errno
+        if rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR || error == EAGAIN { return false }
+        throw WorkerError(function: "FCGX_Accept_r", code: rc, errno: error)
+    }
+
+    /// Ends the current request: flushes output and closes the connection.
+    func finish() {
+        unsafe FCGX_Finish_r(handle)
+    }
+
+    /// Every FastCGI parameter of the current request, copied.
+    func parameters() -> [(String, String)] {
+        var result: [(String, String)] = []
+        guard var cursor = unsafe handle.pointee.envp else { return result }
+        while let entry = unsafe cursor.pointee {
+            let length = unsafe strlen(entry)
+            let bytes = unsafe UnsafeRawBufferPointer(start: entry, count: length)
+            if let equals = unsafe bytes.firstIndex(of: UInt8(ascii: "=")) {
+                let name = unsafe String(decoding: bytes[..<equals], as: UTF8.self)
+                let value = unsafe String(decoding: bytes[(equals + 1)...], as: UTF8.self)
+                result.append((name, value))
+            }
+            unsafe cursor += 1
+        }
+        return result
+    }
+
+    /// Reads up to `count` bytes of the body; fewer means end of input.
+    func read(upTo count: Int) -> [UInt8] {
+        guard count > 0 else { return [] }
+        var buffer = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let got = unsafe buffer.withUnsafeMutableBytes { raw in
+                unsafe FCGX_GetStr(
+                    raw.baseAddress!.assumingMemoryBound(to: CChar.self) + filled, Int32(min(count - filled, 65536)),
+                    handle.pointee.in)
+            }
+            if got <= 0 { break }
+            filled += Int(got)
+        }
+        buffer.removeSubrange(filled...)
+        return buffer
+    }
+
+    /// Writes bytes to the response stream; false when the peer has gone.
+    @discardableResult
+    func write(_ bytes: [UInt8]) -> Bool {
+        if bytes.isEmpty { return true }
+        let written = unsafe bytes.withUnsafeBytes { raw in
+            unsafe FCGX_PutStr(raw.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(raw.count), handle.pointee.out)
+        }
+        return written == Int32(bytes.count)
+    }
+}
+
+// One request object per single-threaded worker process.
+@available(*, unavailable)
+extension FCGIRequest: Sendable {}

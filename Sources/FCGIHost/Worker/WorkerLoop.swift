@@ -1,0 +1,129 @@
+internal import Glibc
+
+/// A synchronous worker: waits for a connection or a signal, accepts one FastCGI request, answers it, repeats.
+/// SIGTERM, SIGINT and SIGQUIT are blocked and read through a signalfd, so a signal never interrupts a request:
+/// an idle worker exits at once, a busy one after answering (DESIGN.md, Process model).
+public struct WorkerLoop {
+    public struct Settings: Sendable {
+        public var maxRequests: Int
+        public var maxBodyBytes: Int
+        public init(maxRequests: Int, maxBodyBytes: Int) {
+            self.maxRequests = maxRequests
+            self.maxBodyBytes = maxBodyBytes
+        }
+    }
+
+    let settings: Settings
+    let router: Router
+    let metrics: Metrics?
+    let logger: Logger
+
+    public init(settings: Settings, router: Router, metrics: Metrics?, logger: Logger) {
+        self.settings = settings
+        self.router = router
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Serves on `listenDescriptor` (fd 0 by FastCGI convention) until told to stop or recycled.
+    public func run(listenDescriptor: Int32 = 0) throws(WorkerError) {
+        try FCGIRequest.initializeLibrary()
+        Signals.setParentDeathSignal(SIGTERM)
+        let stopSignals = [SIGTERM, SIGINT, SIGQUIT, SIGHUP]
+        Signals.block(stopSignals)
+        let signals = try SignalDescriptor(signals: stopSignals)
+        try setNonBlocking(listenDescriptor)
+        let poll = try EventPoll()
+        try poll.add(listenDescriptor, exclusive: true)
+        try poll.add(signals.descriptor, exclusive: false)
+        let request = try FCGIRequest(listenDescriptor: listenDescriptor)
+        metrics?.scoreboard.setState(.idle)
+        logger.info("Worker started", metadata: ["worker.pid": "\(ChildProcess.currentPID)"])
+
+        var served = 0
+        while true {
+            let ready = try poll.wait()
+            if ready.contains(signals.descriptor) {
+                let received = signals.drain()
+                if received.contains(where: { $0 != SIGHUP }) {
+                    logger.info("Worker stopping", metadata: ["worker.served": "\(served)"])
+                    return
+                }
+            }
+            guard ready.contains(listenDescriptor), try request.accept() else { continue }
+            metrics?.scoreboard.setState(.busy)
+            serve(request)
+            request.finish()
+            metrics?.scoreboard.setState(.idle)
+            served += 1
+            if settings.maxRequests > 0, served >= settings.maxRequests {
+                logger.info("Worker recycled", metadata: ["worker.served": "\(served)"])
+                return
+            }
+        }
+    }
+
+    private func serve(_ connection: FCGIRequest) {
+        let started = ContinuousClock.now
+        let context = RequestContext(logger: logger)
+        let parameters = FastCGIParameters(connection.parameters())
+        var route = ""
+        var response: Response
+        var request: Request?
+        do {
+            let body = try readBody(connection, parameters: parameters)
+            let parsed = try parameters.request(body: body)
+            request = parsed
+            route = (try? router.matchedPattern(for: parsed)) ?? ""
+            response = router.respond(to: parsed, context: context)
+        } catch {
+            response = Problem.response(for: error, logger: context.logger)
+        }
+        let delivered = connection.write(response.serialized())
+        let elapsed = started.duration(to: .now)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        metrics?.recordRequest(route: route, status: response.status, seconds: seconds)
+        var fields: Logger.Metadata = [
+            "http.method": request?.method ?? parameters.values["REQUEST_METHOD"] ?? "",
+            "http.path": request?.path ?? "", "http.status": "\(response.status)",
+            "duration_ms": String(format3(seconds * 1000)), "worker.slot": metrics?.scoreboard.slot.map(String.init) ?? "-",
+        ]
+        if !delivered { fields["http.client_gone"] = "true" }
+        context.logger.info("Request", metadata: fields)
+    }
+
+    /// Reads the body under the limit: a declared length over it is refused before any byte is read, and
+    /// what the client sends anyway is drained in small chunks (bounded), never kept.
+    private func readBody(_ connection: FCGIRequest, parameters: FastCGIParameters) throws(HTTPError) -> [UInt8] {
+        let limit = settings.maxBodyBytes
+        let tooLarge = HTTPError(
+            .payloadTooLarge, code: "payload_too_large", detail: "The request body is larger than \(limit) bytes.")
+        if let declared = try parameters.contentLength() {
+            guard declared <= limit else {
+                drain(connection, upTo: min(declared, limit * 16))
+                throw tooLarge
+            }
+            return connection.read(upTo: declared)
+        }
+        let body = connection.read(upTo: limit + 1)
+        guard body.count <= limit else {
+            drain(connection, upTo: limit * 16)
+            throw tooLarge
+        }
+        return body
+    }
+
+    private func drain(_ connection: FCGIRequest, upTo total: Int) {
+        var remaining = total
+        while remaining > 0 {
+            let chunk = connection.read(upTo: min(remaining, 16384))
+            if chunk.isEmpty { return }
+            remaining -= chunk.count
+        }
+    }
+}
+
+func format3(_ value: Double) -> String {
+    let scaled = (value * 1000).rounded() / 1000
+    return String(scaled)
+}

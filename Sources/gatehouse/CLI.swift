@@ -1,0 +1,130 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import FCGIHost
+
+/// The version printed by `gatehouse version` and `/health`.
+let gatehouseVersion = "0.1.0"
+
+extension CommandLine {
+    /// Parses the subcommand and runs it; returns the exit status (0 ok, 1 explained failure, 2 usage).
+    static func runGatehouse() -> Int32 {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        guard let command = arguments.first else {
+            printError(CLI.usage)
+            return 2
+        }
+        arguments.removeFirst()
+        let environment = ProcessInfo.processInfo.environment
+        do {
+            var options = try CLI.Options(parsing: &arguments, environment: environment)
+            switch command {
+            case "serve": return try ServeCommand.run(options: &options, environment: environment)
+            case "worker": return try WorkerCommand.run(options: &options, environment: environment)
+            case "check-config":
+                let config = try options.loadConfig(environment: environment)
+                print(config.maskedDescription)
+                return 0
+            case "version", "--version":
+                print("gatehouse \(gatehouseVersion)")
+                return 0
+            case "help", "--help", "-h":
+                print(CLI.usage)
+                return 0
+            default:
+                printError("gatehouse: unknown command \"\(command)\"\n\n\(CLI.usage)")
+                return 2
+            }
+        } catch let error as CLI.UsageError {
+            printError("gatehouse: \(error.message)\n\n\(CLI.usage)")
+            return 2
+        } catch let error as ConfigError {
+            printError("gatehouse: configuration error: \(error)")
+            return 1
+        } catch {
+            printError("gatehouse: \(error)")
+            return 1
+        }
+    }
+}
+
+enum CLI {
+    static let usage = """
+        usage: gatehouse <command> [--config PATH] [options]
+
+          serve [--pidfile PATH]      start the supervisor and its workers
+          migrate                     apply database migrations
+          create-admin --email E [--password-stdin]
+          users import FILE.json      import users (one transaction)
+          roles import FILE.json      import roles and permissions
+          keys generate [--alg EdDSA|ES256|RS256] | rotate | list | retire KID
+          backup PATH                 online backup of the database
+          check-config                print the effective configuration, secrets masked
+          version                     print the version
+
+        --config defaults to $GATEHOUSE_CONFIG or /etc/gatehouse/gatehouse.env.
+        """
+
+    struct UsageError: Error {
+        let message: String
+    }
+
+    /// Options shared by every command; command-specific ones stay in `rest`.
+    struct Options {
+        var configPath: String
+        var configGiven: Bool
+        var rest: [String]
+
+        init(parsing arguments: inout [String], environment: [String: String]) throws {
+            configPath = environment["GATEHOUSE_CONFIG"] ?? "/etc/gatehouse/gatehouse.env"
+            configGiven = environment["GATEHOUSE_CONFIG"] != nil
+            rest = []
+            var iterator = arguments.makeIterator()
+            while let argument = iterator.next() {
+                if argument == "--config" {
+                    guard let path = iterator.next() else { throw UsageError(message: "--config needs a path") }
+                    configPath = path
+                    configGiven = true
+                } else if argument.hasPrefix("--config=") {
+                    configPath = String(argument.dropFirst("--config=".count))
+                    configGiven = true
+                } else {
+                    rest.append(argument)
+                }
+            }
+        }
+
+        /// The configuration: the file (required when named explicitly) overlaid by the environment.
+        func loadConfig(environment: [String: String]) throws(ConfigError) -> Config {
+            try Config.load(path: configPath, environment: environment, required: configGiven)
+        }
+
+        /// Removes `--name VALUE` from the remaining arguments.
+        mutating func take(_ name: String) throws -> String? {
+            guard let index = rest.firstIndex(of: name) else { return nil }
+            guard index + 1 < rest.count else { throw UsageError(message: "\(name) needs a value") }
+            let value = rest[index + 1]
+            rest.removeSubrange(index...(index + 1))
+            return value
+        }
+
+        /// Removes a `--flag` from the remaining arguments.
+        mutating func flag(_ name: String) -> Bool {
+            guard let index = rest.firstIndex(of: name) else { return false }
+            rest.remove(at: index)
+            return true
+        }
+
+        func expectNoMore() throws {
+            if let extra = rest.first { throw UsageError(message: "unexpected argument \"\(extra)\"") }
+        }
+    }
+}
+
+/// Writes a line to standard error.
+func printError(_ message: String) {
+    var stream = StandardErrorStream()
+    print(message, to: &stream)
+}
