@@ -49,7 +49,7 @@ public struct Config: Sendable {
 
     /// Reads `path` (if it exists, or if `required`) and overlays known keys from `environment`.
     public static func load(path: String?, environment: [String: String], required: Bool = false) throws(ConfigError) -> Config {
-        var values = Dictionary(uniqueKeysWithValues: ConfigKey.all.map { ($0.name, $0.defaultValue) })
+        var values: [String: String] = [:]
         if let path {
             if FileManager.default.fileExists(atPath: path) {
                 guard let data = FileManager.default.contents(atPath: path) else {
@@ -73,6 +73,8 @@ public struct Config: Sendable {
         for key in values.keys where ConfigKey.byName[key] == nil {
             throw ConfigError(key: key, message: "unknown key")
         }
+        let values = Dictionary(uniqueKeysWithValues: ConfigKey.all.map { ($0.name, $0.defaultValue) })
+            .merging(values) { _, given in given }
         let reader = Reader(values: values)
         self.values = values
         databaseURL = try reader.nonEmpty("DATABASE_URL")

@@ -92,34 +92,19 @@ public struct WorkerLoop {
         context.logger.info("Request", metadata: fields)
     }
 
-    /// Reads the body under the limit: a declared length over it is refused before any byte is read, and
-    /// what the client sends anyway is drained in small chunks (bounded), never kept.
+    /// Reads the body under the limit: a declared length over it is refused before any byte is read (nginx's
+    /// own `client_max_body_size`, set to the same limit, normally refuses such bodies first).
     private func readBody(_ connection: FCGIRequest, parameters: FastCGIParameters) throws(HTTPError) -> [UInt8] {
         let limit = settings.maxBodyBytes
         let tooLarge = HTTPError(
             .payloadTooLarge, code: "payload_too_large", detail: "The request body is larger than \(limit) bytes.")
         if let declared = try parameters.contentLength() {
-            guard declared <= limit else {
-                drain(connection, upTo: min(declared, limit * 16))
-                throw tooLarge
-            }
+            guard declared <= limit else { throw tooLarge }
             return connection.read(upTo: declared)
         }
         let body = connection.read(upTo: limit + 1)
-        guard body.count <= limit else {
-            drain(connection, upTo: limit * 16)
-            throw tooLarge
-        }
+        guard body.count <= limit else { throw tooLarge }
         return body
-    }
-
-    private func drain(_ connection: FCGIRequest, upTo total: Int) {
-        var remaining = total
-        while remaining > 0 {
-            let chunk = connection.read(upTo: min(remaining, 16384))
-            if chunk.isEmpty { return }
-            remaining -= chunk.count
-        }
     }
 }
 

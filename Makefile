@@ -1,0 +1,48 @@
+# Gatehouse: `make run` starts the whole thing, `make test` runs every test. See README.md.
+SWIFT   ?= swift
+PYTHON  ?= python3
+VAR     ?= $(CURDIR)/var
+PORT    ?= 8443
+DEBUG_BIN   := $(CURDIR)/.build/debug/gatehouse
+RELEASE_BIN := $(CURDIR)/.build/release/gatehouse
+
+.PHONY: run test bench clean deps pydeps build release test-swift test-e2e lint
+
+deps:
+	@scripts/install-deps.sh
+
+pydeps:
+	@$(PYTHON) -m pip install -q --disable-pip-version-check -r Tests/e2e/requirements.txt
+
+release: deps
+	$(SWIFT) build -c release
+
+## Build release, set up ./var (config, TLS certificate, database, nginx config), run Gatehouse + nginx.
+run: release
+	@scripts/dev-stack.sh setup $(VAR) $(PORT)
+	@scripts/dev-stack.sh run $(VAR) $(RELEASE_BIN)
+
+## One debug build (product and tests); every test below runs against it.
+build: deps
+	$(SWIFT) build --build-tests
+
+test-swift: build
+	GATEHOUSE_BIN=$(DEBUG_BIN) $(SWIFT) test --skip-build
+
+test-e2e: build pydeps
+	GATEHOUSE_BIN=$(DEBUG_BIN) $(PYTHON) -m pytest -q Tests/e2e
+
+test: test-swift test-e2e lint
+
+## The unsafe-boundary rule (STYLE.md rule 22): C imports and `unsafe` only in the boundary folders.
+lint:
+	@bad=$$(git grep -l -e 'import C\(SQLite\|OpenSSL\|Argon2\|FastCGI\)' -e '\bunsafe ' -- Sources \
+	    | grep -v -e /OpenSSL/ -e /Argon2/ -e /SQLite/ -e /FastCGI/ || true); \
+	if [ -n "$$bad" ]; then echo "C calls outside the boundary folders:"; echo "$$bad"; exit 1; fi; \
+	echo "lint: boundary rule holds"
+
+bench: release
+	bench/run.sh
+
+clean:
+	rm -rf .build .build-* var

@@ -1,0 +1,111 @@
+import Testing
+import FCGIHost
+import Foundation
+
+@Suite struct ConfigTests {
+    @Test("defaults are the documented ones")
+    func defaults() throws {
+        let config = try Config(values: [:])
+        #expect(config.jwtAlgorithm == "EdDSA")
+        #expect(config.accessTokenLifetime == 900)
+        #expect(config.refreshTokenLifetime == 604_800)
+        #expect(config.maxBodyBytes == 65536)
+        #expect(config.lockoutThreshold == 5)
+        #expect(config.lockoutWindow == 900)
+        #expect(config.argon2MemoryKiB == 19456)
+        #expect(config.listen == .unix(path: "/run/gatehouse/gatehouse.sock"))
+        #expect(config.databasePath == "/var/lib/gatehouse/gatehouse.db")
+        #expect(config.workers >= 4)
+        #expect(config.rateLimits["login"]?.capacity == 20)
+        #expect(config.rateLimits["login"]?.periodSeconds == 60)
+        #expect(config.metricsAllow.contains(address: "127.0.0.1"))
+        #expect(config.metricsAllow.contains(address: "::1"))
+        #expect(!config.metricsAllow.contains(address: "10.0.0.1"))
+    }
+
+    @Test("durations, lists, listen addresses and modes parse")
+    func parses() throws {
+        let config = try Config(values: [
+            "JWT_EXPIRES_IN": "90s", "JWT_REFRESH_EXPIRES_IN": "2d", "LISTEN": "[::1]:9000", "SOCKET_MODE": "0666",
+            "TRUSTED_PROXIES": "10.0.0.0/8, 2001:db8::/32", "ALLOWED_ORIGINS": "https://a.example,http://localhost:3000",
+            "WORKERS": "3", "RATE_LIMIT_API": "0/1m",
+        ])
+        #expect(config.accessTokenLifetime == 90)
+        #expect(config.refreshTokenLifetime == 172_800)
+        #expect(config.listen == .tcp(host: "::1", port: 9000))
+        #expect(config.socketMode == 0o666)
+        #expect(config.trustedProxies.contains(address: "10.1.2.3"))
+        #expect(config.trustedProxies.contains(address: "2001:db8:1::5"))
+        #expect(config.allowedOrigins == ["https://a.example", "http://localhost:3000"])
+        #expect(config.workers == 3)
+        #expect(config.rateLimits["api"]?.isEnabled == false)
+    }
+
+    @Test(
+        "a bad value stops with a message naming the key",
+        arguments: [
+            ("JWT_ALG", "none"), ("JWT_EXPIRES_IN", "15 minutes"), ("WORKERS", "-1"), ("WORKERS", "many"),
+            ("LISTEN", "localhost:80"), ("LISTEN", "unix:relative.sock"), ("MAX_BODY_BYTES", "10"),
+            ("TRUSTED_PROXIES", "10.0.0.0/33"), ("ALLOWED_ORIGINS", "app.example.com"), ("REGISTRATION_OPEN", "maybe"),
+            ("SERVICE_SECRET", "short"), ("RATE_LIMIT_LOGIN", "ten"), ("LOG_LEVEL", "loud"), ("SOCKET_MODE", "999"),
+            ("NO_SUCH_KEY", "1"),
+        ])
+    func rejects(key: String, value: String) {
+        do {
+            _ = try Config(values: [key: value])
+            Issue.record("accepted \(key)=\(value)")
+        } catch {
+            #expect(error.key == key)
+        }
+    }
+
+    @Test("HS256 needs JWT_SECRET, each secret at least 32 bytes")
+    func hs256Secrets() throws {
+        #expect(throws: ConfigError(key: "JWT_SECRET", message: "required when JWT_ALG=HS256")) {
+            try Config(values: ["JWT_ALG": "HS256"])
+        }
+        let long = String(repeating: "k", count: 32)
+        let config = try Config(values: ["JWT_ALG": "HS256", "JWT_SECRET": "\(long)1,\(long)2"])
+        #expect(config.jwtSecrets.count == 2)
+        #expect(throws: ConfigError.self) { try Config(values: ["JWT_ALG": "HS256", "JWT_SECRET": "\(long),short"]) }
+    }
+
+    @Test("the masked description never shows a secret")
+    func masked() throws {
+        let secret = String(repeating: "s", count: 40)
+        let config = try Config(values: ["SERVICE_SECRET": secret])
+        #expect(!config.maskedDescription.contains(secret))
+        #expect(config.maskedDescription.contains("SERVICE_SECRET=******** (set, 40 bytes)"))
+        #expect(config.maskedDescription.contains("LOCKOUT_THRESHOLD=5"))
+    }
+
+    @Test("the file is overlaid by the environment; comments, quotes and blank lines are fine")
+    func fileAndEnvironment() throws {
+        let path = "/tmp/gatehouse-config-test-\(RequestContext.makeRequestID()).env"
+        try "# comment\n\nWORKERS=2\nJWT_ISSUER=\"https://auth.example.com\"\nLOG_LEVEL='debug'\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let config = try Config.load(path: path, environment: ["WORKERS": "6", "UNRELATED": "x"])
+        #expect(config.workers == 6)
+        #expect(config.issuer == "https://auth.example.com")
+        #expect(config.logLevel == .debug)
+    }
+
+    @Test("a line that is not KEY=VALUE names the file and line")
+    func badLine() throws {
+        let path = "/tmp/gatehouse-config-test-\(RequestContext.makeRequestID()).env"
+        try "WORKERS=2\nthis is not a setting\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: ConfigError(key: "\(path):2", message: "expected KEY=VALUE")) {
+            try Config.load(path: path, environment: [:])
+        }
+    }
+
+    @Test("a missing file is an error only when it was named explicitly")
+    func missingFile() throws {
+        _ = try Config.load(path: "/nonexistent/gatehouse.env", environment: [:])
+        #expect(throws: ConfigError.self) {
+            try Config.load(path: "/nonexistent/gatehouse.env", environment: [:], required: true)
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Testing
+import FCGIHost
+
+@Suite struct RequestTests {
+    @Test("FastCGI parameters become method, path, decoded query, headers, cookies and remote address")
+    func fromParameters() throws {
+        let parameters = FastCGIParameters([
+            ("REQUEST_METHOD", "post"), ("REQUEST_URI", "/users/caf%C3%A9?q=a+b&limit=10&q=second&e=%E2%82%AC"),
+            ("HTTP_X_REQUESTED_WITH", "fetch"), ("HTTP_COOKIE", "gh_refresh=abc; theme=\"dark\""),
+            ("CONTENT_TYPE", "application/json; charset=utf-8"), ("CONTENT_LENGTH", "2"), ("REMOTE_ADDR", "192.0.2.7"),
+        ])
+        let request = try parameters.request(body: Array("{}".utf8))
+        #expect(request.method == "POST")
+        #expect(request.path == "/users/caf%C3%A9")
+        #expect(request.query["q"] == "a b")
+        #expect(request.query.values("q") == ["a b", "second"])
+        #expect(request.query["limit"] == "10")
+        #expect(request.query["e"] == "€")
+        #expect(request.headers["x-requested-with"] == "fetch")
+        #expect(request.headers["Content-Length"] == "2")
+        #expect(request.cookies["gh_refresh"] == "abc")
+        #expect(request.cookies["theme"] == "dark")
+        #expect(request.mediaType == "application/json")
+        #expect(request.remoteAddress == "192.0.2.7")
+        #expect(try parameters.contentLength() == 2)
+    }
+
+    @Test("without REQUEST_URI the path and query come from DOCUMENT_URI and QUERY_STRING")
+    func fallbackTarget() throws {
+        let request = try FastCGIParameters([("DOCUMENT_URI", "/health"), ("QUERY_STRING", "x=1")]).request(body: [])
+        #expect(request.method == "GET")
+        #expect(request.path == "/health")
+        #expect(request.query["x"] == "1")
+    }
+
+    @Test("a malformed percent escape or non-UTF-8 query is a 400 invalid_request", arguments: ["a=%ZZ", "a=%C3", "%"])
+    func malformedQuery(query: String) {
+        #expect(throws: HTTPError(.badRequest, code: "invalid_request", detail: "")) {
+            try Request(method: "GET", target: "/health?\(query)")
+        }
+    }
+
+    @Test("a Content-Length that is not a number is a 400")
+    func badContentLength() {
+        #expect(throws: HTTPError(.badRequest, code: "invalid_request", detail: "")) {
+            try FastCGIParameters([("CONTENT_LENGTH", "12abc")]).contentLength()
+        }
+    }
+
+    @Test("description leaves out credentials and the body")
+    func redactedDescription() throws {
+        let request = try Request(
+            method: "POST", target: "/auth/login",
+            headers: Headers([("Authorization", "Bearer secret-token"), ("Cookie", "gh_refresh=r"), ("Accept", "*/*")]),
+            body: Array("{\"password\":\"hunter2\"}".utf8))
+        #expect(!request.description.contains("secret-token"))
+        #expect(!request.description.contains("gh_refresh"))
+        #expect(!request.description.contains("hunter2"))
+        #expect(request.description.contains("Accept"))
+    }
+}

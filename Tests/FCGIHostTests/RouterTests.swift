@@ -1,0 +1,104 @@
+import Testing
+import FCGIHost
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+@Suite struct RouterTests {
+    func makeRouter() -> Router {
+        let router = Router()
+        router.get("/users/{id}") { request, _ in .text("user \(try request.parameters.require("id"))") }
+        router.put("/users/{id}") { _, _ in .noContent }
+        router.get("/users/me") { _, _ in .text("me") }
+        router.get("/users/{id}/assignments/{aid}") { request, _ in
+            .text("\(request.parameters["id"] ?? "")/\(request.parameters["aid"] ?? "")")
+        }
+        router.get("/boom") { _, _ in throw BoomError() }
+        return router
+    }
+
+    struct BoomError: Error, CustomStringConvertible {
+        var description: String { "the database file /secret/path is corrupt" }
+    }
+
+    func respond(_ router: Router, _ method: String, _ target: String) throws -> Response {
+        router.respond(to: try Request(method: method, target: target), context: RequestContext(logger: quietLogger))
+    }
+
+    @Test("path parameters are captured and percent-decoded per segment")
+    func parameters() throws {
+        let router = makeRouter()
+        #expect(String(decoding: try respond(router, "GET", "/users/a%2Fb").body, as: UTF8.self) == "user a/b")
+        #expect(String(decoding: try respond(router, "GET", "/users/42/assignments/7").body, as: UTF8.self) == "42/7")
+    }
+
+    @Test("a literal segment beats a parameter")
+    func literalWins() throws {
+        #expect(String(decoding: try respond(makeRouter(), "GET", "/users/me").body, as: UTF8.self) == "me")
+    }
+
+    @Test("an unknown path is a 404 problem")
+    func notFound() throws {
+        let response = try respond(makeRouter(), "GET", "/nowhere")
+        #expect(response.status == 404)
+        #expect(response.headers["Content-Type"] == "application/problem+json")
+        let problem = try JSONDecoder().decode([String: JSONValue].self, from: Data(response.body))
+        #expect(problem["code"] == .string("not_found"))
+        #expect(problem["status"] == .number(404))
+        #expect(problem["type"] == .string("about:blank"))
+        #expect(problem["title"] == .string("Not Found"))
+    }
+
+    @Test("a known path with a wrong method is a 405 listing the allowed methods")
+    func methodNotAllowed() throws {
+        let response = try respond(makeRouter(), "DELETE", "/users/42")
+        #expect(response.status == 405)
+        #expect(response.headers["Allow"] == "GET, PUT, HEAD")
+        // /users/me has only GET: the parameter route's PUT does not leak into its Allow.
+        #expect(try respond(makeRouter(), "PUT", "/users/me").headers["Allow"] == "GET, HEAD")
+    }
+
+    @Test("HEAD is answered by the GET route without a body")
+    func head() throws {
+        let response = try respond(makeRouter(), "HEAD", "/users/me")
+        #expect(response.status == 200)
+        #expect(response.body.isEmpty)
+    }
+
+    @Test("an unexpected error is a fixed 500 and its text goes only to the log")
+    func unexpectedError() throws {
+        let captured = LogCapture()
+        let router = makeRouter()
+        let response = router.respond(
+            to: try Request(method: "GET", target: "/boom"), context: RequestContext(logger: captured.logger))
+        #expect(response.status == 500)
+        let body = String(decoding: response.body, as: UTF8.self)
+        #expect(body.contains("\"code\":\"internal\""))
+        #expect(!body.contains("/secret/path"))
+        #expect(captured.lines.joined().contains("/secret/path"))
+    }
+
+    @Test("middleware wraps handlers in the order added")
+    func middlewareOrder() throws {
+        let router = makeRouter()
+        router.use { request, context, next in
+            var response = try next(request, context)
+            response.headers.add("X-Order", "outer")
+            return response
+        }
+        router.use { request, context, next in
+            var response = try next(request, context)
+            response.headers.add("X-Order", "inner")
+            return response
+        }
+        #expect(try respond(router, "GET", "/users/me").headers.values("X-Order") == ["inner", "outer"])
+    }
+
+    @Test("the pattern list is the metrics label set, each pattern once")
+    func patterns() {
+        #expect(makeRouter().patterns == ["/users/{id}", "/users/me", "/users/{id}/assignments/{aid}", "/boom"])
+    }
+}

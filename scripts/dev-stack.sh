@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The dev stack: a private nginx on https://127.0.0.1:PORT in front of Gatehouse's supervisor, all state
+# under one directory. Used by `make run` and by the end-to-end tests.
+#   dev-stack.sh setup DIR PORT   create DIR with config, TLS certificate, nginx config (idempotent)
+#   dev-stack.sh run DIR BIN      migrate, then run gatehouse and nginx in the foreground until Ctrl-C/SIGTERM
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+setup() {
+    local dir=$1 port=$2
+    mkdir -p "$dir"/{run,log,keys,tls,nginx/tmp,nginx/snippets}
+    dir=$(cd "$dir" && pwd)
+    chmod 700 "$dir/keys"
+    if [ ! -f "$dir/gatehouse.env" ]; then
+        cat > "$dir/gatehouse.env" <<ENV
+# Dev-stack configuration (see packaging for the documented production file).
+DATABASE_URL=sqlite://$dir/gatehouse.db
+KEYS_DIR=$dir/keys
+LISTEN=unix:$dir/run/gatehouse.sock
+RUNTIME_DIR=$dir/run
+SOCKET_MODE=0660
+WORKERS=4
+JWT_ISSUER=https://127.0.0.1:$port
+SERVICE_SECRET=$(openssl rand -hex 32)
+ALLOWED_ORIGINS=https://127.0.0.1:$port
+ENV
+    fi
+    if [ ! -f "$dir/tls/cert.pem" ]; then
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 825 \
+            -subj "/CN=localhost" -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+            -keyout "$dir/tls/key.pem" -out "$dir/tls/cert.pem" 2>/dev/null
+        chmod 600 "$dir/tls/key.pem"
+    fi
+    cp "$here"/nginx/snippets/*.conf "$dir/nginx/snippets/"
+    local user_line="# nginx runs as the invoking user"
+    # As root, nginx's workers would drop to nobody and could not reach the 0660 socket.
+    [ "$(id -u)" = 0 ] && user_line="user root root;"
+    sed -e "s|@VAR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@SOCKET@|$dir/run/gatehouse.sock|g" \
+        -e "s|@USER_LINE@|$user_line|" "$here/nginx/dev/nginx.conf.in" > "$dir/nginx/nginx.conf"
+    nginx -t -q -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -g "error_log $dir/log/nginx-error.log;" 2>/dev/null || \
+        nginx -t -p "$dir/nginx" -c "$dir/nginx/nginx.conf"
+}
+
+run() {
+    local dir=$1 bin=$2
+    dir=$(cd "$dir" && pwd)
+    local config="$dir/gatehouse.env"
+    "$bin" migrate --config "$config" >/dev/null
+    "$bin" serve --config "$config" --pidfile "$dir/run/gatehouse.pid" &
+    local gatehouse=$!
+    for _ in $(seq 50); do [ -S "$dir/run/gatehouse.sock" ] && break; sleep 0.1; done
+    nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -g "daemon off;" &
+    local nginx=$!
+    stop() {
+        trap - INT TERM
+        kill -TERM "$nginx" "$gatehouse" 2>/dev/null || true
+        wait "$nginx" "$gatehouse" 2>/dev/null || true
+    }
+    trap 'stop; exit 0' INT TERM
+    local port
+    port=$(sed -n 's/.*listen 127.0.0.1:\([0-9]*\).*/\1/p' "$dir/nginx/nginx.conf")
+    echo "Gatehouse is up: https://127.0.0.1:$port/health (self-signed certificate: curl -k). Ctrl-C stops."
+    wait -n "$nginx" "$gatehouse" || true
+    stop
+}
+
+case "${1:-}" in
+    setup) setup "$2" "$3" ;;
+    run) run "$2" "$3" ;;
+    *) echo "usage: $0 setup DIR PORT | run DIR BIN" >&2; exit 2 ;;
+esac
