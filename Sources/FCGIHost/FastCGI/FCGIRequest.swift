@@ -24,6 +24,11 @@ final class FCGIRequest {
 
     /// Sets up libfcgi once per process (it installs SIGPIPE/SIGUSR1/SIGTERM handlers; ours come after).
     static func initializeLibrary() throws(WorkerError) {
+        // libfcgi reads these in OS_LibInit (os_unix.c). After answering it half-closes and waits for the peer to
+        // close, 2 s by default, and after accept on a unix socket it waits 2 s for the first record: a client
+        // that dawdles would pin a synchronous worker that long. nginx closes and sends at once; 200 ms is ample.
+        unsafe setenv("LIBFCGI_OS_CLOSE_POLL_TIMEOUT", "200", 0)
+        unsafe setenv("LIBFCGI_IS_AF_UNIX_KEEPER_POLL_TIMEOUT", "1000", 0)
         let rc = FCGX_Init()
         guard rc == 0 else { throw WorkerError(function: "FCGX_Init", code: rc, errno: errno) }
     }
