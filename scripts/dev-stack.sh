@@ -45,7 +45,6 @@ run() {
     local dir=$1 bin=$2
     dir=$(cd "$dir" && pwd)
     local config="$dir/gatehouse.env"
-    "$bin" migrate --config "$config" >/dev/null
     "$bin" serve --config "$config" --pidfile "$dir/run/gatehouse.pid" &
     local gatehouse=$!
     for _ in $(seq 50); do [ -S "$dir/run/gatehouse.sock" ] && break; sleep 0.1; done
