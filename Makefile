@@ -1,6 +1,9 @@
 # Gatehouse: `make run` starts the whole thing, `make test` runs every test. See README.md.
 SWIFT   ?= swift
 PYTHON  ?= python3
+# The end-to-end suite runs in its own virtualenv (Debian's python3 refuses system-wide pip installs).
+VENV    := $(CURDIR)/.build-venv
+PYTEST  := $(VENV)/bin/python -m pytest
 VAR     ?= $(CURDIR)/var
 PORT    ?= 8443
 DEBUG_BIN   := $(CURDIR)/.build/debug/gatehouse
@@ -12,7 +15,8 @@ deps:
 	@scripts/install-deps.sh
 
 pydeps:
-	@$(PYTHON) -m pip install -q --disable-pip-version-check -r Tests/e2e/requirements.txt
+	@[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/python -m pip install -q --disable-pip-version-check -r Tests/e2e/requirements.txt
 
 release: deps
 	$(SWIFT) build -c release
@@ -30,7 +34,7 @@ test-swift: build
 	GATEHOUSE_BIN=$(DEBUG_BIN) $(SWIFT) test --skip-build
 
 test-e2e: build pydeps
-	GATEHOUSE_BIN=$(DEBUG_BIN) $(PYTHON) -m pytest -q Tests/e2e
+	GATEHOUSE_BIN=$(DEBUG_BIN) $(PYTEST) -q Tests/e2e
 
 test: test-swift test-e2e lint
 
