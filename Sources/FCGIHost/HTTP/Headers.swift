@@ -1,40 +1,52 @@
 /// Request or response headers: ordered name/value pairs, looked up without regard to case.
 public struct Headers: Sendable, Sequence {
     private var fields: [(name: String, value: String)]
+    /// The names lower-cased once, parallel to `fields`, so lookups do not allocate.
+    private var keys: [String]
 
     public init(_ fields: [(String, String)] = []) {
         self.fields = fields.map { (name: $0.0, value: $0.1) }
+        keys = fields.map { $0.0.lowercased() }
     }
 
     /// The first value for `name`, compared case-insensitively.
     public subscript(name: String) -> String? {
-        let wanted = name.lowercased()
-        return fields.first { $0.name.lowercased() == wanted }?.value
+        let wanted = Self.lowercase(name)
+        return keys.firstIndex(of: wanted).map { fields[$0].value }
     }
 
     /// Every value for `name`, in order.
     public func values(_ name: String) -> [String] {
-        let wanted = name.lowercased()
-        return fields.filter { $0.name.lowercased() == wanted }.map(\.value)
+        let wanted = Self.lowercase(name)
+        return keys.indices.filter { keys[$0] == wanted }.map { fields[$0].value }
     }
 
     /// Adds a field, keeping any existing ones of the same name.
     public mutating func add(_ name: String, _ value: String) {
         fields.append((name: name, value: value))
+        keys.append(name.lowercased())
     }
 
     /// Replaces every field of that name with one value.
     public mutating func set(_ name: String, _ value: String) {
         remove(name)
-        fields.append((name: name, value: value))
+        add(name, value)
     }
 
     public mutating func remove(_ name: String) {
-        let wanted = name.lowercased()
-        fields.removeAll { $0.name.lowercased() == wanted }
+        let wanted = Self.lowercase(name)
+        for index in keys.indices.reversed() where keys[index] == wanted {
+            keys.remove(at: index)
+            fields.remove(at: index)
+        }
     }
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
         fields.makeIterator()
+    }
+
+    /// ASCII lower-casing without a copy when the name is already lower case (the usual case in code).
+    static func lowercase(_ name: String) -> String {
+        name.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) ? name.lowercased() : name
     }
 }

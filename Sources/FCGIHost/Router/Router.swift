@@ -47,31 +47,32 @@ public final class Router {
 
     /// Routes and answers one request; never throws: errors become problem+json.
     public func respond(to request: Request, context: RequestContext) -> Response {
+        respondWithRoute(to: request, context: context).response
+    }
+
+    /// Answers, and names the route pattern that matched (empty when none did) for logs and metrics.
+    public func respondWithRoute(to request: Request, context: RequestContext) -> (response: Response, route: String) {
         var request = request
-        let inner: Handler = { request, context in try self.dispatch(request, context: context) }
-        let chain = middleware.reversed().reduce(inner) { next, middleware in
-            { request, context in try middleware(request, context, next) }
-        }
         do {
-            request.route = try matchedPattern(for: request) ?? ""
+            let segments = try Self.split(request.path)
+            let candidates = routes.compactMap { route in route.pattern.match(segments).map { (route, $0) } }
+                .sorted { $0.0.pattern.specificity.lexicographicallyPrecedes($1.0.pattern.specificity) }
+            request.route = candidates.first?.0.pattern.text ?? ""
+            let inner: Handler = { request, context in try self.dispatch(request, candidates: candidates, context: context) }
+            let chain = middleware.reversed().reduce(inner) { next, middleware in
+                { request, context in try middleware(request, context, next) }
+            }
             var response = try chain(request, context)
             if request.method == "HEAD" { response.body = [] }
-            return response
+            return (response, request.route)
         } catch {
-            return Problem.response(for: error, logger: context.logger)
+            return (Problem.response(for: error, logger: context.logger), request.route)
         }
     }
 
-    /// The pattern that will answer `request`, if any (used for the metrics label before dispatch).
-    public func matchedPattern(for request: Request) throws(HTTPError) -> String? {
-        let segments = try Self.split(request.path)
-        return routes.first { $0.pattern.match(segments) != nil }.map(\.pattern.text)
-    }
-
-    private func dispatch(_ request: Request, context: RequestContext) throws -> Response {
-        let segments = try Self.split(request.path)
-        let candidates = routes.compactMap { route in route.pattern.match(segments).map { (route, $0) } }
-            .sorted { $0.0.pattern.specificity.lexicographicallyPrecedes($1.0.pattern.specificity) }
+    private func dispatch(
+        _ request: Request, candidates: [(Route, Parameters)], context: RequestContext
+    ) throws -> Response {
         guard let best = candidates.first else { throw HTTPError.notFound() }
         // Only routes of the most specific pattern count, so /users/me does not inherit /users/{id}'s methods.
         let samePattern = candidates.filter { $0.0.pattern == best.0.pattern }

@@ -74,8 +74,7 @@ public struct WorkerLoop {
             let body = try readBody(connection, parameters: parameters)
             let parsed = try parameters.request(body: body)
             request = parsed
-            route = (try? router.matchedPattern(for: parsed)) ?? ""
-            response = router.respond(to: parsed, context: context)
+            (response, route) = router.respondWithRoute(to: parsed, context: context)
         } catch {
             response = Problem.response(for: error, logger: context.logger)
         }
@@ -83,6 +82,7 @@ public struct WorkerLoop {
         let elapsed = started.duration(to: .now)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         metrics?.recordRequest(route: route, status: response.status, seconds: seconds)
+        guard context.logger.logLevel <= .info else { return }
         var fields: Logger.Metadata = [
             "http.method": request?.method ?? parameters.values["REQUEST_METHOD"] ?? "",
             "http.path": request?.path ?? "", "http.status": "\(response.status)",
