@@ -1,16 +1,51 @@
 /// The one error type of the Store module (STYLE.md rule 15).
+///
+/// Equal on the kind only, so callers write `catch let error as StoreError where error == .busy`
+/// and tests write `#expect(throws: StoreError.duplicate)`. SQLite codes are mapped to these kinds
+/// here, at the Store boundary (rule 20): handlers never see a SQLite code.
 public struct StoreError: Error, Equatable, CustomStringConvertible {
     enum Kind: Equatable {
+        /// A UNIQUE or PRIMARY KEY constraint refused the write.
         case duplicate
         case notFound
+        /// The database stayed locked by other writers for the whole busy timeout (HTTP 503).
+        case busy
+        /// A CHECK or NOT NULL constraint refused the write.
+        case constraint
+        /// A row names another row that does not exist (a foreign key, an unknown role).
+        case invalidReference
+        /// A paging cursor that this code did not produce.
+        case invalidCursor
+        /// The database holds migrations this code does not know: it was migrated by a newer release.
+        case unknownMigrations
+        /// A `DATABASE_URL` this code cannot turn into a file path.
+        case invalidDatabaseURL
+        /// A column held a value of another type than the code expects.
+        case typeMismatch
+        /// Any other SQLite failure, with its extended result code.
         case sqlite(code: Int32)
     }
+
     let kind: Kind
     /// From `sqlite3_errmsg` or our own text; never bound values.
     let message: String
 
+    public static let duplicate = StoreError(kind: .duplicate, message: "duplicate")
     public static let notFound = StoreError(kind: .notFound, message: "not found")
+    public static let busy = StoreError(kind: .busy, message: "database is busy")
+    public static let constraint = StoreError(kind: .constraint, message: "constraint failed")
+    public static let invalidReference = StoreError(kind: .invalidReference, message: "unknown reference")
+    public static let invalidCursor = StoreError(kind: .invalidCursor, message: "invalid cursor")
+    public static let unknownMigrations = StoreError(kind: .unknownMigrations, message: "unknown migrations")
+    public static let invalidDatabaseURL = StoreError(kind: .invalidDatabaseURL, message: "invalid database URL")
+
     static func duplicate(_ message: String) -> Self { .init(kind: .duplicate, message: message) }
+    static func notFound(_ message: String) -> Self { .init(kind: .notFound, message: message) }
+    static func invalidReference(_ message: String) -> Self { .init(kind: .invalidReference, message: message) }
+    static func typeMismatch(_ message: String) -> Self { .init(kind: .typeMismatch, message: message) }
+
+    /// Whether the caller should answer 503 and let the client retry.
+    public var isBusy: Bool { kind == .busy }
 
     public static func == (a: Self, b: Self) -> Bool { a.kind == b.kind }
     public var description: String { "StoreError.\(kind): \(message)" }
