@@ -83,8 +83,11 @@ public struct Outbox {
                 failed_at = CASE WHEN attempts + 1 >= ?3 THEN ?4 END,
                 body = CASE WHEN attempts + 1 >= ?3 THEN '' ELSE body END
             WHERE id = ?5 AND sent_at IS NULL AND failed_at IS NULL
-            RETURNING failed_at IS NOT NULL AS gave_up
+            RETURNING failed_at
             """, error, nextAttemptAt, maxAttempts, now, id)
-        return try row?.get("gave_up") ?? false
+        // Read the column itself: SQLite 3.40.1 answers `RETURNING failed_at IS NOT NULL` here with 1 while
+        // failed_at is NULL (reproduced in the sqlite3 shell; the WHERE clause tests failed_at IS NULL).
+        guard let row else { return false }
+        return try row.get("failed_at", as: Date?.self) != nil
     }
 }

@@ -85,7 +85,7 @@ public struct RefreshTokens {
                 hash: successorHash, sessionId: sessionId, parentHash: presentedHash, expiresAt: successorExpiresAt,
                 now: now)
             try Sessions(db: db).touch(id: sessionId, at: now)
-            return .rotated(session)
+            return .rotated(try Sessions(db: db).find(id: sessionId) ?? session)
         }
     }
 

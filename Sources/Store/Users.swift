@@ -42,6 +42,7 @@ public struct Users {
 
     /// Inserts a user with a new id.
     /// - Throws: ``StoreError/duplicate`` when the email is already registered.
+    @discardableResult
     public func insert(
         email: String, name: String = "", passwordHash: String?, isActive: Bool = true, profile: String = "{}",
         now: Date = Date()
