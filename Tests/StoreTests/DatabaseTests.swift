@@ -102,6 +102,27 @@ import Testing
         #expect(try memory.walSizeBytes() == 0)
     }
 
+    @Test("a writer blocked past its busy timeout gets busy, and gets through once the lock is gone")
+    func busyTimeout() throws {
+        try withDatabaseFile { path in
+            let holder = try Database(path: path)
+            let waiter = try Database(path: path, busyTimeout: .milliseconds(100))
+            try holder.execute("BEGIN IMMEDIATE")
+            let started = ContinuousClock.now
+            do {
+                try waiter.execute("INSERT INTO rate_limits (key, tokens, updated_at) VALUES ('k', 1, 0)")
+                Issue.record("the write went through a held lock")
+            } catch let error as StoreError {
+                #expect(error == .busy && error.isBusy)
+            }
+            let waited = ContinuousClock.now - started
+            #expect(waited >= .milliseconds(100) && waited < .seconds(2))
+            #expect(try waiter.query("SELECT * FROM rate_limits").isEmpty, "readers are never blocked in WAL mode")
+            try holder.execute("COMMIT")
+            try waiter.execute("INSERT INTO rate_limits (key, tokens, updated_at) VALUES ('k', 1, 0)")
+        }
+    }
+
     @Test("opening a missing file without the create flag fails")
     func openWithoutCreate() throws {
         try withTemporaryDirectory { directory in
