@@ -30,13 +30,21 @@ public struct StoreError: Error, Equatable, CustomStringConvertible {
     /// From `sqlite3_errmsg` or our own text; never bound values.
     let message: String
 
+    /// A unique value is taken (409 `conflict`).
     public static let duplicate = StoreError(kind: .duplicate, message: "duplicate")
+    /// The row to change does not exist (404 `not_found`).
     public static let notFound = StoreError(kind: .notFound, message: "not found")
+    /// Other writers held the database for the whole busy timeout (503 `unavailable`).
     public static let busy = StoreError(kind: .busy, message: "database is busy")
+    /// A CHECK or NOT NULL constraint refused a value, such as profile text that is not JSON (422).
     public static let constraint = StoreError(kind: .constraint, message: "constraint failed")
+    /// A named user, session or role does not exist (422).
     public static let invalidReference = StoreError(kind: .invalidReference, message: "unknown reference")
+    /// A paging cursor this code did not produce (400 `invalid_request`).
     public static let invalidCursor = StoreError(kind: .invalidCursor, message: "invalid cursor")
+    /// The database was migrated by a newer release; the worker must not start.
     public static let unknownMigrations = StoreError(kind: .unknownMigrations, message: "unknown migrations")
+    /// `DATABASE_URL` cannot be turned into a path; startup stops naming the key.
     public static let invalidDatabaseURL = StoreError(kind: .invalidDatabaseURL, message: "invalid database URL")
 
     static func duplicate(_ message: String) -> Self { .init(kind: .duplicate, message: message) }
@@ -47,6 +55,8 @@ public struct StoreError: Error, Equatable, CustomStringConvertible {
     /// Whether the caller should answer 503 and let the client retry.
     public var isBusy: Bool { kind == .busy }
 
+    /// Equal on the kind only: the message is for logs.
     public static func == (a: Self, b: Self) -> Bool { a.kind == b.kind }
+    /// The kind and SQLite's (or our) message, never a bound value.
     public var description: String { "StoreError.\(kind): \(message)" }
 }

@@ -34,7 +34,7 @@ func runBackupCommand(databasePath: String, destination: String) -> Int32 {
         print("backed up \(databasePath) to \(destination)")
         return 0
     } catch {
-        writeToStandardError("gatehouse backup: \(error)")
+        writeToStandardError("gatehouse backup: \(databasePath): \(error)")
         return 1
     }
 }
