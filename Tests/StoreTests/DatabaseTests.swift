@@ -66,6 +66,7 @@ import Testing
             try Sessions(db: db).create(userId: "missing", expiresAt: t0, now: t0)
         }
         #expect(throws: StoreError.self) { try db.execute("SELECT 1; SELECT 2") }
+        #expect(throws: StoreError.self) { try db.execute("SELECT ?, ?", 1) }
     }
 
     @Test("a constraint violation maps to a domain error with SQLite's message and no bound values")

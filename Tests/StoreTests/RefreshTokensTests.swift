@@ -100,4 +100,26 @@ import Testing
                 successorExpiresAt: t0.addingTimeInterval(7200)) == .revoked)
         }
     }
+
+    @Test("a second connection presenting the token just after the first gets the same successor, not a second one")
+    func twoConnectionsRace() throws {
+        try withDatabaseFile { path in
+            let first = try Database(path: path)
+            let second = try Database(path: path)
+            let session = try Sessions(db: first).create(
+                userId: try makeUser(first).id, expiresAt: t0.addingTimeInterval(86_400), now: t0)
+            try RefreshTokens(db: first).issue(
+                hash: hash(1), sessionId: session.id, expiresAt: t0.addingTimeInterval(3600), now: t0)
+            let outcomes = try [first, second].map { db in
+                try RefreshTokens(db: db).rotate(
+                    presentedHash: hash(1), successorHash: hash(2), now: t0.addingTimeInterval(60),
+                    successorExpiresAt: t0.addingTimeInterval(7200))
+            }
+            guard case .rotated = outcomes[0], case .graceReplay = outcomes[1] else {
+                Issue.record("\(outcomes)")
+                return
+            }
+            #expect(try first.query("SELECT * FROM refresh_tokens").count == 2, "one successor row, not two")
+        }
+    }
 }
