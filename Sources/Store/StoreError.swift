@@ -1,17 +1,62 @@
 /// The one error type of the Store module (STYLE.md rule 15).
+///
+/// Equal on the kind only, so callers write `catch let error as StoreError where error == .busy`
+/// and tests write `#expect(throws: StoreError.duplicate)`. SQLite codes are mapped to these kinds
+/// here, at the Store boundary (rule 20): handlers never see a SQLite code.
 public struct StoreError: Error, Equatable, CustomStringConvertible {
     enum Kind: Equatable {
+        /// A UNIQUE or PRIMARY KEY constraint refused the write.
         case duplicate
         case notFound
+        /// The database stayed locked by other writers for the whole busy timeout (HTTP 503).
+        case busy
+        /// A CHECK or NOT NULL constraint refused the write.
+        case constraint
+        /// A row names another row that does not exist (a foreign key, an unknown role).
+        case invalidReference
+        /// A paging cursor that this code did not produce.
+        case invalidCursor
+        /// The database holds migrations this code does not know: it was migrated by a newer release.
+        case unknownMigrations
+        /// A `DATABASE_URL` this code cannot turn into a file path.
+        case invalidDatabaseURL
+        /// A column held a value of another type than the code expects.
+        case typeMismatch
+        /// Any other SQLite failure, with its extended result code.
         case sqlite(code: Int32)
     }
+
     let kind: Kind
     /// From `sqlite3_errmsg` or our own text; never bound values.
     let message: String
 
+    /// A unique value is taken (409 `conflict`).
+    public static let duplicate = StoreError(kind: .duplicate, message: "duplicate")
+    /// The row to change does not exist (404 `not_found`).
     public static let notFound = StoreError(kind: .notFound, message: "not found")
-    static func duplicate(_ message: String) -> Self { .init(kind: .duplicate, message: message) }
+    /// Other writers held the database for the whole busy timeout (503 `unavailable`).
+    public static let busy = StoreError(kind: .busy, message: "database is busy")
+    /// A CHECK or NOT NULL constraint refused a value, such as profile text that is not JSON (422).
+    public static let constraint = StoreError(kind: .constraint, message: "constraint failed")
+    /// A named user, session or role does not exist (422).
+    public static let invalidReference = StoreError(kind: .invalidReference, message: "unknown reference")
+    /// A paging cursor this code did not produce (400 `invalid_request`).
+    public static let invalidCursor = StoreError(kind: .invalidCursor, message: "invalid cursor")
+    /// The database was migrated by a newer release; the worker must not start.
+    public static let unknownMigrations = StoreError(kind: .unknownMigrations, message: "unknown migrations")
+    /// `DATABASE_URL` cannot be turned into a path; startup stops naming the key.
+    public static let invalidDatabaseURL = StoreError(kind: .invalidDatabaseURL, message: "invalid database URL")
 
+    static func duplicate(_ message: String) -> Self { .init(kind: .duplicate, message: message) }
+    static func notFound(_ message: String) -> Self { .init(kind: .notFound, message: message) }
+    static func invalidReference(_ message: String) -> Self { .init(kind: .invalidReference, message: message) }
+    static func typeMismatch(_ message: String) -> Self { .init(kind: .typeMismatch, message: message) }
+
+    /// Whether the caller should answer 503 and let the client retry.
+    public var isBusy: Bool { kind == .busy }
+
+    /// Equal on the kind only: the message is for logs.
     public static func == (a: Self, b: Self) -> Bool { a.kind == b.kind }
+    /// The kind and SQLite's (or our) message, never a bound value.
     public var description: String { "StoreError.\(kind): \(message)" }
 }

@@ -1,0 +1,181 @@
+extension Migrations {
+    /// The schema, in order. Never edit a migration once it has shipped: add a new one.
+    ///
+    /// Times are INTEGER Unix seconds, except `rate_limits`, which needs fractions (REAL seconds).
+    /// IDs are lowercase hyphenated UUID strings made in Swift. Token and code hashes are BLOBs made by the caller.
+    static let all: [Migration] = [
+        Migration(
+            id: "2025-11-22 users",
+            sql: """
+                CREATE TABLE users (
+                    id            TEXT    NOT NULL PRIMARY KEY,
+                    email         TEXT    NOT NULL UNIQUE,
+                    name          TEXT    NOT NULL DEFAULT '',
+                    password_hash TEXT,
+                    is_active     INTEGER NOT NULL DEFAULT 1 CHECK (is_active IN (0, 1)),
+                    profile       TEXT    NOT NULL DEFAULT '{}' CHECK (json_valid(profile)),
+                    created_at    INTEGER NOT NULL,
+                    updated_at    INTEGER NOT NULL
+                );
+                CREATE INDEX users_created ON users (created_at, id);
+                """),
+        Migration(
+            id: "2025-11-22 roles",
+            sql: """
+                CREATE TABLE roles (
+                    name        TEXT NOT NULL PRIMARY KEY,
+                    description TEXT NOT NULL DEFAULT ''
+                ) WITHOUT ROWID;
+                CREATE TABLE role_permissions (
+                    role       TEXT NOT NULL REFERENCES roles (name) ON DELETE CASCADE ON UPDATE CASCADE,
+                    permission TEXT NOT NULL,
+                    PRIMARY KEY (role, permission)
+                ) WITHOUT ROWID;
+                CREATE TABLE user_roles (
+                    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    role    TEXT NOT NULL REFERENCES roles (name) ON DELETE CASCADE ON UPDATE CASCADE,
+                    PRIMARY KEY (user_id, role)
+                ) WITHOUT ROWID;
+                CREATE INDEX user_roles_role ON user_roles (role);
+                """),
+        Migration(
+            id: "2025-11-22 sessions",
+            sql: """
+                CREATE TABLE sessions (
+                    id            TEXT    NOT NULL PRIMARY KEY,
+                    user_id       TEXT    NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    created_at    INTEGER NOT NULL,
+                    last_used_at  INTEGER NOT NULL,
+                    expires_at    INTEGER NOT NULL,
+                    ip            TEXT,
+                    user_agent    TEXT,
+                    revoked_at    INTEGER,
+                    revoke_reason TEXT
+                );
+                CREATE INDEX sessions_user ON sessions (user_id, last_used_at);
+                CREATE TABLE revocation_epoch (
+                    id    INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+                    epoch INTEGER NOT NULL
+                );
+                INSERT INTO revocation_epoch (id, epoch) VALUES (1, 0);
+                -- Every revocation moves the epoch in the same transaction, whatever path revoked it:
+                -- workers cache session status and re-check when the epoch moves.
+                CREATE TRIGGER sessions_revoked AFTER UPDATE OF revoked_at ON sessions
+                    WHEN OLD.revoked_at IS NULL AND NEW.revoked_at IS NOT NULL
+                    BEGIN UPDATE revocation_epoch SET epoch = epoch + 1 WHERE id = 1; END;
+                CREATE TRIGGER sessions_deleted AFTER DELETE ON sessions
+                    WHEN OLD.revoked_at IS NULL
+                    BEGIN UPDATE revocation_epoch SET epoch = epoch + 1 WHERE id = 1; END;
+                """),
+        Migration(
+            id: "2025-11-22 refresh tokens",
+            sql: """
+                CREATE TABLE refresh_tokens (
+                    token_hash     BLOB    NOT NULL PRIMARY KEY,
+                    session_id     TEXT    NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+                    parent_hash    BLOB,
+                    successor_hash BLOB,
+                    issued_at      INTEGER NOT NULL,
+                    expires_at     INTEGER NOT NULL,
+                    used_at        INTEGER
+                ) WITHOUT ROWID;
+                CREATE INDEX refresh_tokens_session ON refresh_tokens (session_id);
+                """),
+        Migration(
+            id: "2025-11-22 lockouts and rate limits",
+            sql: """
+                CREATE TABLE lockouts (
+                    identifier   TEXT    NOT NULL PRIMARY KEY,
+                    failures     INTEGER NOT NULL,
+                    window_start INTEGER NOT NULL,
+                    locked_until INTEGER NOT NULL DEFAULT 0,
+                    lock_count   INTEGER NOT NULL DEFAULT 0
+                ) WITHOUT ROWID;
+                CREATE TABLE rate_limits (
+                    key        TEXT NOT NULL PRIMARY KEY,
+                    tokens     REAL NOT NULL,
+                    updated_at REAL NOT NULL
+                ) WITHOUT ROWID;
+                """),
+        Migration(
+            id: "2025-11-22 password resets",
+            sql: """
+                CREATE TABLE password_resets (
+                    token_hash BLOB    NOT NULL PRIMARY KEY,
+                    user_id    TEXT    NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    used_at    INTEGER
+                ) WITHOUT ROWID;
+                CREATE INDEX password_resets_user ON password_resets (user_id);
+                """),
+        Migration(
+            id: "2025-11-22 outbox",
+            sql: """
+                CREATE TABLE outbox (
+                    id              TEXT    NOT NULL PRIMARY KEY,
+                    recipient       TEXT    NOT NULL,
+                    subject         TEXT    NOT NULL,
+                    body            TEXT    NOT NULL,
+                    created_at      INTEGER NOT NULL,
+                    attempts        INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at INTEGER NOT NULL,
+                    sent_at         INTEGER,
+                    failed_at       INTEGER,
+                    last_error      TEXT
+                );
+                CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL AND failed_at IS NULL;
+                """),
+        Migration(
+            id: "2025-11-22 audit log",
+            sql: """
+                CREATE TABLE audit_log (
+                    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at         INTEGER NOT NULL,
+                    event      TEXT    NOT NULL,
+                    actor_id   TEXT,
+                    user_id    TEXT,
+                    ip         TEXT,
+                    user_agent TEXT,
+                    details    TEXT    NOT NULL DEFAULT '{}' CHECK (json_valid(details))
+                );
+                CREATE INDEX audit_log_user ON audit_log (user_id, id);
+                CREATE INDEX audit_log_event ON audit_log (event, id);
+                """),
+        Migration(
+            id: "2025-11-22 assignments",
+            sql: """
+                CREATE TABLE assignments (
+                    id         TEXT    NOT NULL PRIMARY KEY,
+                    user_id    TEXT    NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    zone       TEXT    NOT NULL,
+                    department TEXT    NOT NULL,
+                    role       TEXT    NOT NULL REFERENCES roles (name) ON DELETE CASCADE ON UPDATE CASCADE,
+                    is_primary INTEGER NOT NULL DEFAULT 0 CHECK (is_primary IN (0, 1)),
+                    active     INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+                    rules      TEXT    NOT NULL DEFAULT '{}' CHECK (json_valid(rules)),
+                    created_at INTEGER NOT NULL,
+                    UNIQUE (user_id, zone, department)
+                );
+                CREATE UNIQUE INDEX assignments_one_primary ON assignments (user_id) WHERE is_primary = 1;
+                CREATE INDEX assignments_role ON assignments (role);
+                """),
+        Migration(
+            id: "2025-11-22 totp",
+            sql: """
+                CREATE TABLE mfa_totp (
+                    user_id      TEXT    NOT NULL PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+                    secret       BLOB    NOT NULL,
+                    created_at   INTEGER NOT NULL,
+                    confirmed_at INTEGER,
+                    last_step    INTEGER
+                ) WITHOUT ROWID;
+                CREATE TABLE recovery_codes (
+                    user_id   TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    code_hash BLOB NOT NULL,
+                    used_at   INTEGER,
+                    PRIMARY KEY (user_id, code_hash)
+                ) WITHOUT ROWID;
+                """),
+    ]
+}

@@ -1,0 +1,98 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// What presenting a refresh token did.
+public enum RotationOutcome: Sendable, Equatable {
+    /// The token was unused: it is now used, and `successorHash` is the session's new refresh token.
+    case rotated(Session)
+    /// The token was rotated moments ago (within the grace window) to this same successor: a second tab
+    /// refreshing at once. The caller answers with the same successor again.
+    case graceReplay(Session)
+    /// A rotated token came back after the grace window, or with another successor: the session and all its
+    /// tokens are now revoked.
+    case reused(sessionId: String)
+    /// No such token.
+    case unknown
+    /// The token expired unused.
+    case expired
+    /// Its session was revoked or has expired.
+    case revoked
+}
+
+/// The `refresh_tokens` table: a chain per session, stored only as hashes made by the caller.
+public struct RefreshTokens {
+    let db: Database
+
+    public init(db: Database) {
+        self.db = db
+    }
+
+    /// Stores a new refresh token for a session (at login).
+    /// - Throws: ``StoreError/invalidReference`` when the session does not exist.
+    public func issue(
+        hash: [UInt8], sessionId: String, parentHash: [UInt8]? = nil, expiresAt: Date, now: Date = Date()
+    ) throws {
+        try db.execute(
+            """
+            INSERT INTO refresh_tokens (token_hash, session_id, parent_hash, issued_at, expires_at)
+            VALUES (?, ?, ?, ?, ?)
+            """, hash, sessionId, parentHash, now, expiresAt)
+    }
+
+    /// Rotates a presented refresh token, all in one write transaction.
+    ///
+    /// The caller derives `successorHash` deterministically from the presented token, so two tabs that
+    /// present the same token within `graceSeconds` get the same successor and both succeed; anything else
+    /// presenting a used token is treated as theft and revokes the session (moving the revocation epoch).
+    ///
+    ///     switch try tokens.rotate(presentedHash: h, successorHash: s, graceSeconds: 10, successorExpiresAt: exp) {
+    ///     case .rotated(let session), .graceReplay(let session): … issue tokens for session.userId
+    ///     case .reused, .revoked: … 401 token_revoked
+    ///     case .unknown, .expired: … 401 token_invalid / token_expired
+    ///     }
+    public func rotate(
+        presentedHash: [UInt8], successorHash: [UInt8], now: Date = Date(), graceSeconds: Int = 10,
+        successorExpiresAt: Date
+    ) throws -> RotationOutcome {
+        try db.transaction {
+            guard
+                let token = try db.queryOne(
+                    "SELECT session_id, expires_at, used_at, successor_hash FROM refresh_tokens WHERE token_hash = ?",
+                    presentedHash)
+            else { return .unknown }
+            let sessionId: String = try token.get("session_id")
+            guard let session = try Sessions(db: db).find(id: sessionId), session.isLive(at: now) else {
+                return .revoked
+            }
+            if let usedAt: Date = try token.get("used_at") {
+                let recorded: [UInt8]? = try token.get("successor_hash")
+                let withinGrace = unixSeconds(now) - unixSeconds(usedAt) <= Int64(graceSeconds)
+                if withinGrace && recorded == successorHash { return .graceReplay(session) }
+                try db.execute(
+                    "UPDATE refresh_tokens SET used_at = coalesce(used_at, ?) WHERE session_id = ?", now, sessionId)
+                try Sessions(db: db).revoke(id: sessionId, reason: "refresh token reuse", now: now)
+                return .reused(sessionId: sessionId)
+            }
+            let expiresAt: Date = try token.get("expires_at")
+            guard expiresAt > now else { return .expired }
+            try db.execute(
+                "UPDATE refresh_tokens SET used_at = ?, successor_hash = ? WHERE token_hash = ?",
+                now, successorHash, presentedHash)
+            try issue(
+                hash: successorHash, sessionId: sessionId, parentHash: presentedHash, expiresAt: successorExpiresAt,
+                now: now)
+            try Sessions(db: db).touch(id: sessionId, at: now)
+            return .rotated(try Sessions(db: db).find(id: sessionId) ?? session)
+        }
+    }
+
+    /// Deletes tokens that expired before `date`, and returns how many.
+    @discardableResult
+    public func prune(before date: Date) throws -> Int {
+        try db.execute("DELETE FROM refresh_tokens WHERE expires_at < ?", date)
+        return db.changes
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+
+@testable import Store
+
+@Suite struct RefreshTokensTests {
+    /// A session with one issued refresh token `hash(1)`, valid for an hour from t0.
+    func withIssuedToken(_ body: (Database, Session, RefreshTokens) throws -> Void) throws {
+        try withDatabase { db throws in
+            let session = try Sessions(db: db).create(
+                userId: try makeUser(db).id, expiresAt: t0.addingTimeInterval(86_400), now: t0)
+            let tokens = RefreshTokens(db: db)
+            try tokens.issue(hash: hash(1), sessionId: session.id, expiresAt: t0.addingTimeInterval(3600), now: t0)
+            try body(db, session, tokens)
+        }
+    }
+
+    @Test("an unused token rotates to its successor, which rotates in turn")
+    func rotates() throws {
+        try withIssuedToken { db, session, tokens in
+            let outcome = try tokens.rotate(
+                presentedHash: hash(1), successorHash: hash(2), now: t0.addingTimeInterval(60),
+                successorExpiresAt: t0.addingTimeInterval(7200))
+            guard case .rotated(let rotated) = outcome else { Issue.record("\(outcome)"); return }
+            #expect(rotated.id == session.id)
+            let next = try tokens.rotate(
+                presentedHash: hash(2), successorHash: hash(3), now: t0.addingTimeInterval(120),
+                successorExpiresAt: t0.addingTimeInterval(7200))
+            #expect(next == .rotated(try #require(try Sessions(db: db).find(id: session.id))))
+            let parent = try #require(try db.queryOne("SELECT parent_hash FROM refresh_tokens WHERE token_hash = ?", hash(3)))
+            #expect(try parent.get("parent_hash", as: [UInt8].self) == hash(2))
+        }
+    }
+
+    @Test("a second tab within the grace window gets the same successor, and the session survives")
+    func graceReplay() throws {
+        try withIssuedToken { db, session, tokens in
+            let epoch = try Sessions(db: db).revocationEpoch()
+            _ = try tokens.rotate(
+                presentedHash: hash(1), successorHash: hash(2), now: t0.addingTimeInterval(60),
+                successorExpiresAt: t0.addingTimeInterval(7200))
+            let replay = try tokens.rotate(
+                presentedHash: hash(1), successorHash: hash(2), now: t0.addingTimeInterval(65), graceSeconds: 10,
+                successorExpiresAt: t0.addingTimeInterval(7200))
+            guard case .graceReplay(let replayed) = replay else { Issue.record("\(replay)"); return }
+            #expect(replayed.id == session.id)
+            #expect(try !Sessions(db: db).isRevoked(id: session.id))
+            #expect(try Sessions(db: db).revocationEpoch() == epoch)
+        }
+    }
+
+    @Test("reuse after the grace window revokes the session and all its tokens, and moves the epoch")
+    func reuseAfterGrace() throws {
+        try withIssuedToken { db, session, tokens in
+            let epoch = try Sessions(db: db).revocationEpoch()
+            _ = try tokens.rotate(
+                presentedHash: hash(1), successorHash: hash(2), now: t0.addingTimeInterval(60),
+                successorExpiresAt: t0.addingTimeInterval(7200))
+            let reuse = try tokens.rotate(
+                presentedHash: hash(1), successorHash: hash(2), now: t0.addingTimeInterval(71), graceSeconds: 10,
+                successorExpiresAt: t0.addingTimeInterval(7200))
+            #expect(reuse == .reused(sessionId: session.id))
+            #expect(try Sessions(db: db).isRevoked(id: session.id))
+            #expect(try Sessions(db: db).find(id: session.id)?.revokeReason == "refresh token reuse")
+            #expect(try Sessions(db: db).revocationEpoch() == epoch + 1)
+            // The successor the thief or the owner holds is dead too.
+            let successor = try tokens.rotate(
+                presentedHash: hash(2), successorHash: hash(3), now: t0.addingTimeInterval(72),
+                successorExpiresAt: t0.addingTimeInterval(7200))
+            #expect(successor == .revoked)
+        }
+    }
+
+    @Test("a used token presented with another successor inside the grace window counts as reuse")
+    func successorMismatch() throws {
+        try withIssuedToken { db, session, tokens in
+            _ = try tokens.rotate(
+                presentedHash: hash(1), successorHash: hash(2), now: t0.addingTimeInterval(60),
+                successorExpiresAt: t0.addingTimeInterval(7200))
+            let outcome = try tokens.rotate(
+                presentedHash: hash(1), successorHash: hash(9), now: t0.addingTimeInterval(61),
+                successorExpiresAt: t0.addingTimeInterval(7200))
+            #expect(outcome == .reused(sessionId: session.id))
+        }
+    }
+
+    @Test("unknown and expired tokens, and tokens of revoked sessions, do not rotate")
+    func refusals() throws {
+        try withIssuedToken { db, session, tokens in
+            #expect(try tokens.rotate(
+                presentedHash: hash(7), successorHash: hash(8), now: t0, successorExpiresAt: t0) == .unknown)
+            #expect(try tokens.rotate(
+                presentedHash: hash(1), successorHash: hash(2), now: t0.addingTimeInterval(3600),
+                successorExpiresAt: t0.addingTimeInterval(7200)) == .expired)
+            #expect(try db.query("SELECT * FROM refresh_tokens").count == 1, "nothing was issued")
+            try tokens.issue(hash: hash(5), sessionId: session.id, expiresAt: t0.addingTimeInterval(3600), now: t0)
+            try Sessions(db: db).revoke(id: session.id, now: t0)
+            #expect(try tokens.rotate(
+                presentedHash: hash(5), successorHash: hash(6), now: t0.addingTimeInterval(1),
+                successorExpiresAt: t0.addingTimeInterval(7200)) == .revoked)
+        }
+    }
+
+    @Test("a second connection presenting the token just after the first gets the same successor, not a second one")
+    func twoConnectionsRace() throws {
+        try withDatabaseFile { path in
+            let first = try Database(path: path)
+            let second = try Database(path: path)
+            let session = try Sessions(db: first).create(
+                userId: try makeUser(first).id, expiresAt: t0.addingTimeInterval(86_400), now: t0)
+            try RefreshTokens(db: first).issue(
+                hash: hash(1), sessionId: session.id, expiresAt: t0.addingTimeInterval(3600), now: t0)
+            let outcomes = try [first, second].map { db in
+                try RefreshTokens(db: db).rotate(
+                    presentedHash: hash(1), successorHash: hash(2), now: t0.addingTimeInterval(60),
+                    successorExpiresAt: t0.addingTimeInterval(7200))
+            }
+            guard case .rotated = outcomes[0], case .graceReplay = outcomes[1] else {
+                Issue.record("\(outcomes)")
+                return
+            }
+            #expect(try first.query("SELECT * FROM refresh_tokens").count == 2, "one successor row, not two")
+        }
+    }
+}
