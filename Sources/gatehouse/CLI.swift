@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import FCGIHost
+import Store
 
 /// The version printed by `gatehouse version` and `/health`.
 let gatehouseVersion = "0.1.0"
@@ -23,6 +24,16 @@ extension CommandLine {
             switch command {
             case "serve": return try ServeCommand.run(options: &options, environment: environment)
             case "worker": return try WorkerCommand.run(options: &options, environment: environment)
+            case "migrate":
+                try options.expectNoMore()
+                let config = try options.loadConfig(environment: environment)
+                return runMigrateCommand(databasePath: try DatabaseURL.path(from: config.databaseURL))
+            case "backup":
+                guard options.rest.count == 1, let destination = options.rest.first else {
+                    throw CLI.UsageError(message: "backup needs exactly one destination path")
+                }
+                let config = try options.loadConfig(environment: environment)
+                return runBackupCommand(databasePath: try DatabaseURL.path(from: config.databaseURL), destination: destination)
             case "check-config":
                 let config = try options.loadConfig(environment: environment)
                 print(config.maskedDescription)

@@ -14,7 +14,7 @@ import Foundation
         #expect(config.lockoutWindow == 900)
         #expect(config.argon2MemoryKiB == 19456)
         #expect(config.listen == .unix(path: "/run/gatehouse/gatehouse.sock"))
-        #expect(config.databasePath == "/var/lib/gatehouse/gatehouse.db")
+        #expect(config.databaseURL == "sqlite:///var/lib/gatehouse/gatehouse.db")
         #expect(config.workers >= 4)
         #expect(config.rateLimits["login"]?.capacity == 20)
         #expect(config.rateLimits["login"]?.periodSeconds == 60)

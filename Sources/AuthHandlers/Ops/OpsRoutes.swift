@@ -1,30 +1,23 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 public import FCGIHost
+public import Store
 
 /// The operations routes of API.md: health, a database round trip, worker statistics and Prometheus metrics.
 public struct OpsRoutes {
-    /// A cheap real query on the database; throws when the database is unusable.
-    public typealias DatabaseProbe = () throws -> Void
-
     let version: String
     let config: Config
     let metrics: Metrics
-    let probe: DatabaseProbe
+    let database: Database
     /// Decides who may read `/connection/stats` (the `ops:read` permission).
     let authorizeStats: (Request) throws -> Void
 
     public init(
-        version: String, config: Config, metrics: Metrics, probe: @escaping DatabaseProbe,
+        version: String, config: Config, metrics: Metrics, database: Database,
         authorizeStats: @escaping (Request) throws -> Void
     ) {
         self.version = version
         self.config = config
         self.metrics = metrics
-        self.probe = probe
+        self.database = database
         self.authorizeStats = authorizeStats
     }
 
@@ -92,11 +85,10 @@ public struct OpsRoutes {
     func connectionStats(_ request: Request, context: RequestContext) throws -> Response {
         try authorizeStats(request)
         let snapshot = metrics.scoreboard.snapshot()
-        let path = config.databasePath
         return try .json(
             Stats(
                 workers: snapshot.workers, busyWorkers: snapshot.busyWorkers, requestsTotal: snapshot.requestsTotal,
-                dbSizeBytes: Self.fileSize(path), walSizeBytes: Self.fileSize(path + "-wal"),
+                dbSizeBytes: Int(try database.sizeBytes()), walSizeBytes: Int(try database.walSizeBytes()),
                 verifyCacheHitRate: cacheHitRate(snapshot)))
     }
 
@@ -125,7 +117,10 @@ public struct OpsRoutes {
         return lookups == 0 ? 0 : (Double(hits) / Double(lookups) * 10000).rounded() / 10000
     }
 
-    static func fileSize(_ path: String) -> Int {
-        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+    /// A real round trip: a statement executed on this worker's connection.
+    func probe() throws {
+        guard try database.queryOne("SELECT 1 AS one")?.get("one", as: Int64.self) == 1 else {
+            throw HTTPError.unavailable
+        }
     }
 }

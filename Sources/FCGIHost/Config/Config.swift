@@ -148,13 +148,6 @@ public struct Config: Sendable {
         }.joined(separator: "\n")
     }
 
-    /// The filesystem path of the SQLite database named by `DATABASE_URL`.
-    public var databasePath: String {
-        var path = Substring(databaseURL)
-        if path.hasPrefix("sqlite://") { path = path.dropFirst("sqlite://".count) }
-        return String(path)
-    }
-
     /// The logger every process of this configuration uses.
     public func makeLogger(label: String) -> Logger {
         Logger(label: label, level: logLevel, format: logFormat)

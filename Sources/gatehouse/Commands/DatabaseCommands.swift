@@ -1,11 +1,5 @@
 import Store
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// `gatehouse migrate`: applies pending migrations and prints each id applied, or "up to date".
 /// Returns the exit status: 0 on success, 1 on a failure explained on stderr.
 func runMigrateCommand(databasePath: String) -> Int32 {
@@ -19,7 +13,7 @@ func runMigrateCommand(databasePath: String) -> Int32 {
         }
         return 0
     } catch {
-        writeToStandardError("gatehouse migrate: \(databasePath): \(error)")
+        printError("gatehouse migrate: \(databasePath): \(error)")
         return 1
     }
 }
@@ -34,20 +28,7 @@ func runBackupCommand(databasePath: String, destination: String) -> Int32 {
         print("backed up \(databasePath) to \(destination)")
         return 0
     } catch {
-        writeToStandardError("gatehouse backup: \(databasePath): \(error)")
+        printError("gatehouse backup: \(databasePath): \(error)")
         return 1
-    }
-}
-
-/// Writes one line to file descriptor 2 (Glibc's `stderr` cannot be used under strict concurrency).
-private func writeToStandardError(_ line: String) {
-    var text = line + "\n"
-    text.withUTF8 { buffer in
-        var offset = 0
-        while offset < buffer.count {
-            let written = write(2, buffer.baseAddress! + offset, buffer.count - offset)
-            guard written > 0 else { return }
-            offset += written
-        }
     }
 }
