@@ -53,8 +53,10 @@ struct Application {
         }
     }
 
-    /// Housekeeping between signals in the supervisor.
-    static func supervisorTick(config: Config, logger: Logger) -> () -> Void {
-        {}
+    /// Housekeeping between signals in the supervisor: mail delivery from the outbox.
+    static func supervisorTick(config: Config, logger: Logger) throws -> () -> Void {
+        let database = try Database(path: DatabaseURL.path(from: config.databaseURL), createIfMissing: false)
+        let delivery = OutboxDelivery(database: database, config: config, logger: logger)
+        return { delivery.tick() }
     }
 }

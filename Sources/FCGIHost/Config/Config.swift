@@ -44,6 +44,8 @@ public struct Config: Sendable {
     public let argon2Parallelism: Int
     public let argon2MaxMemoryKiB: Int
     public let mailerCommand: String
+    public let mailFrom: String
+    public let passwordResetURL: String
     public let logLevel: Logger.Level
     public let logFormat: Logger.Format
 
@@ -129,6 +131,12 @@ public struct Config: Sendable {
             throw ConfigError(key: "ARGON2_MAX_MEMORY_KIB", message: "must not be below ARGON2_MEMORY_KIB")
         }
         mailerCommand = reader.string("MAILER_COMMAND")
+        mailFrom = try reader.nonEmpty("MAIL_FROM")
+        let resetURL = reader.string("PASSWORD_RESET_URL")
+        if !resetURL.isEmpty, !resetURL.contains("{token}") {
+            throw ConfigError(key: "PASSWORD_RESET_URL", message: "must contain {token}")
+        }
+        passwordResetURL = resetURL.isEmpty ? issuer + "/reset-password?token={token}" : resetURL
         guard let level = Logger.Level(name: reader.string("LOG_LEVEL")) else {
             throw ConfigError(key: "LOG_LEVEL", message: "expected one of \(Logger.Level.allCases.map(\.name))")
         }

@@ -3,7 +3,7 @@ internal import Glibc
 
 /// Starting, signalling and reaping worker processes: `posix_spawn` of our own binary, never `fork` of a
 /// running Swift process (DESIGN.md, Process model).
-enum ChildProcess {
+public enum ChildProcess {
     /// How a reaped child ended.
     enum Exit: Equatable {
         case exited(Int32)
@@ -13,10 +13,16 @@ enum ChildProcess {
     /// Spawns `arguments` (argv[0] included) of the executable at `path`, with `listenDescriptor` as its fd 0
     /// (the FastCGI convention, `FCGI_LISTENSOCK_FILENO`), default signal dispositions and an empty mask.
     static func spawn(path: String, arguments: [String], listenDescriptor: Int32) throws(WorkerError) -> Int32 {
+        try spawnProcess(path: path, arguments: arguments, standardInput: listenDescriptor)
+    }
+
+    /// `posix_spawn` with `standardInput` as the child's fd 0, an empty signal mask and default dispositions
+    /// (the supervisor blocks signals; a child must not inherit that).
+    private static func spawnProcess(path: String, arguments: [String], standardInput: Int32) throws(WorkerError) -> Int32 {
         var actions = unsafe posix_spawn_file_actions_t()
         unsafe posix_spawn_file_actions_init(&actions)
         defer { unsafe posix_spawn_file_actions_destroy(&actions) }
-        unsafe posix_spawn_file_actions_adddup2(&actions, listenDescriptor, 0)
+        unsafe posix_spawn_file_actions_adddup2(&actions, standardInput, 0)
 
         var attributes = posix_spawnattr_t()
         unsafe posix_spawnattr_init(&attributes)
@@ -70,4 +76,44 @@ enum ChildProcess {
 
     /// Ends the process at once, without running atexit handlers (after a fatal worker error).
     static func exitImmediately(_ code: Int32) -> Never { _exit(code) }
+}
+
+extension ChildProcess {
+    /// Runs `/bin/sh -c command` with `input` on its standard input and waits for it, at most `timeout`;
+    /// returns its exit status (a command still running then is killed and reported as 124, like timeout(1)).
+    /// Used by the supervisor to hand mail to `MAILER_COMMAND`.
+    public static func runShell(_ command: String, input: [UInt8], timeout: Duration = .seconds(30)) throws(WorkerError) -> Int32 {
+        var pipeEnds: [Int32] = [0, 0]
+        guard unsafe pipe(&pipeEnds) == 0 else { throw WorkerError(function: "pipe", errno: errno) }
+        // The write end must not leak into the command, or it would never see end of input.
+        _ = fcntl(pipeEnds[1], F_SETFD, FD_CLOEXEC)
+        let pid: Int32
+        do {
+            pid = try spawnProcess(path: "/bin/sh", arguments: ["/bin/sh", "-c", command], standardInput: pipeEnds[0])
+        } catch {
+            close(pipeEnds[0])
+            close(pipeEnds[1])
+            throw error
+        }
+        close(pipeEnds[0])
+        var offset = 0
+        while offset < input.count {
+            let written = unsafe input.withUnsafeBytes { unsafe write(pipeEnds[1], $0.baseAddress! + offset, $0.count - offset) }
+            if written <= 0 { break }  // the command stopped reading; its status says what happened
+            offset += written
+        }
+        close(pipeEnds[1])
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            var status: Int32 = 0
+            let done = unsafe waitpid(pid, &status, WNOHANG)
+            if done == pid { return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f) }
+            if ContinuousClock.now >= deadline {
+                kill(pid, SIGKILL)
+                unsafe waitpid(pid, &status, 0)
+                return 124
+            }
+            usleep(10_000)
+        }
+    }
 }

@@ -17,7 +17,7 @@ enum ServeCommand {
             },
             pidFile: pidFile, logger: logger,
             workerArguments: { slot in ["gatehouse", "worker", "--config", configPath, "--slot", "\(slot)"] },
-            tick: Application.supervisorTick(config: config, logger: logger))
+            tick: try Application.supervisorTick(config: config, logger: logger))
         return try supervisor.run(environment: environment)
     }
 }
