@@ -38,3 +38,11 @@ final class SecretBytes: @unchecked Sendable {
         }
     }
 }
+
+extension SecretBytes {
+    /// Calls `body` with a copy of the secret as an array. The copy cannot be wiped: use this only
+    /// to hand the secret to its owner (an enrollment answer), never to keep it.
+    func withUnsafeBytesCopy<T>(_ body: ([UInt8]) -> T) -> T {
+        body(unsafe withUnsafeBytes { unsafe Array($0) })
+    }
+}
