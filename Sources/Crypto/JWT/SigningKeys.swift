@@ -53,6 +53,14 @@ public final class SigningKeys {
         jwksJSON = #"{"keys":[]}"#
     }
 
+    /// A key set from PEM private keys, the first active, the rest passive (for tests and tools).
+    package convenience init(privateKeyPEMs: [[UInt8]]) throws(CryptoError) {
+        var keys: [JWSKey] = []
+        for pem in privateKeyPEMs { keys.append(try JWSKey(key: EVPKey(privateKeyPEM: pem))) }
+        guard let active = keys.first else { throw CryptoError.noSigningKey.with("no key given") }
+        try self.init(active: active, passive: Array(keys.dropFirst()))
+    }
+
     /// An asymmetric key set.
     init(active: JWSKey, passive: [JWSKey]) throws(CryptoError) {
         var keysByID: [String: JWSKey] = [:]
