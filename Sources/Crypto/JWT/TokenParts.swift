@@ -29,9 +29,6 @@ struct TokenParts {
             let secondDot = bytes[(firstDot + 1)...].firstIndex(of: UInt8(ascii: ".")),
             !bytes[(secondDot + 1)...].contains(UInt8(ascii: "."))
         else { throw CryptoError.malformedToken.with("not three dot-separated parts") }
-        guard firstDot > 0, secondDot > firstDot + 1 else {
-            throw CryptoError.malformedToken.with("empty header or payload")
-        }
         self.token = bytes
         self.secondDot = secondDot
 
