@@ -41,36 +41,42 @@ enum Base64 {
     }
 
     /// Decodes `text`, or returns nil if it is not the canonical unpadded encoding of some bytes.
-    static func decode(_ text: ArraySlice<UInt8>, alphabet: Alphabet) -> [UInt8]? {
-        let table = alphabet == .url ? urlTable : standardTable
+    ///
+    /// On the path of every token verification, so it reads through spans (bounds-checked, but without
+    /// the per-element uniqueness checks and reference counting of array subscripts).
+    static func decode(_ slice: ArraySlice<UInt8>, alphabet: Alphabet) -> [UInt8]? {
+        let text = slice.span
+        let table = (alphabet == .url ? urlTable : standardTable).span
         let remainder = text.count % 4
         guard remainder != 1 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(text.count / 4 * 3 + (remainder == 0 ? 0 : remainder - 1))
-        var index = text.startIndex
-        let fullEnd = text.endIndex - remainder
-        while index < fullEnd {
-            let a = table[Int(text[index])], b = table[Int(text[index + 1])]
-            let c = table[Int(text[index + 2])], d = table[Int(text[index + 3])]
+        let full = text.count - remainder
+        var out = [UInt8](repeating: 0, count: full / 4 * 3 + (remainder == 0 ? 0 : remainder - 1))
+        var output = out.mutableSpan
+        var i = 0, j = 0
+        while i < full {
+            let a = table[Int(text[i])], b = table[Int(text[i + 1])]
+            let c = table[Int(text[i + 2])], d = table[Int(text[i + 3])]
             guard a | b | c | d < 64 else { return nil }
             let n = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
-            out.append(UInt8(truncatingIfNeeded: n >> 16))
-            out.append(UInt8(truncatingIfNeeded: n >> 8))
-            out.append(UInt8(truncatingIfNeeded: n))
-            index += 4
+            output[j] = UInt8(truncatingIfNeeded: n >> 16)
+            output[j + 1] = UInt8(truncatingIfNeeded: n >> 8)
+            output[j + 2] = UInt8(truncatingIfNeeded: n)
+            i += 4
+            j += 3
         }
         if remainder == 2 {
-            let a = table[Int(text[index])], b = table[Int(text[index + 1])]
+            let a = table[Int(text[i])], b = table[Int(text[i + 1])]
             // One byte uses 8 of the 12 bits; the 4 low bits of the second character must be zero.
             guard a | b < 64, b & 0x0F == 0 else { return nil }
-            out.append(a << 2 | b >> 4)
+            output[j] = a << 2 | b >> 4
         } else if remainder == 3 {
-            let a = table[Int(text[index])], b = table[Int(text[index + 1])], c = table[Int(text[index + 2])]
+            let a = table[Int(text[i])], b = table[Int(text[i + 1])], c = table[Int(text[i + 2])]
             // Two bytes use 16 of the 18 bits; the 2 low bits of the third character must be zero.
             guard a | b | c < 64, c & 0x03 == 0 else { return nil }
-            out.append(a << 2 | b >> 4)
-            out.append((b & 0x0F) << 4 | c >> 2)
+            output[j] = a << 2 | b >> 4
+            output[j + 1] = (b & 0x0F) << 4 | c >> 2
         }
+        _ = consume output
         return out
     }
 }

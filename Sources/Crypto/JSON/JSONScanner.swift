@@ -1,31 +1,35 @@
 /// A strict, allocation-light reader for the small JSON objects in a JWS (RFC 8259).
 ///
 /// It walks one top-level object member by member: the caller reads the values it needs
-/// (`alg`, `kid`, `exp`, `aud`, …) and skips the rest, which are still checked for syntax.
-/// Any deviation throws the error the caller chose, so the header can fail as a malformed token and
-/// the payload as "not a JSON object". Duplicate member names are refused (RFC 7515 §4 allows either
-/// refusing them or taking the last; refusing leaves no room for two readers to disagree).
+/// (`alg`, `kid`, `exp`, `aud`, …) and skips the rest, which are still checked for syntax and UTF-8.
+/// Member names are compared as bytes, never turned into `String`s. Any deviation throws the error the
+/// caller chose, so the header can fail as a malformed token and the payload as "not a JSON object".
+/// Duplicate member names are refused (RFC 7515 §4 allows either refusing them or taking the last;
+/// refusing leaves no room for two readers to disagree).
 struct JSONScanner {
     private let bytes: [UInt8]
     private var index: Int
     private let failure: CryptoError
-    private var seenKeys: Set<String> = []
+    /// Names seen so far, for refusing duplicates: (FNV-1a hash, key), plus a hash index once there are many.
+    private var seen: [(hash: UInt64, key: JSONKey)] = []
+    private var seenIndex: [UInt64: [Int]] = [:]
+    /// The unescaped bytes of names that had escapes; `JSONKey`s with `isUnescaped` point here.
+    private var unescapedNames: [UInt8] = []
     private var expectComma = false
     private static let maximumDepth = 32
 
-    /// Starts reading `bytes`, which must be UTF-8 and hold one object.
+    /// Starts reading `bytes`, which must hold one object.
     init(_ bytes: [UInt8], failure: CryptoError) throws(CryptoError) {
         self.bytes = bytes
         self.failure = failure
         index = 0
-        guard UTF8Validation.isValid(bytes) else { throw failure.with("not UTF-8") }
         skipWhitespace()
         guard peek() == UInt8(ascii: "{") else { throw failure.with("not an object") }
         index += 1
     }
 
     /// The next member's name, or nil after the closing brace (then only whitespace may follow).
-    mutating func nextKey() throws(CryptoError) -> String? {
+    mutating func nextKey() throws(CryptoError) -> JSONKey? {
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
             index += 1
@@ -38,8 +42,8 @@ struct JSONScanner {
             skipWhitespace()
         }
         expectComma = true
-        let key = try readString()
-        guard seenKeys.insert(key).inserted else { throw failure.with("duplicate member \"\(key)\"") }
+        let key = try readKey()
+        guard insert(key) else { throw failure.with("duplicate member name") }
         skipWhitespace()
         try expect(UInt8(ascii: ":"))
         return key
@@ -48,33 +52,27 @@ struct JSONScanner {
     /// Reads a string value.
     mutating func readString() throws(CryptoError) -> String {
         skipWhitespace()
-        try expect(UInt8(ascii: "\""))
-        let start = index
-        var hasEscape = false
-        while true {
-            guard index < bytes.count else { throw failure.with("unterminated string") }
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") { break }
-            if byte < 0x20 { throw failure.with("control character in string") }
-            if byte == UInt8(ascii: "\\") {
-                hasEscape = true
-                index += 1
-                guard index < bytes.count else { throw failure.with("unterminated string") }
-            }
-            index += 1
-        }
-        let end = index
-        index += 1
+        let (start, end, hasEscape) = try scanString()
         if !hasEscape { return String(decoding: bytes[start..<end], as: UTF8.self) }
-        return try unescape(bytes[start..<end])
+        return String(decoding: try unescape(bytes[start..<end]), as: UTF8.self)
     }
 
     /// Reads a number value as a `Double` (NumericDate may have a fraction, RFC 7519 §2).
     mutating func readNumber() throws(CryptoError) -> Double {
         skipWhitespace()
         let start = index
-        try skipNumber()
-        guard let value = Double(String(decoding: bytes[start..<index], as: UTF8.self)), value.isFinite else {
+        let isInteger = try skipNumber()
+        let digits = bytes[start..<index]
+        // Integers of up to 15 digits are exact in a Double; read them without going through text.
+        if isInteger && digits.count <= 16 {
+            var value = 0
+            var negative = false
+            for byte in digits {
+                if byte == UInt8(ascii: "-") { negative = true } else { value = value * 10 + Int(byte &- 48) }
+            }
+            return Double(negative ? -value : value)
+        }
+        guard let value = Double(String(decoding: digits, as: UTF8.self)), value.isFinite else {
             throw failure.with("number out of range")
         }
         return value
@@ -112,7 +110,7 @@ struct JSONScanner {
     mutating func nextIsNumber() -> Bool {
         skipWhitespace()
         guard let byte = peek() else { return false }
-        return byte == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+        return byte == UInt8(ascii: "-") || isDigit(byte)
     }
 
     /// Checks the syntax of the next value and moves past it.
@@ -122,13 +120,63 @@ struct JSONScanner {
 
     // MARK: - Grammar
 
+    private mutating func readKey() throws(CryptoError) -> JSONKey {
+        let (start, end, hasEscape) = try scanString()
+        if !hasEscape { return JSONKey(start: start, end: end, isUnescaped: false) }
+        let unescaped = try unescape(bytes[start..<end])
+        let key = JSONKey(start: unescapedNames.count, end: unescapedNames.count + unescaped.count, isUnescaped: true)
+        unescapedNames.append(contentsOf: unescaped)
+        return key
+    }
+
+    /// True if `key` is the member `name` (given as UTF-8 bytes).
+    func key(_ key: JSONKey, is name: [UInt8]) -> Bool {
+        guard key.end - key.start == name.count else { return false }
+        let source = key.isUnescaped ? unescapedNames : bytes
+        for offset in 0..<name.count where source[key.start + offset] != name[offset] { return false }
+        return true
+    }
+
+    private func equal(_ a: JSONKey, _ b: JSONKey) -> Bool {
+        guard a.end - a.start == b.end - b.start else { return false }
+        let first = a.isUnescaped ? unescapedNames : bytes, second = b.isUnescaped ? unescapedNames : bytes
+        for offset in 0..<(a.end - a.start) where first[a.start + offset] != second[b.start + offset] { return false }
+        return true
+    }
+
+    /// FNV-1a over a name's bytes.
+    private func hash(_ key: JSONKey) -> UInt64 {
+        let source = key.isUnescaped ? unescapedNames : bytes
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for offset in key.start..<key.end { hash = (hash ^ UInt64(source[offset])) &* 0x0000_0100_0000_01b3 }
+        return hash
+    }
+
+    /// Records `key`; false if the object had it already. A short list is searched in turn; past 16
+    /// names a hash index takes over, so an 8 KiB header of tiny members cannot make this quadratic.
+    private mutating func insert(_ key: JSONKey) -> Bool {
+        let hash = hash(key)
+        if seen.count < 16 {
+            if seen.isEmpty { seen.reserveCapacity(16) }
+            for entry in seen where entry.hash == hash && equal(entry.key, key) { return false }
+        } else {
+            if seenIndex.isEmpty {
+                for (position, entry) in seen.enumerated() { seenIndex[entry.hash, default: []].append(position) }
+            }
+            for position in seenIndex[hash] ?? [] where equal(seen[position].key, key) { return false }
+            seenIndex[hash, default: []].append(seen.count)
+        }
+        seen.append((hash, key))
+        return true
+    }
+
     private mutating func skipValue(depth: Int) throws(CryptoError) {
         guard depth < Self.maximumDepth else { throw failure.with("nested too deeply") }
         skipWhitespace()
         guard let byte = peek() else { throw failure.with("value expected") }
         switch byte {
         case UInt8(ascii: "\""):
-            _ = try readString()
+            _ = try scanString()
         case UInt8(ascii: "{"):
             index += 1
             var first = true
@@ -143,7 +191,7 @@ struct JSONScanner {
                     skipWhitespace()
                 }
                 first = false
-                _ = try readString()
+                _ = try scanString()
                 skipWhitespace()
                 try expect(UInt8(ascii: ":"))
                 try skipValue(depth: depth + 1)
@@ -161,30 +209,103 @@ struct JSONScanner {
                 first = false
                 try skipValue(depth: depth + 1)
             }
-        case UInt8(ascii: "t"): try expectLiteral("true")
-        case UInt8(ascii: "f"): try expectLiteral("false")
-        case UInt8(ascii: "n"): try expectLiteral("null")
-        default: try skipNumber()
+        case UInt8(ascii: "t"): try expectLiteral(Self.trueLiteral)
+        case UInt8(ascii: "f"): try expectLiteral(Self.falseLiteral)
+        case UInt8(ascii: "n"): try expectLiteral(Self.nullLiteral)
+        default: _ = try skipNumber()
         }
     }
 
-    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
-    private mutating func skipNumber() throws(CryptoError) {
+    /// Moves past a string, checking escapes' shape, control characters and UTF-8.
+    /// - Returns: the range between the quotes and whether it holds escapes.
+    private mutating func scanString() throws(CryptoError) -> (start: Int, end: Int, hasEscape: Bool) {
+        try expect(UInt8(ascii: "\""))
+        let start = index
+        var hasEscape = false
+        while true {
+            guard index < bytes.count else { throw failure.with("unterminated string") }
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") { break }
+            if byte < 0x20 { throw failure.with("control character in string") }
+            if byte == UInt8(ascii: "\\") {
+                hasEscape = true
+                index += try escapeLength(at: index)
+                continue
+            }
+            if byte >= 0x80 {
+                index += try utf8SequenceLength(at: index)
+                continue
+            }
+            index += 1
+        }
+        let end = index
+        index += 1
+        return (start, end, hasEscape)
+    }
+
+    /// The length of the escape at `i` (a backslash): 2, or 6 for `\uXXXX`, or 12 for a surrogate pair.
+    private func escapeLength(at i: Int) throws(CryptoError) -> Int {
+        guard i + 1 < bytes.count else { throw failure.with("unterminated string") }
+        switch bytes[i + 1] {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+            UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+            return 2
+        case UInt8(ascii: "u"):
+            let code = try hex4(bytes[...], at: i + 2)
+            if (0xDC00...0xDFFF).contains(code) { throw failure.with("lone surrogate") }
+            guard (0xD800...0xDBFF).contains(code) else { return 6 }
+            guard i + 12 <= bytes.count, bytes[i + 6] == UInt8(ascii: "\\"), bytes[i + 7] == UInt8(ascii: "u"),
+                (0xDC00...0xDFFF).contains(try hex4(bytes[...], at: i + 8))
+            else { throw failure.with("lone surrogate") }
+            return 12
+        default:
+            throw failure.with("bad escape")
+        }
+    }
+
+    /// The length of the well-formed UTF-8 sequence at `i` (RFC 3629: no overlong forms, no surrogates,
+    /// nothing above U+10FFFF).
+    private func utf8SequenceLength(at i: Int) throws(CryptoError) -> Int {
+        let b0 = bytes[i]
+        func continuation(_ k: Int) -> Bool { i + k < bytes.count && bytes[i + k] & 0xC0 == 0x80 }
+        switch b0 {
+        case 0xC2...0xDF where continuation(1):
+            return 2
+        case 0xE0...0xEF where continuation(1) && continuation(2):
+            let b1 = bytes[i + 1]
+            if (b0 == 0xE0 && b1 < 0xA0) || (b0 == 0xED && b1 > 0x9F) { break }
+            return 3
+        case 0xF0...0xF4 where continuation(1) && continuation(2) && continuation(3):
+            let b1 = bytes[i + 1]
+            if (b0 == 0xF0 && b1 < 0x90) || (b0 == 0xF4 && b1 > 0x8F) { break }
+            return 4
+        default:
+            break
+        }
+        throw failure.with("not UTF-8")
+    }
+
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`; returns true for a plain integer.
+    private mutating func skipNumber() throws(CryptoError) -> Bool {
+        var isInteger = true
         if peek() == UInt8(ascii: "-") { index += 1 }
         guard let first = peek(), isDigit(first) else { throw failure.with("number expected") }
         index += 1
         if first != UInt8(ascii: "0") { skipDigits() }
         if peek() == UInt8(ascii: ".") {
+            isInteger = false
             index += 1
             guard let byte = peek(), isDigit(byte) else { throw failure.with("digit expected") }
             skipDigits()
         }
         if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
+            isInteger = false
             index += 1
             if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { index += 1 }
             guard let byte = peek(), isDigit(byte) else { throw failure.with("digit expected") }
             skipDigits()
         }
+        return isInteger
     }
 
     private mutating func skipDigits() {
@@ -193,9 +314,13 @@ struct JSONScanner {
 
     private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
-    private mutating func expectLiteral(_ literal: String) throws(CryptoError) {
-        let count = literal.utf8.count
-        guard index + count <= bytes.count, bytes[index..<index + count].elementsEqual(literal.utf8) else {
+    private static let trueLiteral = Array("true".utf8)
+    private static let falseLiteral = Array("false".utf8)
+    private static let nullLiteral = Array("null".utf8)
+
+    private mutating func expectLiteral(_ literal: [UInt8]) throws(CryptoError) {
+        let count = literal.count
+        guard index + count <= bytes.count, bytes[index..<index + count].elementsEqual(literal) else {
             throw failure.with("bad literal")
         }
         index += count
@@ -209,41 +334,36 @@ struct JSONScanner {
     }
 
     private mutating func skipWhitespace() {
-        while let byte = peek(),
-            byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
-                || byte == UInt8(ascii: "\t")
-        {
-            index += 1
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"): index += 1
+            default: return
+            }
         }
     }
 
-    private func unescape(_ raw: ArraySlice<UInt8>) throws(CryptoError) -> String {
-        var scalars = String.UnicodeScalarView()
-        var utf8: [UInt8] = []
+    /// The UTF-8 bytes a string with escapes stands for.
+    private func unescape(_ raw: ArraySlice<UInt8>) throws(CryptoError) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count)
         var i = raw.startIndex
-        func flush() {
-            scalars.append(contentsOf: String(decoding: utf8, as: UTF8.self).unicodeScalars)
-            utf8.removeAll(keepingCapacity: true)
-        }
         while i < raw.endIndex {
             let byte = raw[i]
             guard byte == UInt8(ascii: "\\") else {
-                utf8.append(byte)
+                out.append(byte)
                 i += 1
                 continue
             }
-            flush()
+            guard i + 1 < raw.endIndex else { throw failure.with("bad escape") }
             let escape = raw[i + 1]
             i += 2
             switch escape {
-            case UInt8(ascii: "\""): scalars.append("\"")
-            case UInt8(ascii: "\\"): scalars.append("\\")
-            case UInt8(ascii: "/"): scalars.append("/")
-            case UInt8(ascii: "b"): scalars.append("\u{08}")
-            case UInt8(ascii: "f"): scalars.append("\u{0C}")
-            case UInt8(ascii: "n"): scalars.append("\n")
-            case UInt8(ascii: "r"): scalars.append("\r")
-            case UInt8(ascii: "t"): scalars.append("\t")
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escape)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
             case UInt8(ascii: "u"):
                 var code = try hex4(raw, at: i)
                 i += 4
@@ -257,13 +377,12 @@ struct JSONScanner {
                     i += 6
                 }
                 guard let scalar = Unicode.Scalar(code) else { throw failure.with("lone surrogate") }
-                scalars.append(scalar)
+                out.append(contentsOf: String(Character(scalar)).utf8)
             default:
                 throw failure.with("bad escape")
             }
         }
-        flush()
-        return String(scalars)
+        return out
     }
 
     private func hex4(_ raw: ArraySlice<UInt8>, at start: Int) throws(CryptoError) -> UInt32 {
@@ -283,38 +402,24 @@ struct JSONScanner {
     }
 }
 
-/// UTF-8 well-formedness (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
-enum UTF8Validation {
-    static func isValid(_ bytes: [UInt8]) -> Bool {
-        var i = 0
-        let n = bytes.count
-        while i < n {
-            let b0 = bytes[i]
-            if b0 < 0x80 {
-                i += 1
-                continue
-            }
-            func continuation(_ k: Int) -> Bool { i + k < n && bytes[i + k] & 0xC0 == 0x80 }
-            switch b0 {
-            case 0xC2...0xDF:
-                guard continuation(1) else { return false }
-                i += 2
-            case 0xE0...0xEF:
-                guard continuation(1), continuation(2) else { return false }
-                let b1 = bytes[i + 1]
-                if b0 == 0xE0 && b1 < 0xA0 { return false }  // overlong
-                if b0 == 0xED && b1 > 0x9F { return false }  // surrogate
-                i += 3
-            case 0xF0...0xF4:
-                guard continuation(1), continuation(2), continuation(3) else { return false }
-                let b1 = bytes[i + 1]
-                if b0 == 0xF0 && b1 < 0x90 { return false }  // overlong
-                if b0 == 0xF4 && b1 > 0x8F { return false }  // above U+10FFFF
-                i += 4
-            default:
-                return false
-            }
-        }
-        return true
-    }
+/// Where a member name's bytes are: in the scanned text, or (when it had escapes) unescaped in the
+/// scanner's side buffer. Compare it with ``JSONScanner/key(_:is:)``.
+struct JSONKey {
+    let start: Int
+    let end: Int
+    let isUnescaped: Bool
+}
+
+/// Member names the Crypto module reads, as bytes.
+enum JSONName {
+    static let alg = Array("alg".utf8)
+    static let kid = Array("kid".utf8)
+    static let crit = Array("crit".utf8)
+    static let iss = Array("iss".utf8)
+    static let sub = Array("sub".utf8)
+    static let aud = Array("aud".utf8)
+    static let exp = Array("exp".utf8)
+    static let nbf = Array("nbf".utf8)
+    static let iat = Array("iat".utf8)
+    static let jti = Array("jti".utf8)
 }

@@ -39,18 +39,17 @@ struct TokenParts {
         var scanner = try JSONScanner(header, failure: CryptoError.malformedToken.with("header is not a JSON object"))
         var algorithm: String? = nil
         var keyID: String? = nil
-        while let name = try scanner.nextKey() {
-            switch name {
-            case "alg":
+        while let key = try scanner.nextKey() {
+            if scanner.key(key, is: JSONName.alg) {
                 guard scanner.nextIsString() else { throw CryptoError.malformedToken.with("alg is not a string") }
                 algorithm = try scanner.readString()
-            case "kid":
+            } else if scanner.key(key, is: JSONName.kid) {
                 guard scanner.nextIsString() else { throw CryptoError.malformedToken.with("kid is not a string") }
                 keyID = try scanner.readString()
-            case "crit":
+            } else if scanner.key(key, is: JSONName.crit) {
                 // RFC 7515 §4.1.11: recipients MUST reject extensions they do not understand; we understand none.
                 throw CryptoError.criticalHeader.with("crit header present")
-            default:
+            } else {
                 try scanner.skipValue()
             }
         }

@@ -60,20 +60,26 @@ public struct VerifiedClaims: Sendable {
         var issuer: String? = nil, subject: String? = nil, tokenID: String? = nil
         var audience: [String]? = nil
         var expiresAt: Double? = nil, notBefore: Double? = nil, issuedAt: Double? = nil
-        while let name = try scanner.nextKey() {
-            switch name {
-            case "iss": issuer = try Self.string(&scanner, name)
-            case "sub": subject = try Self.string(&scanner, name)
-            case "jti": tokenID = try Self.string(&scanner, name)
-            case "aud":
+        while let key = try scanner.nextKey() {
+            if scanner.key(key, is: JSONName.exp) {
+                expiresAt = try Self.number(&scanner, "exp")
+            } else if scanner.key(key, is: JSONName.iss) {
+                issuer = try Self.string(&scanner, "iss")
+            } else if scanner.key(key, is: JSONName.aud) {
                 guard let value = try? scanner.readStringOrStrings() else {
                     throw CryptoError.invalidClaim.with("aud is neither a string nor an array of strings")
                 }
                 audience = value
-            case "exp": expiresAt = try Self.number(&scanner, name)
-            case "nbf": notBefore = try Self.number(&scanner, name)
-            case "iat": issuedAt = try Self.number(&scanner, name)
-            default: try scanner.skipValue()
+            } else if scanner.key(key, is: JSONName.sub) {
+                subject = try Self.string(&scanner, "sub")
+            } else if scanner.key(key, is: JSONName.nbf) {
+                notBefore = try Self.number(&scanner, "nbf")
+            } else if scanner.key(key, is: JSONName.iat) {
+                issuedAt = try Self.number(&scanner, "iat")
+            } else if scanner.key(key, is: JSONName.jti) {
+                tokenID = try Self.string(&scanner, "jti")
+            } else {
+                try scanner.skipValue()
             }
         }
 
