@@ -1,0 +1,58 @@
+#!/bin/sh
+# Crypto benchmark: Gatehouse's sign/verify and argon2id against OpenSSL's own `openssl speed` and a C loop
+# over libargon2, all in this one run, so the ratios compare like with like on whatever machine runs it.
+#
+# Usage: bench/crypto.sh            (BENCH_SECONDS per measurement, default 3; SCRATCH_PATH, default .build)
+# Targets: verify at most 1.25x openssl speed per operation; argon2id at most 1.1x the C loop.
+# Times are CPU time per operation (openssl speed counts user CPU time; ours count process CPU time).
+set -eu
+cd "$(dirname "$0")/.."
+seconds="${BENCH_SECONDS:-3}"
+scratch="${SCRATCH_PATH:-.build}"
+
+swift build -c release --scratch-path "$scratch" --product gatehouse-bench >&2
+bin="$scratch/release/gatehouse-bench"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cc -O2 -o "$work/argon2_loop" bench/argon2_loop.c $(pkg-config --cflags --libs libargon2)
+
+echo "openssl speed ($seconds s per operation)..." >&2
+openssl speed -seconds "$seconds" -mr ed25519 ecdsap256 rsa2048 >"$work/openssl.txt" 2>/dev/null
+echo "gatehouse-bench..." >&2
+"$bin" bench --seconds "$seconds" >"$work/gatehouse.txt"
+echo "libargon2 C loop..." >&2
+"$work/argon2_loop" "$seconds" >"$work/c.txt"
+
+echo "## $(openssl version), $(nproc) cores, $(uname -m); CPU time per operation in microseconds"
+echo
+awk '
+    # openssl speed -mr: +F2:i:bits:sign/s:verify/s (RSA), +F4:i:bits:sign/s:verify/s (ECDSA),
+    # +F6:i:bits:name:sign/s:verify/s (EdDSA).
+    FILENAME ~ /openssl/ {
+        n = split($0, f, ":")
+        if (f[1] == "+F2" && f[3] == 2048) { ref["sign-RS256"] = 1e6 / f[4]; ref["verify-RS256"] = 1e6 / f[5] }
+        if (f[1] == "+F4" && f[3] == 256) { ref["sign-ES256"] = 1e6 / f[4]; ref["verify-ES256"] = 1e6 / f[5] }
+        if (f[1] == "+F6" && f[4] == "Ed25519") { ref["sign-EdDSA"] = 1e6 / f[5]; ref["verify-EdDSA"] = 1e6 / f[6] }
+        next
+    }
+    $1 == "RESULT" && $2 ~ /^c-/ { sub(/^c-/, "", $2); ref[$2] = $3; next }
+    $1 == "RESULT" { order[++count] = $2; ours[$2] = $3 }
+    END {
+        printf "| operation | gatehouse | reference | ratio | target |\n"
+        printf "|---|---:|---:|---:|---|\n"
+        for (i = 1; i <= count; i++) {
+            name = order[i]
+            reference = (name in ref) ? sprintf("%.2f", ref[name]) : "-"
+            ratio = (name in ref) ? sprintf("%.2f", ours[name] / ref[name]) : "-"
+            target = "-"
+            if (name ~ /^verify-/ && (name in ref)) target = (ours[name] / ref[name] <= 1.25) ? "<= 1.25: met" : "<= 1.25: MISSED"
+            if (name ~ /^argon2id-/) target = (ours[name] / ref[name] <= 1.10) ? "<= 1.10: met" : "<= 1.10: MISSED"
+            printf "| %s | %.2f | %s | %s | %s |\n", name, ours[name], reference, ratio, target
+        }
+    }
+' "$work/openssl.txt" "$work/c.txt" "$work/gatehouse.txt"
+echo
+echo "References: openssl speed ed25519/ecdsap256/rsa2048 (signs and verifies a fixed short message, no"
+echo "token parsing); a C loop over argon2id_hash_encoded/argon2id_verify with m=19456, t=2, p=1."
+echo "gatehouse verify is the whole SigningKeys.verify(token:) on a ~550-byte access token: base64url,"
+echo "header and claims parsing, SHA-256/SHA-512 of the signing input, the signature, exp/nbf/iat/iss/aud."
