@@ -182,7 +182,7 @@ struct JWSRejectionTests {
         #expect(throws: CryptoError.malformedToken) { try verify(token, with: .eddsa) }
     }
 
-    @Test("tokens without exactly three parts are malformed", arguments: ["", ".", "..", "a.b", "a.b.c.d", "e30.e30", "e30.e30.e30.e30"])
+    @Test("tokens without exactly three parts are malformed", arguments: ["", ".", "..", "e30", "e30.e30", "e30.e30.e30.e30", "e30..e30.e30", "..."])
     func malformedShape(token: String) throws {
         #expect(throws: CryptoError.malformedToken) { try verify(token, with: .eddsa) }
     }

@@ -41,22 +41,28 @@ enum Base64 {
     }
 
     /// Decodes `text`, or returns nil if it is not the canonical unpadded encoding of some bytes.
+    static func decode(_ text: ArraySlice<UInt8>, alphabet: Alphabet) -> [UInt8]? {
+        guard let (bytes, end) = decodePrefix(text.span, from: 0, alphabet: alphabet), end == text.count else {
+            return nil
+        }
+        return bytes
+    }
+
+    /// Decodes from `start` up to the first byte outside the alphabet (or the end), and says where it stopped,
+    /// so a JWS can be split at its dots and decoded in one pass. Returns nil if the decoded run is not
+    /// canonical (an impossible length, or non-zero unused bits in its last character).
     ///
-    /// On the path of every token verification, so it reads through spans (bounds-checked, but without
-    /// the per-element uniqueness checks and reference counting of array subscripts).
-    static func decode(_ slice: ArraySlice<UInt8>, alphabet: Alphabet) -> [UInt8]? {
-        let text = slice.span
+    /// On the path of every token verification, so it reads and writes through spans (bounds-checked,
+    /// without the per-element uniqueness checks and reference counting of array subscripts).
+    static func decodePrefix(_ text: Span<UInt8>, from start: Int, alphabet: Alphabet) -> (bytes: [UInt8], end: Int)? {
         let table = (alphabet == .url ? urlTable : standardTable).span
-        let remainder = text.count % 4
-        guard remainder != 1 else { return nil }
-        let full = text.count - remainder
-        var out = [UInt8](repeating: 0, count: full / 4 * 3 + (remainder == 0 ? 0 : remainder - 1))
+        var out = [UInt8](repeating: 0, count: (text.count - start) / 4 * 3 + 2)
         var output = out.mutableSpan
-        var i = 0, j = 0
-        while i < full {
+        var i = start, j = 0
+        while i + 4 <= text.count {
             let a = table[Int(text[i])], b = table[Int(text[i + 1])]
             let c = table[Int(text[i + 2])], d = table[Int(text[i + 3])]
-            guard a | b | c | d < 64 else { return nil }
+            guard a | b | c | d < 64 else { break }
             let n = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
             output[j] = UInt8(truncatingIfNeeded: n >> 16)
             output[j + 1] = UInt8(truncatingIfNeeded: n >> 8)
@@ -64,20 +70,30 @@ enum Base64 {
             i += 4
             j += 3
         }
-        if remainder == 2 {
+        var remainder = 0
+        while remainder < 3 && i + remainder < text.count && table[Int(text[i + remainder])] < 64 { remainder += 1 }
+        switch remainder {
+        case 1:
+            return nil
+        case 2:
             let a = table[Int(text[i])], b = table[Int(text[i + 1])]
             // One byte uses 8 of the 12 bits; the 4 low bits of the second character must be zero.
-            guard a | b < 64, b & 0x0F == 0 else { return nil }
+            guard b & 0x0F == 0 else { return nil }
             output[j] = a << 2 | b >> 4
-        } else if remainder == 3 {
+            j += 1
+        case 3:
             let a = table[Int(text[i])], b = table[Int(text[i + 1])], c = table[Int(text[i + 2])]
             // Two bytes use 16 of the 18 bits; the 2 low bits of the third character must be zero.
-            guard a | b | c < 64, c & 0x03 == 0 else { return nil }
+            guard c & 0x03 == 0 else { return nil }
             output[j] = a << 2 | b >> 4
             output[j + 1] = (b & 0x0F) << 4 | c >> 2
+            j += 2
+        default:
+            break
         }
         _ = consume output
-        return out
+        out.removeLast(out.count - j)
+        return (out, i + remainder)
     }
 }
 

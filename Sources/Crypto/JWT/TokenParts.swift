@@ -25,16 +25,23 @@ struct TokenParts {
             throw CryptoError.tokenTooLarge.with("\(token.utf8.count) bytes, more than \(Self.maximumLength)")
         }
         let bytes = Array(token.utf8)
-        guard let firstDot = bytes.firstIndex(of: UInt8(ascii: ".")),
-            let secondDot = bytes[(firstDot + 1)...].firstIndex(of: UInt8(ascii: ".")),
-            !bytes[(secondDot + 1)...].contains(UInt8(ascii: "."))
-        else { throw CryptoError.malformedToken.with("not three dot-separated parts") }
+        let text = bytes.span
+        // Each part is decoded up to the first byte outside the base64url alphabet, which must be the
+        // dot that ends it (or, for the signature, the end of the token).
+        let (header, firstDot) = try Self.decodePart(text, from: 0, name: "header")
+        guard firstDot < text.count, text[firstDot] == UInt8(ascii: ".") else {
+            throw Self.partEnd(text, at: firstDot, name: "header")
+        }
+        let (payload, secondDot) = try Self.decodePart(text, from: firstDot + 1, name: "payload")
+        guard secondDot < text.count, text[secondDot] == UInt8(ascii: ".") else {
+            throw Self.partEnd(text, at: secondDot, name: "payload")
+        }
+        let (signature, end) = try Self.decodePart(text, from: secondDot + 1, name: "signature")
+        guard end == text.count else { throw Self.partEnd(text, at: end, name: "signature") }
         self.token = bytes
         self.secondDot = secondDot
-
-        let header = try Self.decodePart(bytes[..<firstDot], name: "header")
-        payload = try Self.decodePart(bytes[(firstDot + 1)..<secondDot], name: "payload")
-        signature = try Self.decodePart(bytes[(secondDot + 1)...], name: "signature")
+        self.payload = payload
+        self.signature = signature
 
         var scanner = try JSONScanner(header, failure: CryptoError.malformedToken.with("header is not a JSON object"))
         var algorithm: String? = nil
@@ -59,10 +66,21 @@ struct TokenParts {
         self.keyID = keyID
     }
 
-    private static func decodePart(_ part: ArraySlice<UInt8>, name: String) throws(CryptoError) -> [UInt8] {
-        guard let bytes = Base64.decode(part, alphabet: .url) else {
+    private static func decodePart(_ text: Span<UInt8>, from start: Int, name: String) throws(CryptoError)
+        -> (bytes: [UInt8], end: Int)
+    {
+        guard let decoded = Base64.decodePrefix(text, from: start, alphabet: .url) else {
             throw CryptoError.nonCanonicalBase64URL.with("\(name) is not canonical unpadded base64url")
         }
-        return bytes
+        return decoded
+    }
+
+    /// Why a part stopped where it did: the token ran out or has a fourth part (malformed), or a
+    /// character outside base64url (padding, whitespace, anything else) is in the way.
+    private static func partEnd(_ text: Span<UInt8>, at index: Int, name: String) -> CryptoError {
+        if index == text.count || text[index] == UInt8(ascii: ".") {
+            return CryptoError.malformedToken.with("not three dot-separated parts")
+        }
+        return CryptoError.nonCanonicalBase64URL.with("\(name) holds a character outside unpadded base64url")
     }
 }
