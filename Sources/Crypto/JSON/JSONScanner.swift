@@ -51,10 +51,16 @@ struct JSONScanner {
 
     /// Reads a string value.
     mutating func readString() throws(CryptoError) -> String {
+        String(decoding: try readStringBytes(), as: UTF8.self)
+    }
+
+    /// Reads a string value as its UTF-8 bytes: a slice of the scanned text, or of a new array when the
+    /// string had escapes. No `String` is made, so claims can be compared without allocating.
+    mutating func readStringBytes() throws(CryptoError) -> ArraySlice<UInt8> {
         skipWhitespace()
         let (start, end, hasEscape) = try scanString()
-        if !hasEscape { return String(decoding: bytes[start..<end], as: UTF8.self) }
-        return String(decoding: try unescape(bytes[start..<end]), as: UTF8.self)
+        if !hasEscape { return bytes[start..<end] }
+        return ArraySlice(try unescape(bytes[start..<end]))
     }
 
     /// Reads a number value as a `Double` (NumericDate may have a fraction, RFC 7519 §2).
@@ -78,23 +84,23 @@ struct JSONScanner {
         return value
     }
 
-    /// Reads a string, or an array of strings (the two forms of `aud`, RFC 7519 §4.1.3).
-    mutating func readStringOrStrings() throws(CryptoError) -> [String] {
+    /// Reads a string, or an array of strings (the two forms of `aud`, RFC 7519 §4.1.3), as UTF-8 bytes.
+    mutating func readStringOrStrings() throws(CryptoError) -> StringOrStrings {
         skipWhitespace()
-        guard peek() == UInt8(ascii: "[") else { return [try readString()] }
+        guard peek() == UInt8(ascii: "[") else { return .one(try readStringBytes()) }
         index += 1
-        var strings: [String] = []
+        var strings: [ArraySlice<UInt8>] = []
         skipWhitespace()
         if peek() == UInt8(ascii: "]") {
             index += 1
-            return strings
+            return .many(strings)
         }
         while true {
-            strings.append(try readString())
+            strings.append(try readStringBytes())
             skipWhitespace()
             if peek() == UInt8(ascii: "]") {
                 index += 1
-                return strings
+                return .many(strings)
             }
             try expect(UInt8(ascii: ","))
         }
@@ -408,6 +414,27 @@ struct JSONKey {
     let start: Int
     let end: Int
     let isUnescaped: Bool
+}
+
+/// A string, or an array of strings, as UTF-8 bytes (`aud`).
+enum StringOrStrings: Sendable {
+    case one(ArraySlice<UInt8>)
+    case many([ArraySlice<UInt8>])
+
+    /// True if one of the strings is `string`.
+    func contains(_ string: String) -> Bool {
+        switch self {
+        case .one(let bytes): bytes.elementsEqual(string.utf8)
+        case .many(let list): list.contains { $0.elementsEqual(string.utf8) }
+        }
+    }
+
+    var strings: [String] {
+        switch self {
+        case .one(let bytes): [String(decoding: bytes, as: UTF8.self)]
+        case .many(let list): list.map { String(decoding: $0, as: UTF8.self) }
+        }
+    }
 }
 
 /// Member names the Crypto module reads, as bytes.

@@ -21,6 +21,21 @@ public enum JWSAlgorithm: String, Sendable, CaseIterable {
         }
     }
 
+    /// The algorithm named by a header's `alg` bytes, compared exactly (JOSE names are case-sensitive).
+    init?(bytes: ArraySlice<UInt8>) {
+        if bytes.elementsEqual("EdDSA".utf8) {
+            self = .eddsa
+        } else if bytes.elementsEqual("ES256".utf8) {
+            self = .es256
+        } else if bytes.elementsEqual("RS256".utf8) {
+            self = .rs256
+        } else if bytes.elementsEqual("HS256".utf8) {
+            self = .hs256
+        } else {
+            return nil
+        }
+    }
+
     /// The algorithm a loaded key is for.
     init(for type: KeyType) {
         switch type {

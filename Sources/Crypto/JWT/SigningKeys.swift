@@ -27,7 +27,9 @@ public final class SigningKeys {
     public var activeKeyID: String? { active.keyID }
 
     private let active: JWSKey
-    private let keysByID: [String: JWSKey]
+    /// Asymmetric keys with their `kid` as bytes, active first; a handful at most, so a linear search by
+    /// bytes beats hashing a 43-character `kid` into a dictionary.
+    private let keys: [(keyID: [UInt8], key: JWSKey)]
     /// HS256 secrets, the signing one first; empty for asymmetric key sets.
     private let secrets: [JWSKey]
 
@@ -48,7 +50,7 @@ public final class SigningKeys {
         for secret in hmacSecrets { keys.append(try JWSKey(hmacSecret: secret)) }
         secrets = keys
         active = keys[0]
-        keysByID = [:]
+        self.keys = []
         algorithms = [.hs256]
         jwksJSON = #"{"keys":[]}"#
     }
@@ -77,7 +79,7 @@ public final class SigningKeys {
             entries.append(jwk.publicEntry(keyID: keyID))
         }
         self.active = active
-        self.keysByID = keysByID
+        self.keys = ([active] + passive).map { (Array($0.keyID!.utf8), $0) }
         self.algorithms = algorithms
         secrets = []
         jwksJSON = #"{"keys":["# + entries.joined(separator: ",") + "]}"
@@ -174,7 +176,7 @@ public final class SigningKeys {
 
     /// The key a token names, after the checks that need no signature.
     private func selectKey(_ parts: TokenParts) throws(CryptoError) -> JWSKey {
-        guard let algorithm = JWSAlgorithm(rawValue: parts.algorithm), algorithms.contains(algorithm) else {
+        guard let algorithm = JWSAlgorithm(bytes: parts.algorithmBytes), algorithms.contains(algorithm) else {
             throw CryptoError.algorithmMismatch.with(
                 "alg \(JSONString.quoted(parts.algorithm)) is not one of \(algorithms.map(\.rawValue))")
         }
@@ -182,10 +184,13 @@ public final class SigningKeys {
             if let keyID = parts.keyID { throw CryptoError.unknownKey.with("kid \(JSONString.quoted(keyID)) (HS256 secrets have none)") }
             return active
         }
-        guard let keyID = parts.keyID else { throw CryptoError.unknownKey.with("header has no kid") }
-        guard let key = keysByID[keyID] else { throw CryptoError.unknownKey.with("kid \(JSONString.quoted(keyID))") }
+        guard let keyID = parts.keyIDBytes else { throw CryptoError.unknownKey.with("header has no kid") }
+        guard let key = keys.first(where: { $0.keyID.elementsEqual(keyID) })?.key else {
+            throw CryptoError.unknownKey.with("kid \(JSONString.quoted(parts.keyID ?? ""))")
+        }
         guard key.algorithm == algorithm else {
-            throw CryptoError.algorithmMismatch.with("alg \(algorithm.rawValue) but key \(keyID) is \(key.algorithm.rawValue)")
+            throw CryptoError.algorithmMismatch.with(
+                "alg \(algorithm.rawValue) but key \(key.keyID ?? "") is \(key.algorithm.rawValue)")
         }
         return key
     }

@@ -8,10 +8,14 @@ struct TokenParts {
 
     /// The token's bytes.
     let token: [UInt8]
+    /// The header's `alg`, as UTF-8 bytes.
+    let algorithmBytes: ArraySlice<UInt8>
+    /// The header's `kid` as UTF-8 bytes, if any.
+    let keyIDBytes: ArraySlice<UInt8>?
     /// The header's `alg`, as written.
-    let algorithm: String
+    var algorithm: String { String(decoding: algorithmBytes, as: UTF8.self) }
     /// The header's `kid`, if any.
-    let keyID: String?
+    var keyID: String? { keyIDBytes.map { String(decoding: $0, as: UTF8.self) } }
     /// The decoded signature.
     let signature: [UInt8]
     /// The decoded payload; not yet known to be JSON.
@@ -44,15 +48,15 @@ struct TokenParts {
         self.signature = signature
 
         var scanner = try JSONScanner(header, failure: CryptoError.malformedToken.with("header is not a JSON object"))
-        var algorithm: String? = nil
-        var keyID: String? = nil
+        var algorithm: ArraySlice<UInt8>? = nil
+        var keyID: ArraySlice<UInt8>? = nil
         while let key = try scanner.nextKey() {
             if scanner.key(key, is: JSONName.alg) {
                 guard scanner.nextIsString() else { throw CryptoError.malformedToken.with("alg is not a string") }
-                algorithm = try scanner.readString()
+                algorithm = try scanner.readStringBytes()
             } else if scanner.key(key, is: JSONName.kid) {
                 guard scanner.nextIsString() else { throw CryptoError.malformedToken.with("kid is not a string") }
-                keyID = try scanner.readString()
+                keyID = try scanner.readStringBytes()
             } else if scanner.key(key, is: JSONName.crit) {
                 // RFC 7515 §4.1.11: recipients MUST reject extensions they do not understand; we understand none.
                 throw CryptoError.criticalHeader.with("crit header present")
@@ -61,9 +65,12 @@ struct TokenParts {
             }
         }
         guard let algorithm else { throw CryptoError.malformedToken.with("header has no alg") }
-        if algorithm.lowercased() == "none" { throw CryptoError.algorithmNone.with("alg is \"\(algorithm)\"") }
-        self.algorithm = algorithm
-        self.keyID = keyID
+        // "none" in any case: ASCII letters compare equal once their 0x20 bit is set.
+        if algorithm.count == 4, zip(algorithm, "none".utf8).allSatisfy({ $0 | 0x20 == $1 }) {
+            throw CryptoError.algorithmNone.with("alg is \(JSONString.quoted(String(decoding: algorithm, as: UTF8.self)))")
+        }
+        algorithmBytes = algorithm
+        keyIDBytes = keyID
     }
 
     private static func decodePart(_ text: Span<UInt8>, from start: Int, name: String) throws(CryptoError)

@@ -16,11 +16,11 @@ public struct VerifiedClaims: Sendable {
     /// The key that signed it; nil for HS256 secrets.
     public let keyID: String?
     /// `iss`.
-    public let issuer: String?
+    public var issuer: String? { issuerBytes.map { String(decoding: $0, as: UTF8.self) } }
     /// `sub`.
-    public let subject: String?
+    public var subject: String? { subjectBytes.map { String(decoding: $0, as: UTF8.self) } }
     /// `aud`, one string or several; empty when absent.
-    public let audience: [String]
+    public var audience: [String] { audienceBytes?.strings ?? [] }
     /// `exp`, which every token must have.
     public let expiresAt: Date
     /// `nbf`.
@@ -28,7 +28,14 @@ public struct VerifiedClaims: Sendable {
     /// `iat`.
     public let issuedAt: Date?
     /// `jti`.
-    public let tokenID: String?
+    public var tokenID: String? { tokenIDBytes.map { String(decoding: $0, as: UTF8.self) } }
+
+    // The string claims stay bytes (slices of `payload`) until asked for: verification compares them
+    // without making a String.
+    private let issuerBytes: ArraySlice<UInt8>?
+    private let subjectBytes: ArraySlice<UInt8>?
+    private let tokenIDBytes: ArraySlice<UInt8>?
+    private let audienceBytes: StringOrStrings?
 
     /// Decodes the payload into a `Decodable` type with the claims you need.
     ///
@@ -57,8 +64,8 @@ public struct VerifiedClaims: Sendable {
         issuer expectedIssuer: String?, audience expectedAudience: String?
     ) throws(CryptoError) {
         var scanner = try JSONScanner(payload, failure: CryptoError.payloadNotObject.with("payload is not a JSON object"))
-        var issuer: String? = nil, subject: String? = nil, tokenID: String? = nil
-        var audience: [String]? = nil
+        var issuer: ArraySlice<UInt8>? = nil, subject: ArraySlice<UInt8>? = nil, tokenID: ArraySlice<UInt8>? = nil
+        var audience: StringOrStrings? = nil
         var expiresAt: Double? = nil, notBefore: Double? = nil, issuedAt: Double? = nil
         while let key = try scanner.nextKey() {
             if scanner.key(key, is: JSONName.exp) {
@@ -94,12 +101,13 @@ public struct VerifiedClaims: Sendable {
         if let issuedAt, issuedAt > now + leeway {
             throw CryptoError.tokenIssuedInFuture.with("iat \(issuedAt) is after now \(now) plus \(leeway) s leeway")
         }
-        if let expectedIssuer, issuer != expectedIssuer {
-            throw CryptoError.wrongIssuer.with("iss is \(issuer.map(JSONString.quoted) ?? "missing")")
+        if let expectedIssuer, !(issuer?.elementsEqual(expectedIssuer.utf8) ?? false) {
+            let found = issuer.map { JSONString.quoted(String(decoding: $0, as: UTF8.self)) } ?? "missing"
+            throw CryptoError.wrongIssuer.with("iss is \(found)")
         }
         if let audience {
             guard let expectedAudience, audience.contains(expectedAudience) else {
-                throw CryptoError.wrongAudience.with("aud \(audience) does not name this service")
+                throw CryptoError.wrongAudience.with("aud \(audience.strings) does not name this service")
             }
         } else if expectedAudience != nil {
             throw CryptoError.wrongAudience.with("aud is missing")
@@ -108,18 +116,18 @@ public struct VerifiedClaims: Sendable {
         self.payload = payload
         self.algorithm = algorithm
         self.keyID = keyID
-        self.issuer = issuer
-        self.subject = subject
-        self.audience = audience ?? []
+        issuerBytes = issuer
+        subjectBytes = subject
+        audienceBytes = audience
         self.expiresAt = Date(timeIntervalSince1970: expiresAt)
         self.notBefore = notBefore.map { Date(timeIntervalSince1970: $0) }
         self.issuedAt = issuedAt.map { Date(timeIntervalSince1970: $0) }
-        self.tokenID = tokenID
+        tokenIDBytes = tokenID
     }
 
-    private static func string(_ scanner: inout JSONScanner, _ name: String) throws(CryptoError) -> String {
+    private static func string(_ scanner: inout JSONScanner, _ name: String) throws(CryptoError) -> ArraySlice<UInt8> {
         guard scanner.nextIsString() else { throw CryptoError.invalidClaim.with("\(name) is not a string") }
-        return try scanner.readString()
+        return try scanner.readStringBytes()
     }
 
     private static func number(_ scanner: inout JSONScanner, _ name: String) throws(CryptoError) -> Double {
