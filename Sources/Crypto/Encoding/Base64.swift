@@ -59,7 +59,7 @@ enum Base64 {
         var out = [UInt8](repeating: 0, count: (text.count - start) / 4 * 3 + 2)
         var output = out.mutableSpan
         var i = start, j = 0
-        while i + 4 <= text.count {
+        while i &+ 4 <= text.count {
             let a = table[Int(text[i])], b = table[Int(text[i + 1])]
             let c = table[Int(text[i + 2])], d = table[Int(text[i + 3])]
             guard a | b | c | d < 64 else { break }

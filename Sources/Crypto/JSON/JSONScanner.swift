@@ -11,7 +11,7 @@ struct JSONScanner {
     private var index: Int
     private let failure: CryptoError
     /// Names seen so far, for refusing duplicates: (FNV-1a hash, key), plus a hash index once there are many.
-    private var seen: [(hash: UInt64, key: JSONKey)] = []
+    private var seen: [SeenName] = []
     private var seenIndex: [UInt64: [Int]] = [:]
     /// The unescaped bytes of names that had escapes; `JSONKey`s with `isUnescaped` point here.
     private var unescapedNames: [UInt8] = []
@@ -135,12 +135,15 @@ struct JSONScanner {
         return key
     }
 
-    /// True if `key` is the member `name` (given as UTF-8 bytes).
-    func key(_ key: JSONKey, is name: [UInt8]) -> Bool {
-        guard key.end - key.start == name.count else { return false }
+    /// The name of `key` packed into an integer (see ``PackedName``), or nil for names over 7 bytes, so
+    /// callers can `switch` over the registered names they read.
+    func packedName(_ key: JSONKey) -> UInt64? {
+        let count = key.end - key.start
+        guard count <= 7 else { return nil }
         let source = key.isUnescaped ? unescapedNames : bytes
-        for offset in 0..<name.count where source[key.start + offset] != name[offset] { return false }
-        return true
+        var value = UInt64(count) << 56
+        for offset in key.start..<key.end { value |= UInt64(source[offset]) << (8 * UInt64(key.end - 1 - offset)) }
+        return value
     }
 
     private func equal(_ a: JSONKey, _ b: JSONKey) -> Bool {
@@ -172,7 +175,7 @@ struct JSONScanner {
             for position in seenIndex[hash] ?? [] where equal(seen[position].key, key) { return false }
             seenIndex[hash, default: []].append(seen.count)
         }
-        seen.append((hash, key))
+        seen.append(SeenName(hash: hash, key: key))
         return true
     }
 
@@ -408,6 +411,13 @@ struct JSONScanner {
     }
 }
 
+/// A name already in the object (a struct rather than a tuple, whose array type the runtime would have to
+/// look up on every scan).
+private struct SeenName {
+    let hash: UInt64
+    let key: JSONKey
+}
+
 /// Where a member name's bytes are: in the scanned text, or (when it had escapes) unescaped in the
 /// scanner's side buffer. Compare it with ``JSONScanner/key(_:is:)``.
 struct JSONKey {
@@ -424,8 +434,8 @@ enum StringOrStrings: Sendable {
     /// True if one of the strings is `string`.
     func contains(_ string: String) -> Bool {
         switch self {
-        case .one(let bytes): bytes.elementsEqual(string.utf8)
-        case .many(let list): list.contains { $0.elementsEqual(string.utf8) }
+        case .one(let bytes): bytesEqual(bytes, string)
+        case .many(let list): list.contains { bytesEqual($0, string) }
         }
     }
 
@@ -437,16 +447,36 @@ enum StringOrStrings: Sendable {
     }
 }
 
-/// Member names the Crypto module reads, as bytes.
-enum JSONName {
-    static let alg = Array("alg".utf8)
-    static let kid = Array("kid".utf8)
-    static let crit = Array("crit".utf8)
-    static let iss = Array("iss".utf8)
-    static let sub = Array("sub".utf8)
-    static let aud = Array("aud".utf8)
-    static let exp = Array("exp".utf8)
-    static let nbf = Array("nbf".utf8)
-    static let iat = Array("iat".utf8)
-    static let jti = Array("jti".utf8)
+/// Short ASCII names packed into one integer: the length in the top byte, then the bytes big-endian, so a
+/// member name or an `alg` value compares as a single integer.
+enum PackedName {
+    static func pack(_ bytes: ArraySlice<UInt8>) -> UInt64? {
+        guard bytes.count <= 7 else { return nil }
+        var value: UInt64 = 0
+        for byte in bytes { value = value << 8 | UInt64(byte) }
+        return value | UInt64(bytes.count) << 56
+    }
+
+    static let alg: UInt64 = 3 << 56 | 0x61_6C_67
+    static let kid: UInt64 = 3 << 56 | 0x6B_69_64
+    static let crit: UInt64 = 4 << 56 | 0x63_72_69_74
+    static let iss: UInt64 = 3 << 56 | 0x69_73_73
+    static let sub: UInt64 = 3 << 56 | 0x73_75_62
+    static let aud: UInt64 = 3 << 56 | 0x61_75_64
+    static let exp: UInt64 = 3 << 56 | 0x65_78_70
+    static let nbf: UInt64 = 3 << 56 | 0x6E_62_66
+    static let iat: UInt64 = 3 << 56 | 0x69_61_74
+    static let jti: UInt64 = 3 << 56 | 0x6A_74_69
+    static let eddsa: UInt64 = 5 << 56 | 0x45_64_44_53_41
+    static let es256: UInt64 = 5 << 56 | 0x45_53_32_35_36
+    static let rs256: UInt64 = 5 << 56 | 0x52_53_32_35_36
+    static let hs256: UInt64 = 5 << 56 | 0x48_53_32_35_36
+}
+
+/// True if `bytes` are the UTF-8 bytes of `string`, compared through spans (no generic UTF8View walk).
+func bytesEqual(_ bytes: ArraySlice<UInt8>, _ string: String) -> Bool {
+    let a = bytes.span, b = string.utf8.span
+    guard a.count == b.count else { return false }
+    for index in 0..<a.count where a[index] != b[index] { return false }
+    return true
 }

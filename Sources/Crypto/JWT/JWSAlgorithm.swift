@@ -23,16 +23,12 @@ public enum JWSAlgorithm: String, Sendable, CaseIterable {
 
     /// The algorithm named by a header's `alg` bytes, compared exactly (JOSE names are case-sensitive).
     init?(bytes: ArraySlice<UInt8>) {
-        if bytes.elementsEqual("EdDSA".utf8) {
-            self = .eddsa
-        } else if bytes.elementsEqual("ES256".utf8) {
-            self = .es256
-        } else if bytes.elementsEqual("RS256".utf8) {
-            self = .rs256
-        } else if bytes.elementsEqual("HS256".utf8) {
-            self = .hs256
-        } else {
-            return nil
+        switch PackedName.pack(bytes) {
+        case PackedName.eddsa: self = .eddsa
+        case PackedName.es256: self = .es256
+        case PackedName.rs256: self = .rs256
+        case PackedName.hs256: self = .hs256
+        default: return nil
         }
     }
 

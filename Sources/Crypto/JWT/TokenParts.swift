@@ -51,16 +51,17 @@ struct TokenParts {
         var algorithm: ArraySlice<UInt8>? = nil
         var keyID: ArraySlice<UInt8>? = nil
         while let key = try scanner.nextKey() {
-            if scanner.key(key, is: JSONName.alg) {
+            switch scanner.packedName(key) {
+            case PackedName.alg:
                 guard scanner.nextIsString() else { throw CryptoError.malformedToken.with("alg is not a string") }
                 algorithm = try scanner.readStringBytes()
-            } else if scanner.key(key, is: JSONName.kid) {
+            case PackedName.kid:
                 guard scanner.nextIsString() else { throw CryptoError.malformedToken.with("kid is not a string") }
                 keyID = try scanner.readStringBytes()
-            } else if scanner.key(key, is: JSONName.crit) {
+            case PackedName.crit:
                 // RFC 7515 §4.1.11: recipients MUST reject extensions they do not understand; we understand none.
                 throw CryptoError.criticalHeader.with("crit header present")
-            } else {
+            default:
                 try scanner.skipValue()
             }
         }

@@ -68,25 +68,19 @@ public struct VerifiedClaims: Sendable {
         var audience: StringOrStrings? = nil
         var expiresAt: Double? = nil, notBefore: Double? = nil, issuedAt: Double? = nil
         while let key = try scanner.nextKey() {
-            if scanner.key(key, is: JSONName.exp) {
-                expiresAt = try Self.number(&scanner, "exp")
-            } else if scanner.key(key, is: JSONName.iss) {
-                issuer = try Self.string(&scanner, "iss")
-            } else if scanner.key(key, is: JSONName.aud) {
+            switch scanner.packedName(key) {
+            case PackedName.exp: expiresAt = try Self.number(&scanner, "exp")
+            case PackedName.iss: issuer = try Self.string(&scanner, "iss")
+            case PackedName.aud:
                 guard let value = try? scanner.readStringOrStrings() else {
                     throw CryptoError.invalidClaim.with("aud is neither a string nor an array of strings")
                 }
                 audience = value
-            } else if scanner.key(key, is: JSONName.sub) {
-                subject = try Self.string(&scanner, "sub")
-            } else if scanner.key(key, is: JSONName.nbf) {
-                notBefore = try Self.number(&scanner, "nbf")
-            } else if scanner.key(key, is: JSONName.iat) {
-                issuedAt = try Self.number(&scanner, "iat")
-            } else if scanner.key(key, is: JSONName.jti) {
-                tokenID = try Self.string(&scanner, "jti")
-            } else {
-                try scanner.skipValue()
+            case PackedName.sub: subject = try Self.string(&scanner, "sub")
+            case PackedName.nbf: notBefore = try Self.number(&scanner, "nbf")
+            case PackedName.iat: issuedAt = try Self.number(&scanner, "iat")
+            case PackedName.jti: tokenID = try Self.string(&scanner, "jti")
+            default: try scanner.skipValue()
             }
         }
 
@@ -101,7 +95,7 @@ public struct VerifiedClaims: Sendable {
         if let issuedAt, issuedAt > now + leeway {
             throw CryptoError.tokenIssuedInFuture.with("iat \(issuedAt) is after now \(now) plus \(leeway) s leeway")
         }
-        if let expectedIssuer, !(issuer?.elementsEqual(expectedIssuer.utf8) ?? false) {
+        if let expectedIssuer, !(issuer.map { bytesEqual($0, expectedIssuer) } ?? false) {
             let found = issuer.map { JSONString.quoted(String(decoding: $0, as: UTF8.self)) } ?? "missing"
             throw CryptoError.wrongIssuer.with("iss is \(found)")
         }
