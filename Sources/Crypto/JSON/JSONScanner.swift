@@ -140,22 +140,23 @@ struct JSONScanner {
     func packedName(_ key: JSONKey) -> UInt64? {
         let count = key.end - key.start
         guard count <= 7 else { return nil }
-        let source = key.isUnescaped ? unescapedNames : bytes
-        var value = UInt64(count) << 56
-        for offset in key.start..<key.end { value |= UInt64(source[offset]) << (8 * UInt64(key.end - 1 - offset)) }
-        return value
+        let source = key.isUnescaped ? unescapedNames.span : bytes.span
+        var value: UInt64 = 0
+        for offset in key.start..<key.end { value = value << 8 | UInt64(source[offset]) }
+        return value | UInt64(count) << 56
     }
 
     private func equal(_ a: JSONKey, _ b: JSONKey) -> Bool {
         guard a.end - a.start == b.end - b.start else { return false }
-        let first = a.isUnescaped ? unescapedNames : bytes, second = b.isUnescaped ? unescapedNames : bytes
+        let first = a.isUnescaped ? unescapedNames.span : bytes.span
+        let second = b.isUnescaped ? unescapedNames.span : bytes.span
         for offset in 0..<(a.end - a.start) where first[a.start + offset] != second[b.start + offset] { return false }
         return true
     }
 
     /// FNV-1a over a name's bytes.
     private func hash(_ key: JSONKey) -> UInt64 {
-        let source = key.isUnescaped ? unescapedNames : bytes
+        let source = key.isUnescaped ? unescapedNames.span : bytes.span
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for offset in key.start..<key.end { hash = (hash ^ UInt64(source[offset])) &* 0x0000_0100_0000_01b3 }
         return hash
@@ -167,7 +168,9 @@ struct JSONScanner {
         let hash = hash(key)
         if seen.count < 16 {
             if seen.isEmpty { seen.reserveCapacity(16) }
-            for entry in seen where entry.hash == hash && equal(entry.key, key) { return false }
+            for position in seen.indices where seen[position].hash == hash && equal(seen[position].key, key) {
+                return false
+            }
         } else {
             if seenIndex.isEmpty {
                 for (position, entry) in seen.enumerated() { seenIndex[entry.hash, default: []].append(position) }

@@ -15,13 +15,17 @@ let benchmarkClaims = Array(
     + Array(#""ctx":{"zone":"ZoneA","department":"FieldTeam","role":"field-engineer","primary":true}}"#.utf8)
 let benchmarkNow = Date(timeIntervalSince1970: 1_750_000_100)
 
-/// Runs `body` in batches until `seconds` of CPU time have passed; returns CPU µs per call and the count.
+/// Fixed iteration count (`--iterations`), for instruction-count profiling where time means nothing.
+nonisolated(unsafe) var fixedIterations: Int? = nil
+
+/// Runs `body` in batches until `seconds` of CPU time have passed (or `--iterations` calls); returns CPU µs
+/// per call and the count.
 func measure(seconds: Double, batch: Int = 8, _ body: () throws -> Void) rethrows -> (microseconds: Double, count: Int) {
     try body()  // warm up: first-use allocations, lazy statics
     var count = 0
     let start = processCPUSeconds()
     var elapsed = 0.0
-    while elapsed < seconds {
+    while fixedIterations.map({ count < $0 }) ?? (elapsed < seconds) {
         for _ in 0..<batch { try body() }
         count += batch
         elapsed = processCPUSeconds() - start
@@ -43,6 +47,7 @@ func twoDecimals(_ value: Double) -> String {
 func runBenchmarks(_ options: Options) throws -> Int32 {
     let seconds = try options.double("seconds") ?? 3
     let only = options.string("only")
+    fixedIterations = try options.string("iterations").map { _ in try options.int("iterations", default: 0) }
     func wanted(_ name: String) -> Bool { only.map { name.hasPrefix($0) } ?? true }
 
     let directory = "/tmp/gatehouse-bench-" + Base64URL.encode(Random.bytes(count: 9))

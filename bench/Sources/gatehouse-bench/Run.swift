@@ -24,7 +24,9 @@ let usage = """
       hotp          --secret B32 --counter N [--alg ...] [--digits N]
 
     Benchmark:
-      bench [--seconds S] [--only NAME]               per-operation CPU time, one RESULT line each
+      bench [--seconds S] [--only NAME] [--iterations N]
+                                                      per-operation CPU time, one RESULT line each
+                                                      (--iterations: a fixed count, for profiling)
 
     Exit status: 0 success, 1 failure explained on stderr, 2 usage error.
     """
