@@ -28,6 +28,7 @@ func hexString(_ bytes: [UInt8]) -> String {
 }
 
 /// Runs `body` with a fresh temporary directory that is removed afterwards, whatever happens.
+@discardableResult
 func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {
     let path = NSTemporaryDirectory() + "gatehouse-crypto-tests-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
