@@ -192,3 +192,22 @@ struct SigningTests {
         #expect(throws: CryptoError.weakKey) { try JWSKey(key: small) }
     }
 }
+
+@Suite("Sharing a key set")
+struct SharingTests {
+    @Test("one key set signs and verifies from many tasks at once", arguments: [JWSAlgorithm.eddsa, .es256, .rs256])
+    func concurrentUse(algorithm: JWSAlgorithm) async throws {
+        let keys = try TestKeys().keySet(algorithm)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<8 {
+                group.addTask {
+                    for round in 0..<20 {
+                        let token = try keys.sign(claimsJSON: utf8(Forge.claims(extra: #""n":\#(index * 100 + round)"#)))
+                        _ = try keys.verify(token: token, at: Forge.now, audience: "gatehouse")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+}

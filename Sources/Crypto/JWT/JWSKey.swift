@@ -1,5 +1,5 @@
 /// One key of a key set: its algorithm, its `kid`, and the prepared OpenSSL context that uses it.
-final class JWSKey {
+final class JWSKey: Sendable {
     let algorithm: JWSAlgorithm
     /// The RFC 7638 thumbprint for asymmetric keys; nil for HMAC secrets.
     let keyID: String?
@@ -89,6 +89,3 @@ final class JWSKey {
         }
     }
 }
-
-@available(*, unavailable)
-extension JWSKey: Sendable {}

@@ -13,9 +13,9 @@ public import Foundation
 /// let claims = try keys.verify(token: token, issuer: "https://auth.example.com", audience: "gatehouse")
 /// ```
 /// Load it once per worker process: keys are parsed once and their OpenSSL contexts reused, which is
-/// what keeps ``verify(token:at:leeway:issuer:audience:)`` lean. It holds mutable C contexts and is meant
-/// for one thread.
-public final class SigningKeys {
+/// what keeps ``verify(token:at:leeway:issuer:audience:)`` lean. It is `Sendable`: each reused C context
+/// sits behind its own lock, which a one-thread worker never contends.
+public final class SigningKeys: Sendable {
     /// The algorithms of the keys that verify, the active key's first (for `openid-configuration`).
     public let algorithms: [JWSAlgorithm]
     /// The JWKS document (RFC 7517 §5): every asymmetric key that still verifies, the active key first.
@@ -209,6 +209,3 @@ public final class SigningKeys {
         throw firstError ?? CryptoError.badSignature
     }
 }
-
-@available(*, unavailable)
-extension SigningKeys: Sendable {}

@@ -16,10 +16,12 @@ enum KeyType: Equatable {
 
 /// An OpenSSL `EVP_PKEY`, freed when the last reference goes away.
 ///
-/// Once built, an `EVP_PKEY` is only read: OpenSSL allows it to be used from several threads
-/// (crypto(7), "Threads"), but the contexts built on it are not, and neither is this wrapper's owner.
+/// Once built, an `EVP_PKEY` is only read, which OpenSSL allows from several threads at once
+/// (openssl-threads(7): objects that are not modified may be shared); the contexts built on it are not
+/// shareable and live behind locks in ``SignatureContext``.
 @safe
-final class EVPKey {
+final class EVPKey: @unchecked Sendable {
+    // Sendable: the handle is set once in init and never modified afterwards (see above).
     private let handle: OpaquePointer
     /// The key's type, read once at load time.
     let type: KeyType
@@ -240,6 +242,3 @@ final class EVPKey {
         return unsafe String(cString: strerror(code))
     }
 }
-
-@available(*, unavailable)
-extension EVPKey: Sendable {}

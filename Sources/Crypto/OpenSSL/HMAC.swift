@@ -1,12 +1,15 @@
 internal import COpenSSL
+import Synchronization
 
 /// A keyed HMAC context over one digest, built once and reused for every message.
 ///
 /// `EVP_MAC_init` with a NULL key "reuses the previously set key" (EVP_MAC(3)); each ``mac(_:)`` call
-/// restarts the context that way, so no per-call allocation or key schedule is needed. Mutable C state:
-/// one thread only.
+/// restarts the context that way, so no per-call allocation or key schedule is needed. The context is
+/// mutable C state, so each call holds this object's lock (never contended in a one-thread worker).
 @safe
-final class HMACContext {
+final class HMACContext: @unchecked Sendable {
+    // Sendable: the C context is used only inside `lock`.
+    private let lock = Mutex(())
     private let context: OpaquePointer
     let digest: Digest
 
@@ -41,6 +44,10 @@ final class HMACContext {
 
     /// The MAC of `data` under this context's key.
     func mac(_ data: UnsafeRawBufferPointer) throws(CryptoError) -> [UInt8] {
+        try lock.withLock { _ throws(CryptoError) in try unsafe macLocked(data) }
+    }
+
+    private func macLocked(_ data: UnsafeRawBufferPointer) throws(CryptoError) -> [UInt8] {
         try openssl("EVP_MAC_init") { unsafe EVP_MAC_init(context, nil, 0, nil) }
         if let base = data.baseAddress, data.count > 0 {
             try openssl("EVP_MAC_update") {
@@ -70,9 +77,6 @@ final class HMACContext {
         return try result.get()
     }
 }
-
-@available(*, unavailable)
-extension HMACContext: Sendable {}
 
 /// HMAC (RFC 2104).
 public enum HMAC {

@@ -1,4 +1,5 @@
 internal import COpenSSL
+import Synchronization
 
 /// Signs and verifies messages with one asymmetric key, reusing OpenSSL contexts between calls.
 ///
@@ -9,9 +10,13 @@ internal import COpenSSL
 /// * ECDSA and RSA hash the message with SHA-256 in a reused digest context and check the digest with an
 ///   `EVP_PKEY_CTX` set up once by `EVP_PKEY_verify_init` (the way `openssl speed` measures them).
 ///
-/// The contexts are mutable C state: one thread only (DESIGN.md, Process model).
+/// The contexts are mutable C state, so each call holds this object's lock. A worker uses one thread
+/// (DESIGN.md, Process model), so the lock is never contended there; it makes the type safe to share.
 @safe
-final class SignatureContext {
+final class SignatureContext: @unchecked Sendable {
+    // Sendable: every use of the C contexts below, including the lazy creation of the signing ones,
+    // happens inside `lock`; `key` is only read.
+    private let lock = Mutex(())
     enum Scheme {
         /// Ed25519, PureEdDSA (RFC 8032).
         case ed25519
@@ -57,6 +62,15 @@ final class SignatureContext {
     /// True if `signature` is valid for `message`. Any failure, bad signature or malformed one, is false,
     /// and the error queue is cleared so nothing stale reaches a later error.
     func verify(signature: [UInt8], message: ArraySlice<UInt8>) -> Bool {
+        lock.withLock { _ in verifyLocked(signature: signature, message: message) }
+    }
+
+    /// Signs `message`. ECDSA signatures come back DER-encoded, as OpenSSL makes them.
+    func sign(message: ArraySlice<UInt8>) throws(CryptoError) -> [UInt8] {
+        try lock.withLock { _ throws(CryptoError) in try signLocked(message: message) }
+    }
+
+    private func verifyLocked(signature: [UInt8], message: ArraySlice<UInt8>) -> Bool {
         let rc: Int32
         switch scheme {
         case .ed25519:
@@ -88,8 +102,7 @@ final class SignatureContext {
         return true
     }
 
-    /// Signs `message`. ECDSA signatures come back DER-encoded, as OpenSSL makes them.
-    func sign(message: ArraySlice<UInt8>) throws(CryptoError) -> [UInt8] {
+    private func signLocked(message: ArraySlice<UInt8>) throws(CryptoError) -> [UInt8] {
         switch scheme {
         case .ed25519:
             if unsafe signTemplate == nil {
@@ -198,6 +211,3 @@ final class SignatureContext {
         return unsafe context
     }
 }
-
-@available(*, unavailable)
-extension SignatureContext: Sendable {}
