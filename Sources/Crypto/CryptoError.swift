@@ -51,7 +51,9 @@ public struct CryptoError: Error, Equatable, CustomStringConvertible {
         self.message = message
     }
 
+    /// Errors are equal when their kinds are, whatever their messages.
     public static func == (a: Self, b: Self) -> Bool { a.kind == b.kind }
+    /// `CryptoError.<kind>: <message>`; safe to log (no secrets, tokens or passwords).
     public var description: String { "CryptoError.\(kind): \(message)" }
 
     /// True for failures of the token itself (format, signature, claims), false for failures of the
@@ -73,7 +75,9 @@ public struct CryptoError: Error, Equatable, CustomStringConvertible {
 extension CryptoError {
     /// An OpenSSL call failed; `errors` is OpenSSL's own error queue, oldest first.
     static func openssl(function: String, errors: [String]) -> Self {
-        .init(kind: .openssl, message: "\(function): \(errors.isEmpty ? "no error queued" : errors.joined(separator: "; "))")
+        .init(
+            kind: .openssl,
+            message: "\(function): \(errors.isEmpty ? "no error queued" : errors.joined(separator: "; "))")
     }
     static func argon2(_ message: String) -> Self { .init(kind: .argon2, message: message) }
     static func invalidInput(_ message: String) -> Self { .init(kind: .invalidInput, message: message) }

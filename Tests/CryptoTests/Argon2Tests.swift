@@ -27,7 +27,9 @@ struct Argon2Tests {
     /// Cheap parameters so the functional tests stay fast; the defaults are checked once.
     let cheap = Argon2id.Parameters(memoryKiB: 64, iterations: 1, parallelism: 1)
 
-    @Test("RFC 9106 5.3 (Argon2id) and 5.2 (Argon2i): the tags, with secret and associated data", arguments: [PHCString.Variant.argon2id, .argon2i])
+    @Test(
+        "RFC 9106 5.3 (Argon2id) and 5.2 (Argon2i): the tags, with secret and associated data",
+        arguments: [PHCString.Variant.argon2id, .argon2i])
     func rfc9106(variant: PHCString.Variant) throws {
         let c = vectors.common
         let tag = try Argon2id.compute(
@@ -86,9 +88,12 @@ struct Argon2Tests {
         #expect(!Argon2id.needsRehash(ours, parameters: cheap))
         #expect(Argon2id.needsRehash(ours))
         #expect(Argon2id.needsRehash(ours, parameters: .init(memoryKiB: 64, iterations: 2, parallelism: 1)))
-        #expect(Argon2id.needsRehash(ours, parameters: .init(memoryKiB: 64, iterations: 1, parallelism: 1, tagLength: 16)))
+        #expect(
+            Argon2id.needsRehash(ours, parameters: .init(memoryKiB: 64, iterations: 1, parallelism: 1, tagLength: 16)))
         #expect(Argon2id.needsRehash(vectors.phc.argon2i))
-        #expect(Argon2id.needsRehash(vectors.phc.argon2id_v16_m64, parameters: .init(memoryKiB: 64, iterations: 2, parallelism: 1)))
+        #expect(
+            Argon2id.needsRehash(
+                vectors.phc.argon2id_v16_m64, parameters: .init(memoryKiB: 64, iterations: 2, parallelism: 1)))
         #expect(!Argon2id.needsRehash(vectors.phc.argon2id))
         #expect(Argon2id.needsRehash("$2b$12$bcrypthashbcrypthashbcrypthashbcrypthashbcrypthashbcry"))
     }
@@ -98,18 +103,27 @@ struct Argon2Tests {
         let salt = "c29tZXNhbHRzb21lc2FsdA", tag = "K13EBUiG7JV+9ZxztmHFTdb7J0WQsnj2V8bZaqyPptE"
         let oneGiB = "$argon2id$v=19$m=1048576,t=2,p=1$\(salt)$\(tag)"
         #expect(throws: CryptoError.hashParametersOverCap) { try Argon2id.verify("password", encoded: oneGiB) }
-        #expect(throws: CryptoError.hashParametersOverCap) { try Argon2id.verify("password", encoded: "$argon2id$v=19$m=19456,t=100,p=1$\(salt)$\(tag)") }
-        #expect(throws: CryptoError.hashParametersOverCap) { try Argon2id.verify("password", encoded: "$argon2id$v=19$m=19456,t=2,p=16$\(salt)$\(tag)") }
+        #expect(throws: CryptoError.hashParametersOverCap) {
+            try Argon2id.verify("password", encoded: "$argon2id$v=19$m=19456,t=100,p=1$\(salt)$\(tag)")
+        }
+        #expect(throws: CryptoError.hashParametersOverCap) {
+            try Argon2id.verify("password", encoded: "$argon2id$v=19$m=19456,t=2,p=16$\(salt)$\(tag)")
+        }
         let tight = Argon2id.Parameters(memoryKiB: 16384, iterations: 2, parallelism: 1)
-        #expect(throws: CryptoError.hashParametersOverCap) { try Argon2id.verify("password", encoded: vectors.phc.argon2id, cap: tight) }
+        #expect(throws: CryptoError.hashParametersOverCap) {
+            try Argon2id.verify("password", encoded: vectors.phc.argon2id, cap: tight)
+        }
         // argon2-cffi's defaults (m=65536, t=3, p=4) are within the default cap.
-        #expect(throws: Never.self) { try Argon2id.verify("x", encoded: "$argon2id$v=19$m=65536,t=3,p=4$\(salt)$\(tag)") }
+        #expect(throws: Never.self) {
+            try Argon2id.verify("x", encoded: "$argon2id$v=19$m=65536,t=3,p=4$\(salt)$\(tag)")
+        }
     }
 
     @Test(
         "strings that are not argon2id or argon2i PHC strings are malformed",
         arguments: [
-            "", "password", "$argon2d$v=19$m=64,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$K13EBUiG7JV+9ZxztmHFTdb7J0WQsnj2V8bZaqyPptE",
+            "", "password",
+            "$argon2d$v=19$m=64,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$K13EBUiG7JV+9ZxztmHFTdb7J0WQsnj2V8bZaqyPptE",
             "$argon2id$v=18$m=64,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$K13EBUiG7JV+9ZxztmHFTdb7J0WQsnj2V8bZaqyPptE",
             "$argon2id$v=19$t=1,m=64,p=1$c29tZXNhbHRzb21lc2FsdA$K13EBUiG7JV+9ZxztmHFTdb7J0WQsnj2V8bZaqyPptE",
             "$argon2id$v=19$m=064,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$K13EBUiG7JV+9ZxztmHFTdb7J0WQsnj2V8bZaqyPptE",
@@ -129,8 +143,10 @@ struct Argon2Tests {
     @Test("parameters outside libargon2's ranges are refused when hashing")
     func badParameters() {
         for parameters in [
-            Argon2id.Parameters(memoryKiB: 4, iterations: 1, parallelism: 1), .init(memoryKiB: 64, iterations: 0, parallelism: 1),
-            .init(memoryKiB: 64, iterations: 1, parallelism: 0), .init(memoryKiB: 64, iterations: 1, parallelism: 1, saltLength: 4),
+            Argon2id.Parameters(memoryKiB: 4, iterations: 1, parallelism: 1),
+            .init(memoryKiB: 64, iterations: 0, parallelism: 1),
+            .init(memoryKiB: 64, iterations: 1, parallelism: 0),
+            .init(memoryKiB: 64, iterations: 1, parallelism: 1, saltLength: 4),
             .init(memoryKiB: 64, iterations: 1, parallelism: 1, tagLength: 2),
         ] {
             #expect(throws: CryptoError.invalidInput) { try Argon2id.hash("pw", parameters: parameters) }

@@ -5,7 +5,10 @@ import Testing
 struct Base64URLTests {
     @Test(
         "encodes and decodes the RFC 4648 section 10 examples without padding",
-        arguments: [("", ""), ("f", "Zg"), ("fo", "Zm8"), ("foo", "Zm9v"), ("foob", "Zm9vYg"), ("fooba", "Zm9vYmE"), ("foobar", "Zm9vYmFy")])
+        arguments: [
+            ("", ""), ("f", "Zg"), ("fo", "Zm8"), ("foo", "Zm9v"), ("foob", "Zm9vYg"), ("fooba", "Zm9vYmE"),
+            ("foobar", "Zm9vYmFy"),
+        ])
     func rfc4648(plain: String, encoded: String) throws {
         #expect(Base64URL.encode(utf8(plain)) == encoded)
         #expect(try Base64URL.decode(encoded) == utf8(plain))
@@ -19,7 +22,9 @@ struct Base64URLTests {
 
     @Test(
         "refuses padding, whitespace, stray characters, impossible lengths and non-zero unused bits",
-        arguments: ["Zg==", "Zm8=", "Zm9v ", " Zm9v", "Zm\n9v", "Zm9+", "Zm9/", "Zm9v!", "Z", "Zm9vY", "Zh", "Zm9", "Zm-"])
+        arguments: [
+            "Zg==", "Zm8=", "Zm9v ", " Zm9v", "Zm\n9v", "Zm9+", "Zm9/", "Zm9v!", "Z", "Zm9vY", "Zh", "Zm9", "Zm-",
+        ])
     func strict(encoded: String) {
         #expect(throws: CryptoError.nonCanonicalBase64URL) { try Base64URL.decode(encoded) }
     }

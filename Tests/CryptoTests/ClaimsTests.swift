@@ -8,10 +8,12 @@ struct ClaimsTests {
     init() throws { keys = try TestKeys().keySet(.eddsa) }
 
     func verify(
-        _ claims: String, at date: Date = Forge.now, leeway: TimeInterval = 60, issuer: String? = "https://auth.example.com",
+        _ claims: String, at date: Date = Forge.now, leeway: TimeInterval = 60,
+        issuer: String? = "https://auth.example.com",
         audience: String? = "gatehouse"
     ) throws -> VerifiedClaims {
-        try keys.verify(token: keys.sign(claimsJSON: utf8(claims)), at: date, leeway: leeway, issuer: issuer, audience: audience)
+        try keys.verify(
+            token: keys.sign(claimsJSON: utf8(claims)), at: date, leeway: leeway, issuer: issuer, audience: audience)
     }
 
     @Test("the registered claims are read and the payload is kept exactly as signed")
@@ -43,8 +45,12 @@ struct ClaimsTests {
 
     @Test("exp is required and must be a number")
     func expiryRequired() throws {
-        #expect(throws: CryptoError.invalidClaim) { try verify(#"{"sub":"x","iss":"https://auth.example.com","aud":"gatehouse"}"#) }
-        #expect(throws: CryptoError.invalidClaim) { try verify(#"{"exp":"1750000900","aud":"gatehouse"}"#, issuer: nil) }
+        #expect(throws: CryptoError.invalidClaim) {
+            try verify(#"{"sub":"x","iss":"https://auth.example.com","aud":"gatehouse"}"#)
+        }
+        #expect(throws: CryptoError.invalidClaim) {
+            try verify(#"{"exp":"1750000900","aud":"gatehouse"}"#, issuer: nil)
+        }
     }
 
     @Test("NumericDate may have a fraction")
@@ -58,7 +64,9 @@ struct ClaimsTests {
         let json = Forge.claims(nbf: 1_750_000_100)
         _ = try verify(json, at: Forge.now.addingTimeInterval(40))
         #expect(throws: CryptoError.tokenNotYetValid) { try verify(json, at: Forge.now.addingTimeInterval(39)) }
-        #expect(throws: CryptoError.tokenNotYetValid) { try verify(json, at: Forge.now.addingTimeInterval(99), leeway: 0) }
+        #expect(throws: CryptoError.tokenNotYetValid) {
+            try verify(json, at: Forge.now.addingTimeInterval(99), leeway: 0)
+        }
     }
 
     @Test("iat in the future beyond the leeway is refused")
@@ -99,7 +107,8 @@ struct ClaimsTests {
         #expect(throws: CryptoError.tokenExpired) {
             try verify(#"{"\u0065xp":1700000000,"iss":"https://auth.example.com","aud":"gatehouse"}"#)
         }
-        let claims = try verify(#"{"exp":1750000900,"iss":"https:\/\/auth.example.com","aud":"gate\u0068ouse","sub":"\ud83d\ude00"}"#)
+        let claims = try verify(
+            #"{"exp":1750000900,"iss":"https:\/\/auth.example.com","aud":"gate\u0068ouse","sub":"\ud83d\ude00"}"#)
         #expect(claims.subject == "😀")
     }
 
@@ -129,7 +138,9 @@ struct HS256Tests {
         #expect(claims.keyID == nil)
 
         let stranger = try SigningKeys(hmacSecrets: [Random.bytes(count: 32)]).sign(claimsJSON: utf8(Forge.claims()))
-        #expect(throws: CryptoError.badSignature) { try keys.verify(token: stranger, at: Forge.now, audience: "gatehouse") }
+        #expect(throws: CryptoError.badSignature) {
+            try keys.verify(token: stranger, at: Forge.now, audience: "gatehouse")
+        }
     }
 
     @Test("JWKS is empty and the only algorithm is HS256")
@@ -143,7 +154,9 @@ struct HS256Tests {
     @Test("secrets under 32 bytes and an empty list are refused")
     func weakSecrets() throws {
         #expect(throws: CryptoError.weakKey) { try SigningKeys(hmacSecrets: [Array("short".utf8)]) }
-        #expect(throws: CryptoError.weakKey) { try SigningKeys(hmacSecrets: [first, [UInt8](repeating: 1, count: 31)]) }
+        #expect(throws: CryptoError.weakKey) {
+            try SigningKeys(hmacSecrets: [first, [UInt8](repeating: 1, count: 31)])
+        }
         #expect(throws: CryptoError.noSigningKey) { try SigningKeys(hmacSecrets: []) }
     }
 
@@ -151,12 +164,18 @@ struct HS256Tests {
     func rejections() throws {
         let keys = try SigningKeys(hmacSecrets: [first])
         let eddsa = try TestKeys().keySet(.eddsa).sign(claimsJSON: utf8(Forge.claims()))
-        #expect(throws: CryptoError.algorithmMismatch) { try keys.verify(token: eddsa, at: Forge.now, audience: "gatehouse") }
+        #expect(throws: CryptoError.algorithmMismatch) {
+            try keys.verify(token: eddsa, at: Forge.now, audience: "gatehouse")
+        }
         let withKid = Forge.hs256Token(header: #"{"alg":"HS256","kid":"k1"}"#, payload: Forge.claims(), secret: first)
-        #expect(throws: CryptoError.unknownKey) { try keys.verify(token: withKid, at: Forge.now, audience: "gatehouse") }
+        #expect(throws: CryptoError.unknownKey) {
+            try keys.verify(token: withKid, at: Forge.now, audience: "gatehouse")
+        }
         let token = try keys.sign(claimsJSON: utf8(Forge.claims()))
         let truncated = try Forge.changing(token, part: 2) { $0.removeLast(16) }
-        #expect(throws: CryptoError.signatureLength) { try keys.verify(token: truncated, at: Forge.now, audience: "gatehouse") }
+        #expect(throws: CryptoError.signatureLength) {
+            try keys.verify(token: truncated, at: Forge.now, audience: "gatehouse")
+        }
     }
 }
 
@@ -168,7 +187,8 @@ struct SigningTests {
             let sub: String, exp: Int, aud: String, permissions: [String]
         }
         let keys = try TestKeys().keySet(.es256)
-        let token = try keys.sign(Access(sub: "u/1", exp: 1_750_000_900, aud: "gatehouse", permissions: ["a:b"]), header: ["typ": "at+jwt"])
+        let token = try keys.sign(
+            Access(sub: "u/1", exp: 1_750_000_900, aud: "gatehouse", permissions: ["a:b"]), header: ["typ": "at+jwt"])
         let header = String(decoding: try Base64URL.decode(Forge.parts(token)[0]), as: UTF8.self)
         #expect(header == #"{"alg":"ES256","kid":"\#(keys.activeKeyID!)","typ":"at+jwt"}"#)
         let payload = String(decoding: try Base64URL.decode(Forge.parts(token)[1]), as: UTF8.self)
@@ -202,7 +222,8 @@ struct SharingTests {
             for index in 0..<8 {
                 group.addTask {
                     for round in 0..<20 {
-                        let token = try keys.sign(claimsJSON: utf8(Forge.claims(extra: #""n":\#(index * 100 + round)"#)))
+                        let token = try keys.sign(
+                            claimsJSON: utf8(Forge.claims(extra: #""n":\#(index * 100 + round)"#)))
                         _ = try keys.verify(token: token, at: Forge.now, audience: "gatehouse")
                     }
                 }

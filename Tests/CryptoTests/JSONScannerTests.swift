@@ -16,9 +16,12 @@ struct JSONScannerTests {
 
     @Test("reads nested values, escapes, numbers and literals, and names escaped or not")
     func accepts() throws {
-        let json = #" { "a" : [1, -2.5e3, 0, true, false, null, {"b": {"c": []}}], "\u0065xp": "\ud83d\ude00 \" \\ \/ \b\f\n\r\t", "z": {} } "#
+        let json =
+            #" { "a" : [1, -2.5e3, 0, true, false, null, {"b": {"c": []}}], "#
+            + #""\u0065xp": "\ud83d\ude00 \" \\ \/ \b\f\n\r\t", "z": {} } "#
         let names = try members(json)
-        #expect(names == [PackedName.pack(ArraySlice(utf8("a"))), PackedName.exp, PackedName.pack(ArraySlice(utf8("z")))])
+        #expect(
+            names == [PackedName.pack(ArraySlice(utf8("a"))), PackedName.exp, PackedName.pack(ArraySlice(utf8("z")))])
     }
 
     @Test("a name written with escapes is a duplicate of the same name written plainly")
@@ -46,7 +49,8 @@ struct JSONScannerTests {
     @Test(
         "refuses what RFC 8259 does not allow",
         arguments: [
-            #"{"a":"\u12"}"#, #"{"a":"\ud800"}"#, #"{"a":"\udc00"}"#, #"{"a":"\ud800\u0041"}"#, #"{"a":01}"#, #"{"a":1.}"#,
+            #"{"a":"\u12"}"#, #"{"a":"\ud800"}"#, #"{"a":"\udc00"}"#, #"{"a":"\ud800\u0041"}"#, #"{"a":01}"#,
+            #"{"a":1.}"#,
             #"{"a":.5}"#, #"{"a":+1}"#, #"{"a":1e}"#, #"{"a":tru}"#, #"{"a":NaN}"#, #"{"a":[1,]}"#, #"{"a":[,1]}"#,
             #"{"a" 1}"#, #"{a:1}"#, #"{"a":1 "b":2}"#, "{\"a\":\"\t\"}", #"{"a":1}}"#, #"{"a":"x"#, "{",
         ])
@@ -56,7 +60,9 @@ struct JSONScannerTests {
 
     @Test("refuses malformed UTF-8 inside strings: overlong, surrogate, truncated, above U+10FFFF")
     func badUTF8() {
-        for bad: [UInt8] in [[0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xE2, 0x82], [0xF4, 0x90, 0x80, 0x80], [0x80], [0xFF]] {
+        for bad: [UInt8] in [
+            [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xE2, 0x82], [0xF4, 0x90, 0x80, 0x80], [0x80], [0xFF],
+        ] {
             let json = utf8(#"{"a":""#) + bad + utf8(#""}"#)
             #expect(throws: CryptoError.invalidInput) {
                 var scanner = try JSONScanner(json, failure: .invalidInput)
@@ -72,7 +78,8 @@ struct JSONScannerTests {
 
     @Test("string values come back unescaped, numbers exactly")
     func values() throws {
-        var scanner = try JSONScanner(utf8(#"{"s":"a\u00e9\n","n":1750000000,"f":-0.5,"m":12345678901234567890}"#), failure: .invalidInput)
+        var scanner = try JSONScanner(
+            utf8(#"{"s":"a\u00e9\n","n":1750000000,"f":-0.5,"m":12345678901234567890}"#), failure: .invalidInput)
         _ = try scanner.nextKey()
         #expect(try scanner.readString() == "aé\n")
         _ = try scanner.nextKey()

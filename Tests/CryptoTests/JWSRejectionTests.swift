@@ -12,7 +12,9 @@ struct JWSRejectionTests {
             token: token, at: Forge.now, issuer: "https://auth.example.com", audience: "gatehouse")
     }
 
-    @Test("a well-formed token of each algorithm verifies (the baseline the rejections depart from)", arguments: [JWSAlgorithm.eddsa, .es256, .rs256])
+    @Test(
+        "a well-formed token of each algorithm verifies (the baseline the rejections depart from)",
+        arguments: [JWSAlgorithm.eddsa, .es256, .rs256])
     func baseline(algorithm: JWSAlgorithm) throws {
         let token = try keys.keySet(algorithm).sign(claimsJSON: utf8(Forge.claims()))
         let claims = try verify(token, with: algorithm)
@@ -33,16 +35,22 @@ struct JWSRejectionTests {
     func algorithmMismatch() throws {
         // Signed by the ES256 key, but the header claims RS256 or EdDSA.
         for alg in ["RS256", "EdDSA", "ES384", "HS256", "PS256"] {
-            let token = try Forge.token(header: keys.header(.es256, alg: alg), payload: Forge.claims(), key: keys.key[.es256]!)
+            let token = try Forge.token(
+                header: keys.header(.es256, alg: alg), payload: Forge.claims(), key: keys.key[.es256]!)
             #expect(throws: CryptoError.algorithmMismatch) { try verify(token, with: .es256) }
         }
         // A key set holding EdDSA and ES256 keys: ES256 named with the EdDSA key's kid.
         let mixed = try SigningKeys(privateKeyPEMs: [keys.pem[.eddsa]!, keys.pem[.es256]!])
-        let token = try Forge.token(header: keys.header(.eddsa, alg: "ES256"), payload: Forge.claims(), key: keys.key[.es256]!)
-        #expect(throws: CryptoError.algorithmMismatch) { try mixed.verify(token: token, at: Forge.now, audience: "gatehouse") }
+        let token = try Forge.token(
+            header: keys.header(.eddsa, alg: "ES256"), payload: Forge.claims(), key: keys.key[.es256]!)
+        #expect(throws: CryptoError.algorithmMismatch) {
+            try mixed.verify(token: token, at: Forge.now, audience: "gatehouse")
+        }
     }
 
-    @Test("algorithm confusion: HS256 tokens keyed with the RSA or EC public key's PEM or DER are refused", arguments: [JWSAlgorithm.rs256, .es256, .eddsa])
+    @Test(
+        "algorithm confusion: HS256 tokens keyed with the RSA or EC public key's PEM or DER are refused",
+        arguments: [JWSAlgorithm.rs256, .es256, .eddsa])
     func algorithmConfusion(algorithm: JWSAlgorithm) throws {
         let publicKey = try EVPKey(privateKeyPEM: keys.pem[algorithm]!)
         for secret in [try publicKey.publicKeyPEM(), try publicKey.publicKeyDER()] {
@@ -56,7 +64,8 @@ struct JWSRejectionTests {
     @Test("a crit header is refused, whatever it lists")
     func criticalHeader() throws {
         for crit in [#","crit":["exp"]"#, #","crit":[]"#, #","crit":["b64"],"b64":false"#] {
-            let token = try Forge.token(header: keys.header(.eddsa, extra: crit), payload: Forge.claims(), key: keys.key[.eddsa]!)
+            let token = try Forge.token(
+                header: keys.header(.eddsa, extra: crit), payload: Forge.claims(), key: keys.key[.eddsa]!)
             #expect(throws: CryptoError.criticalHeader) { try verify(token, with: .eddsa) }
         }
     }
@@ -68,7 +77,8 @@ struct JWSRejectionTests {
         let foreign = try Forge.token(header: other.header(.eddsa), payload: Forge.claims(), key: other.key[.eddsa]!)
         #expect(throws: CryptoError.unknownKey) { try verify(foreign, with: .eddsa) }
         // Signed by our own key but naming an unknown kid: still refused, no fallback to the one key we have.
-        let renamed = try Forge.token(header: #"{"alg":"EdDSA","kid":"no-such-key"}"#, payload: Forge.claims(), key: keys.key[.eddsa]!)
+        let renamed = try Forge.token(
+            header: #"{"alg":"EdDSA","kid":"no-such-key"}"#, payload: Forge.claims(), key: keys.key[.eddsa]!)
         #expect(throws: CryptoError.unknownKey) { try verify(renamed, with: .eddsa) }
         let anonymous = try Forge.token(header: #"{"alg":"EdDSA"}"#, payload: Forge.claims(), key: keys.key[.eddsa]!)
         #expect(throws: CryptoError.unknownKey) { try verify(anonymous, with: .eddsa) }
@@ -81,7 +91,8 @@ struct JWSRejectionTests {
         let variants = [
             token + "=", token + "==", parts[0] + "=." + parts[1] + "." + parts[2],
             token + " ", " " + token, parts[0] + ". " + parts[1] + "." + parts[2], token + "\n",
-            parts[0] + "." + parts[1] + "+." + parts[2], parts[0] + "." + parts[1] + "." + parts[2].replacingOccurrences(of: "-", with: "+"),
+            parts[0] + "." + parts[1] + "+." + parts[2],
+            parts[0] + "." + parts[1] + "." + parts[2].replacingOccurrences(of: "-", with: "+"),
             token.replacingOccurrences(of: "_", with: "/"), parts[0] + "." + parts[1] + "." + parts[2] + "!",
         ].filter { $0 != token }
         for variant in variants {
@@ -102,7 +113,9 @@ struct JWSRejectionTests {
         #expect(throws: CryptoError.derSignature) { try verify(der, with: .es256) }
     }
 
-    @Test("a signature of the wrong length is refused, truncated or extended", arguments: [JWSAlgorithm.eddsa, .es256, .rs256])
+    @Test(
+        "a signature of the wrong length is refused, truncated or extended",
+        arguments: [JWSAlgorithm.eddsa, .es256, .rs256])
     func signatureLength(algorithm: JWSAlgorithm) throws {
         let token = try keys.keySet(algorithm).sign(claimsJSON: utf8(Forge.claims()))
         let truncated = try Forge.changing(token, part: 2) { $0.removeLast() }
@@ -113,7 +126,9 @@ struct JWSRejectionTests {
         #expect(throws: CryptoError.signatureLength) { try verify(empty, with: algorithm) }
     }
 
-    @Test("a flipped bit in header, payload or signature breaks the signature", arguments: [JWSAlgorithm.eddsa, .es256, .rs256])
+    @Test(
+        "a flipped bit in header, payload or signature breaks the signature",
+        arguments: [JWSAlgorithm.eddsa, .es256, .rs256])
     func flippedBits(algorithm: JWSAlgorithm) throws {
         let token = try keys.keySet(algorithm).sign(claimsJSON: utf8(Forge.claims()))
         // "typ":"JWT" → "typ":"JWU": the header still parses and names the same key.
@@ -154,15 +169,19 @@ struct JWSRejectionTests {
         #expect(throws: CryptoError.tokenTooLarge) { try verify(token, with: .eddsa) }
         #expect(throws: CryptoError.tokenTooLarge) { try verify(String(repeating: "A", count: 8193), with: .eddsa) }
         // Just under the limit still verifies.
-        let small = try keys.keySet(.eddsa).sign(claimsJSON: utf8(Forge.claims(extra: #""pad":"\#(String(repeating: "x", count: 5800))""#)))
+        let small = try keys.keySet(.eddsa).sign(
+            claimsJSON: utf8(Forge.claims(extra: #""pad":"\#(String(repeating: "x", count: 5800))""#)))
         #expect(small.utf8.count <= 8192)
         _ = try verify(small, with: .eddsa)
     }
 
     @Test(
         "a validly signed payload that is not a JSON object is refused",
-        arguments: ["[1,2,3]", "\"a string\"", "42", "true", "null", "", "{", "{\"exp\":1}x", "{\"a\":1,}", "{'a':1}", "{\"a\":01}",
-            "{\"exp\":1750000900,\"exp\":1750000900}", "{\"a\":\"\\x\"}", "{\"a\":\"\u{01}\"}"])
+        arguments: [
+            "[1,2,3]", "\"a string\"", "42", "true", "null", "", "{", "{\"exp\":1}x", "{\"a\":1,}", "{'a':1}",
+            "{\"a\":01}",
+            "{\"exp\":1750000900,\"exp\":1750000900}", "{\"a\":\"\\x\"}", "{\"a\":\"\u{01}\"}",
+        ])
     func payloadNotObject(payload: String) throws {
         let token = try Forge.token(header: keys.header(.eddsa), payload: payload, key: keys.key[.eddsa]!)
         #expect(throws: CryptoError.payloadNotObject) { try verify(token, with: .eddsa) }
@@ -170,19 +189,26 @@ struct JWSRejectionTests {
 
     @Test("a payload that is not UTF-8 is refused")
     func payloadNotUTF8() throws {
-        let token = try Forge.token(header: keys.header(.eddsa), payload: utf8(#"{"a":""#) + [0xC0, 0xAF] + utf8(#""}"#), key: keys.key[.eddsa]!)
+        let token = try Forge.token(
+            header: keys.header(.eddsa), payload: utf8(#"{"a":""#) + [0xC0, 0xAF] + utf8(#""}"#), key: keys.key[.eddsa]!
+        )
         #expect(throws: CryptoError.payloadNotObject) { try verify(token, with: .eddsa) }
     }
 
-    @Test("a header that is not a JSON object with a string alg is malformed", arguments: [
-        "[]", "{}", #"{"alg":1}"#, #"{"alg":"EdDSA","alg":"EdDSA"}"#, #"{"alg":"EdDSA""#, #"{"kid":"x"}"#, "not json",
-    ])
+    @Test(
+        "a header that is not a JSON object with a string alg is malformed",
+        arguments: [
+            "[]", "{}", #"{"alg":1}"#, #"{"alg":"EdDSA","alg":"EdDSA"}"#, #"{"alg":"EdDSA""#, #"{"kid":"x"}"#,
+            "not json",
+        ])
     func malformedHeader(header: String) throws {
         let token = Base64URL.encode(utf8(header)) + "." + Base64URL.encode(utf8(Forge.claims())) + ".AAAA"
         #expect(throws: CryptoError.malformedToken) { try verify(token, with: .eddsa) }
     }
 
-    @Test("tokens without exactly three parts are malformed", arguments: ["", ".", "..", "e30", "e30.e30", "e30.e30.e30.e30", "e30..e30.e30", "..."])
+    @Test(
+        "tokens without exactly three parts are malformed",
+        arguments: ["", ".", "..", "e30", "e30.e30", "e30.e30.e30.e30", "e30..e30.e30", "..."])
     func malformedShape(token: String) throws {
         #expect(throws: CryptoError.malformedToken) { try verify(token, with: .eddsa) }
     }

@@ -13,7 +13,9 @@ struct KeyStoreTests {
         return try #require(object?["keys"] as? [[String: String]])
     }
 
-    @Test("generate makes one active key: a 0600 PEM named by its thumbprint, and a JWKS entry", arguments: [JWSAlgorithm.eddsa, .es256, .rs256])
+    @Test(
+        "generate makes one active key: a 0600 PEM named by its thumbprint, and a JWKS entry",
+        arguments: [JWSAlgorithm.eddsa, .es256, .rs256])
     func generate(algorithm: JWSAlgorithm) throws {
         try withTemporaryDirectory { root in
             let directory = root + "/keys"
@@ -85,11 +87,15 @@ struct KeyStoreTests {
 
             let keys = try SigningKeys(keysDirectory: directory)
             #expect(try jwks(keys).map { $0["kid"]! } == [second.keyID])
-            #expect(throws: CryptoError.unknownKey) { try keys.verify(token: oldToken, at: Forge.now, audience: "gatehouse") }
+            #expect(throws: CryptoError.unknownKey) {
+                try keys.verify(token: oldToken, at: Forge.now, audience: "gatehouse")
+            }
         }
     }
 
-    @Test("a private key that group or others may read or write is refused at load", arguments: [0o640, 0o604, 0o660, 0o644, 0o620, 0o602])
+    @Test(
+        "a private key that group or others may read or write is refused at load",
+        arguments: [0o640, 0o604, 0o660, 0o644, 0o620, 0o602])
     func insecureKeyFile(permissions: Int) throws {
         try withTemporaryDirectory { directory in
             let entry = try KeyStore(directory: directory).generate()

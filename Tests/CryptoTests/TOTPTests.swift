@@ -37,7 +37,8 @@ struct TOTPTests {
 
     @Test("TOTP gives the RFC 6238 appendix B table for SHA-1, SHA-256 and SHA-512", arguments: TOTP.Algorithm.allCases)
     func rfc6238(algorithm: TOTP.Algorithm) throws {
-        let totp = try TOTP(secret: utf8(vectors.totp.secrets_ascii[algorithm.rawValue]!), algorithm: algorithm, digits: 8)
+        let totp = try TOTP(
+            secret: utf8(vectors.totp.secrets_ascii[algorithm.rawValue]!), algorithm: algorithm, digits: 8)
         for row in vectors.totp.table {
             let date = Date(timeIntervalSince1970: row.time)
             let expected = [TOTP.Algorithm.sha1: row.SHA1, .sha256: row.SHA256, .sha512: row.SHA512][algorithm]!
@@ -64,7 +65,9 @@ struct TOTPTests {
         #expect(totp.verify(totp.hotp(counter: step - 1), at: now, window: 0) == nil)
     }
 
-    @Test("codes of the wrong length or with non-digits are refused", arguments: ["", "12345", "1234567", "12345a", " 123456", "１２３４５６"])
+    @Test(
+        "codes of the wrong length or with non-digits are refused",
+        arguments: ["", "12345", "1234567", "12345a", " 123456", "１２３４５６"])
     func badFormat(code: String) throws {
         let totp = try TOTP(secret: utf8("12345678901234567890"))
         #expect(totp.verify(code) == nil)
@@ -80,7 +83,10 @@ struct TOTPTests {
     @Test("base32 secrets decode in either case, with spaces and padding, and round-trip")
     func base32() throws {
         // RFC 4648 section 10.
-        for (plain, encoded) in [("f", "MY"), ("fo", "MZXQ"), ("foo", "MZXW6"), ("foob", "MZXW6YQ"), ("fooba", "MZXW6YTB"), ("foobar", "MZXW6YTBOI")] {
+        for (plain, encoded) in [
+            ("f", "MY"), ("fo", "MZXQ"), ("foo", "MZXW6"), ("foob", "MZXW6YQ"), ("fooba", "MZXW6YTB"),
+            ("foobar", "MZXW6YTBOI"),
+        ] {
             #expect(Base32.encode(utf8(plain)) == encoded)
             #expect(Base32.decode(encoded) == utf8(plain))
         }
@@ -109,7 +115,8 @@ struct TOTPTests {
         let totp = try TOTP(secret: utf8("12345678901234567890"), algorithm: .sha256, digits: 8, period: 60)
         #expect(
             totp.uri(account: "alice+1@example.com", issuer: "ACME Co: Ünïcode/")
-                == "otpauth://totp/ACME%20Co%3A%20%C3%9Cn%C3%AFcode%2F:alice%2B1%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
-                + "&issuer=ACME%20Co%3A%20%C3%9Cn%C3%AFcode%2F&algorithm=SHA256&digits=8&period=60")
+                == "otpauth://totp/ACME%20Co%3A%20%C3%9Cn%C3%AFcode%2F:alice%2B1%40example.com"
+                + "?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=ACME%20Co%3A%20%C3%9Cn%C3%AFcode%2F"
+                + "&algorithm=SHA256&digits=8&period=60")
     }
 }

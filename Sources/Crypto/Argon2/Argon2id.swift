@@ -12,13 +12,21 @@ public enum Argon2id {
     /// Cost parameters: `ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`, `ARGON2_PARALLELISM`, and the salt and
     /// tag lengths.
     public struct Parameters: Sendable, Equatable {
+        /// Memory in KiB (m).
         public var memoryKiB: Int
+        /// Passes over memory (t).
         public var iterations: Int
+        /// Lanes (p), each hashed by its own thread.
         public var parallelism: Int
+        /// Salt length in bytes; a cap's value bounds stored salts.
         public var saltLength: Int
+        /// Tag (hash output) length in bytes; a cap's value bounds stored tags.
         public var tagLength: Int
 
-        public init(memoryKiB: Int = 19456, iterations: Int = 2, parallelism: Int = 1, saltLength: Int = 16, tagLength: Int = 32) {
+        /// Parameters, by default Gatehouse's: m=19456 KiB, t=2, p=1, 16-byte salt, 32-byte tag.
+        public init(
+            memoryKiB: Int = 19456, iterations: Int = 2, parallelism: Int = 1, saltLength: Int = 16, tagLength: Int = 32
+        ) {
             self.memoryKiB = memoryKiB
             self.iterations = iterations
             self.parallelism = parallelism
@@ -32,7 +40,8 @@ public enum Argon2id {
         /// The most a stored hash may cost to verify: 64 MiB, 8 passes, 8 lanes. It admits argon2-cffi's
         /// defaults (m=65536, t=3, p=4) and OWASP's settings, and keeps an imported hash from costing a GiB
         /// per login attempt.
-        public static let defaultCap = Parameters(memoryKiB: 65536, iterations: 8, parallelism: 8, saltLength: 64, tagLength: 64)
+        public static let defaultCap = Parameters(
+            memoryKiB: 65536, iterations: 8, parallelism: 8, saltLength: 64, tagLength: 64)
 
         func check() throws(CryptoError) {
             guard memoryKiB >= 8 * parallelism, memoryKiB <= Int(UInt32.max), iterations >= 1,

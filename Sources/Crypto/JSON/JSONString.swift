@@ -18,8 +18,10 @@ enum JSONString {
         out.append(UInt8(ascii: "\""))
     }
 
-    /// `"string"` as JSON text.
+    /// `"string"` as JSON text, cut to its first 64 characters: for error messages, where the string
+    /// may come from an attacker's token.
     static func quoted(_ string: String) -> String {
+        let string = string.count > 64 ? String(string.prefix(64)) + "…" : string
         var out: [UInt8] = []
         append(string, to: &out)
         return String(decoding: out, as: UTF8.self)

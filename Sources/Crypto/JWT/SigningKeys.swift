@@ -93,7 +93,8 @@ public final class SigningKeys: Sendable {
     ///   and `crit`, `alg`, `kid`, `jku`, `jwk`, `x5u`, `x5c`, `b64` may not be given.
     /// - Throws: ``CryptoError/invalidInput`` when `claimsJSON` is not a JSON object.
     public func sign(claimsJSON: [UInt8], header: [String: String] = ["typ": "JWT"]) throws(CryptoError) -> String {
-        var scanner = try JSONScanner(claimsJSON, failure: CryptoError.invalidInput.with("claims are not a JSON object"))
+        var scanner = try JSONScanner(
+            claimsJSON, failure: CryptoError.invalidInput.with("claims are not a JSON object"))
         while try scanner.nextKey() != nil { try scanner.skipValue() }
 
         var headerJSON: [UInt8] = Array(#"{"alg":"#.utf8)
@@ -128,7 +129,8 @@ public final class SigningKeys: Sendable {
     /// struct Access: Encodable { let iss, aud, sub, sid: String; let iat, exp: Int; let permissions: [String] }
     /// let token = try keys.sign(Access(…))
     /// ```
-    public func sign(_ claims: some Encodable, header: [String: String] = ["typ": "JWT"]) throws(CryptoError) -> String {
+    public func sign(_ claims: some Encodable, header: [String: String] = ["typ": "JWT"]) throws(CryptoError) -> String
+    {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data: Data
@@ -181,7 +183,9 @@ public final class SigningKeys: Sendable {
                 "alg \(JSONString.quoted(parts.algorithm)) is not one of \(algorithms.map(\.rawValue))")
         }
         if !secrets.isEmpty {
-            if let keyID = parts.keyID { throw CryptoError.unknownKey.with("kid \(JSONString.quoted(keyID)) (HS256 secrets have none)") }
+            if let keyID = parts.keyID {
+                throw CryptoError.unknownKey.with("kid \(JSONString.quoted(keyID)) (HS256 secrets have none)")
+            }
             return active
         }
         guard let keyID = parts.keyIDBytes else { throw CryptoError.unknownKey.with("header has no kid") }

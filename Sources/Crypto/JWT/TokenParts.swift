@@ -68,7 +68,8 @@ struct TokenParts {
         guard let algorithm else { throw CryptoError.malformedToken.with("header has no alg") }
         // "none" in any case: ASCII letters compare equal once their 0x20 bit is set.
         if algorithm.count == 4, zip(algorithm, "none".utf8).allSatisfy({ $0 | 0x20 == $1 }) {
-            throw CryptoError.algorithmNone.with("alg is \(JSONString.quoted(String(decoding: algorithm, as: UTF8.self)))")
+            throw CryptoError.algorithmNone.with(
+                "alg is \(JSONString.quoted(String(decoding: algorithm, as: UTF8.self)))")
         }
         algorithmBytes = algorithm
         keyIDBytes = keyID

@@ -63,7 +63,8 @@ public struct VerifiedClaims: Sendable {
         payload: [UInt8], algorithm: JWSAlgorithm, keyID: String?, at date: Date, leeway: TimeInterval,
         issuer expectedIssuer: String?, audience expectedAudience: String?
     ) throws(CryptoError) {
-        var scanner = try JSONScanner(payload, failure: CryptoError.payloadNotObject.with("payload is not a JSON object"))
+        var scanner = try JSONScanner(
+            payload, failure: CryptoError.payloadNotObject.with("payload is not a JSON object"))
         var issuer: ArraySlice<UInt8>? = nil, subject: ArraySlice<UInt8>? = nil, tokenID: ArraySlice<UInt8>? = nil
         var audience: StringOrStrings? = nil
         var expiresAt: Double? = nil, notBefore: Double? = nil, issuedAt: Double? = nil
@@ -101,7 +102,8 @@ public struct VerifiedClaims: Sendable {
         }
         if let audience {
             guard let expectedAudience, audience.contains(expectedAudience) else {
-                throw CryptoError.wrongAudience.with("aud \(audience.strings) does not name this service")
+                throw CryptoError.wrongAudience.with(
+                    "aud does not contain \(JSONString.quoted(expectedAudience ?? ""))")
             }
         } else if expectedAudience != nil {
             throw CryptoError.wrongAudience.with("aud is missing")

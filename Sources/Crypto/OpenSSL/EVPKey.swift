@@ -175,7 +175,9 @@ final class EVPKey: @unchecked Sendable {
         if fchmod(fd, 0o600) != 0 { failure = Self.lastSystemError() }
         var written = 0
         while failure == nil && written < pem.count {
-            let n = unsafe pem.withUnsafeBytes { pem in unsafe write(fd, pem.baseAddress! + written, pem.count - written) }
+            let n = unsafe pem.withUnsafeBytes { pem in
+                unsafe write(fd, pem.baseAddress! + written, pem.count - written)
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 failure = Self.lastSystemError()
@@ -199,7 +201,9 @@ final class EVPKey: @unchecked Sendable {
         try openssl("EVP_PKEY_get_raw_public_key") { unsafe EVP_PKEY_get_raw_public_key(handle, nil, &length) }
         var bytes = [UInt8](repeating: 0, count: length)
         try openssl("EVP_PKEY_get_raw_public_key") {
-            unsafe bytes.withUnsafeMutableBufferPointer { unsafe EVP_PKEY_get_raw_public_key(handle, $0.baseAddress, &length) }
+            unsafe bytes.withUnsafeMutableBufferPointer {
+                unsafe EVP_PKEY_get_raw_public_key(handle, $0.baseAddress, &length)
+            }
         }
         return Array(bytes.prefix(length))
     }
@@ -215,7 +219,9 @@ final class EVPKey: @unchecked Sendable {
         let count = Swift.max(width ?? minimal, 1)
         guard minimal <= count else { throw CryptoError.unsupportedKey.with("\(name) longer than \(count) bytes") }
         var bytes = [UInt8](repeating: 0, count: count)
-        let rc = unsafe bytes.withUnsafeMutableBufferPointer { unsafe BN_bn2binpad(number, $0.baseAddress, Int32(count)) }
+        let rc = unsafe bytes.withUnsafeMutableBufferPointer {
+            unsafe BN_bn2binpad(number, $0.baseAddress, Int32(count))
+        }
         guard rc == count else { throw OpenSSLError.error("BN_bn2binpad") }
         return bytes
     }

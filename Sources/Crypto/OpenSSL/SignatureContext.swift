@@ -91,7 +91,8 @@ final class SignatureContext: @unchecked Sendable {
             }
             rc = unsafe signature.withUnsafeBufferPointer { signature in
                 unsafe digest.withUnsafeBufferPointer { digest in
-                    unsafe EVP_PKEY_verify(context, signature.baseAddress, signature.count, digest.baseAddress, digest.count)
+                    unsafe EVP_PKEY_verify(
+                        context, signature.baseAddress, signature.count, digest.baseAddress, digest.count)
                 }
             }
         }
@@ -120,7 +121,8 @@ final class SignatureContext: @unchecked Sendable {
             try openssl("EVP_DigestSign") {
                 unsafe signature.withUnsafeMutableBufferPointer { signature in
                     unsafe message.withUnsafeBufferPointer { message in
-                        unsafe EVP_DigestSign(digestContext, signature.baseAddress, &length, message.baseAddress, message.count)
+                        unsafe EVP_DigestSign(
+                            digestContext, signature.baseAddress, &length, message.baseAddress, message.count)
                     }
                 }
             }
@@ -132,7 +134,9 @@ final class SignatureContext: @unchecked Sendable {
             }
             var length = 0
             try openssl("EVP_PKEY_sign") {
-                unsafe digest.withUnsafeBufferPointer { unsafe EVP_PKEY_sign(context, nil, &length, $0.baseAddress, $0.count) }
+                unsafe digest.withUnsafeBufferPointer {
+                    unsafe EVP_PKEY_sign(context, nil, &length, $0.baseAddress, $0.count)
+                }
             }
             var signature = [UInt8](repeating: 0, count: length)
             try openssl("EVP_PKEY_sign") {
@@ -168,7 +172,9 @@ final class SignatureContext: @unchecked Sendable {
         var length: UInt32 = 0
         let ok = unsafe Digest.sha256.withUnsafeHandle { md in
             guard unsafe EVP_DigestInit_ex2(digestContext, md, nil) == 1 else { return false }
-            let updated = unsafe message.withUnsafeBytes { unsafe EVP_DigestUpdate(digestContext, $0.baseAddress, $0.count) }
+            let updated = unsafe message.withUnsafeBytes {
+                unsafe EVP_DigestUpdate(digestContext, $0.baseAddress, $0.count)
+            }
             guard updated == 1 else { return false }
             return unsafe digest.withUnsafeMutableBufferPointer {
                 unsafe EVP_DigestFinal_ex(digestContext, $0.baseAddress, &length) == 1
@@ -180,7 +186,9 @@ final class SignatureContext: @unchecked Sendable {
     /// An `EVP_PKEY_CTX` initialised for signing or verifying SHA-256 digests with this key.
     @unsafe
     private func makeKeyContext(forSigning signing: Bool) throws(CryptoError) -> OpaquePointer {
-        let context = try unsafe openssl { unsafe key.withUnsafeHandle { unsafe EVP_PKEY_CTX_new_from_pkey(nil, $0, nil) } }
+        let context = try unsafe openssl {
+            unsafe key.withUnsafeHandle { unsafe EVP_PKEY_CTX_new_from_pkey(nil, $0, nil) }
+        }
         do {
             if signing {
                 try openssl("EVP_PKEY_sign_init") { unsafe EVP_PKEY_sign_init(context) }

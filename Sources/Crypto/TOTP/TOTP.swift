@@ -35,6 +35,7 @@ public struct TOTP: Sendable {
         }
     }
 
+    /// The HMAC hash.
     public let algorithm: Algorithm
     /// Digits per code, 6 to 8.
     public let digits: Int

@@ -103,8 +103,9 @@ private func printKeyList(_ keys: [(entry: KeyStore.Entry, state: KeyStore.KeySt
     if json {
         let items = keys.map { key in
             let retired = key.entry.retiredAt.map { "\"\(format.format($0))\"" } ?? "null"
-            return #"{"kid":"\#(key.entry.keyID)","alg":"\#(key.entry.algorithm.rawValue)","state":"\#(key.state.rawValue)","#
-                + #""created_at":"\#(format.format(key.entry.createdAt))","retired_at":\#(retired)}"#
+            return #"{"kid":"\#(key.entry.keyID)","alg":"\#(key.entry.algorithm.rawValue)","#
+                + #""state":"\#(key.state.rawValue)","created_at":"\#(format.format(key.entry.createdAt))","#
+                + #""retired_at":\#(retired)}"#
         }
         print("[" + items.joined(separator: ",") + "]")
         return
@@ -113,7 +114,9 @@ private func printKeyList(_ keys: [(entry: KeyStore.Entry, state: KeyStore.KeySt
         print("no keys; run `gatehouse keys generate`")
         return
     }
-    func padded(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(width - text.count, 1)) }
+    func padded(_ text: String, _ width: Int) -> String {
+        text + String(repeating: " ", count: max(width - text.count, 1))
+    }
     print(padded("KID", 45) + padded("ALG", 7) + padded("STATE", 9) + padded("CREATED", 22) + "RETIRED")
     for key in keys {
         print(

@@ -7,7 +7,8 @@ enum Forge {
 
     /// Standard claims around `now`, as JSON text.
     static func claims(
-        exp: Double = 1_750_000_900, nbf: Double? = nil, iat: Double? = 1_750_000_000, iss: String? = "https://auth.example.com",
+        exp: Double = 1_750_000_900, nbf: Double? = nil, iat: Double? = 1_750_000_000,
+        iss: String? = "https://auth.example.com",
         aud: String? = #""gatehouse""#, extra: String = ""
     ) -> String {
         var members = [#""exp":\#(exp)"#, #""sub":"user-1""#]
@@ -37,7 +38,9 @@ enum Forge {
     }
 
     /// The three parts of a token.
-    static func parts(_ token: String) -> [String] { token.split(separator: ".", omittingEmptySubsequences: false).map(String.init) }
+    static func parts(_ token: String) -> [String] {
+        token.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+    }
 
     /// `token` with the bytes of one part decoded, changed and re-encoded canonically.
     static func changing(_ token: String, part: Int, _ change: (inout [UInt8]) -> Void) throws -> String {

@@ -7,8 +7,9 @@ import Foundation
 #endif
 
 /// Access-token claims shaped like API.md's: 454 bytes of JSON.
-let benchmarkClaims = Array(
-    #"{"iss":"https://auth.example.com","aud":"gatehouse","sub":"6f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e","#.utf8)
+let benchmarkClaims =
+    Array(
+        #"{"iss":"https://auth.example.com","aud":"gatehouse","sub":"6f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e","#.utf8)
     + Array(#""sid":"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d","jti":"1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e","#.utf8)
     + Array(#""iat":1750000000,"nbf":1750000000,"exp":1750000900,"email":"john@company.com","name":"John Doe","#.utf8)
     + Array(#""roles":["field-engineer"],"permissions":["user:read","field:manage","assets:read"],"#.utf8)
@@ -20,7 +21,8 @@ nonisolated(unsafe) var fixedIterations: Int? = nil
 
 /// Runs `body` in batches until `seconds` of CPU time have passed (or `--iterations` calls); returns CPU µs
 /// per call and the count.
-func measure(seconds: Double, batch: Int = 8, _ body: () throws -> Void) rethrows -> (microseconds: Double, count: Int) {
+func measure(seconds: Double, batch: Int = 8, _ body: () throws -> Void) rethrows -> (microseconds: Double, count: Int)
+{
     try body()  // warm up: first-use allocations, lazy statics
     var count = 0
     let start = processCPUSeconds()
@@ -65,21 +67,32 @@ func runBenchmarks(_ options: Options) throws -> Int32 {
         }
         let token = try keys.sign(claimsJSON: benchmarkClaims)
         if wanted("sign-\(algorithm.rawValue)") {
-            report("sign-\(algorithm.rawValue)", try measure(seconds: seconds) { _ = try keys.sign(claimsJSON: benchmarkClaims) })
+            report(
+                "sign-\(algorithm.rawValue)",
+                try measure(seconds: seconds) { _ = try keys.sign(claimsJSON: benchmarkClaims) })
         }
         if wanted("verify-\(algorithm.rawValue)") {
-            report("verify-\(algorithm.rawValue)", try measure(seconds: seconds) {
-                _ = try keys.verify(token: token, at: benchmarkNow, issuer: "https://auth.example.com", audience: "gatehouse")
-            })
+            report(
+                "verify-\(algorithm.rawValue)",
+                try measure(seconds: seconds) {
+                    _ = try keys.verify(
+                        token: token, at: benchmarkNow, issuer: "https://auth.example.com", audience: "gatehouse")
+                })
         }
     }
 
     if wanted("argon2id") {
         let encoded = try Argon2id.hash("correct horse battery staple")
-        report("argon2id-hash", try measure(seconds: seconds, batch: 1) { _ = try Argon2id.hash("correct horse battery staple") })
-        report("argon2id-verify", try measure(seconds: seconds, batch: 1) {
-            guard try Argon2id.verify("correct horse battery staple", encoded: encoded) else { fatalError("argon2id mismatch") }
-        })
+        report(
+            "argon2id-hash",
+            try measure(seconds: seconds, batch: 1) { _ = try Argon2id.hash("correct horse battery staple") })
+        report(
+            "argon2id-verify",
+            try measure(seconds: seconds, batch: 1) {
+                guard try Argon2id.verify("correct horse battery staple", encoded: encoded) else {
+                    fatalError("argon2id mismatch")
+                }
+            })
     }
     return 0
 }

@@ -14,7 +14,9 @@ func algorithm(_ options: Options) throws(UsageError) -> JWSAlgorithm? {
 
 func keysGenerate(_ options: Options, rotate: Bool) throws -> Int32 {
     let store = KeyStore(directory: try options.required("keys-dir"))
-    let entry = rotate ? try store.rotate(algorithm: algorithm(options)) : try store.generate(algorithm: algorithm(options) ?? .eddsa)
+    let entry =
+        rotate
+        ? try store.rotate(algorithm: algorithm(options)) : try store.generate(algorithm: algorithm(options) ?? .eddsa)
     print(entry.keyID)
     return 0
 }
@@ -73,21 +75,29 @@ func argon2Verify(_ options: Options) throws -> Int32 {
 
 func otp(_ verb: String, _ options: Options) throws -> Int32 {
     let algorithmName = options.string("alg") ?? "SHA1"
-    guard let algorithm = TOTP.Algorithm(rawValue: algorithmName) else { throw UsageError("unknown --alg \(algorithmName)") }
+    guard let algorithm = TOTP.Algorithm(rawValue: algorithmName) else {
+        throw UsageError("unknown --alg \(algorithmName)")
+    }
     let totp = try TOTP(
-        base32Secret: try options.required("secret"), algorithm: algorithm, digits: try options.int("digits", default: 6),
+        base32Secret: try options.required("secret"), algorithm: algorithm,
+        digits: try options.int("digits", default: 6),
         period: try options.int("period", default: 30))
     let time = try options.double("time").map { Date(timeIntervalSince1970: $0) } ?? Date()
     switch verb {
     case "totp":
         print(totp.code(at: time))
     case "hotp":
-        guard let counter = UInt64(try options.required("counter")) else { throw UsageError("--counter must be a number") }
+        guard let counter = UInt64(try options.required("counter")) else {
+            throw UsageError("--counter must be a number")
+        }
         print(totp.hotp(counter: counter))
     case "totp-uri":
         print(totp.uri(account: try options.required("account"), issuer: try options.required("issuer")))
     default:
-        guard let step = totp.verify(try options.required("code"), at: time, window: try options.int("window", default: 1)) else {
+        guard
+            let step = totp.verify(
+                try options.required("code"), at: time, window: try options.int("window", default: 1))
+        else {
             printError("code does not match")
             return 1
         }
