@@ -152,3 +152,32 @@ struct KeyStoreTests {
         }
     }
 }
+
+@Suite("Key files")
+struct KeyFileTests {
+    /// An Ed25519 key encrypted with the passphrase "secret".
+    @Test("an encrypted private key fails to load instead of prompting for a passphrase")
+    func encryptedKey() throws {
+        let pem = """
+            -----BEGIN ENCRYPTED PRIVATE KEY-----
+            MIGbMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAg4IWvkW1TBmgICCAAw
+            DAYIKoZIhvcNAgkFADAdBglghkgBZQMEASoEEN/cwyr48vohh/Quy+GAZ+YEQGxB
+            mOX/3ES7vDKWZkabGNOvXVaj/nRAFjWM8M21pbg4itQtL0golZPzAWbwpB9RADYj
+            InsGnUPKL5LyMjAnqMc=
+            -----END ENCRYPTED PRIVATE KEY-----
+            """
+        #expect(throws: CryptoError.openssl) { try EVPKey(privateKeyPEM: utf8(pem)) }
+    }
+
+    @Test("garbage PEM fails with OpenSSL's own messages")
+    func garbage() throws {
+        do {
+            _ = try EVPKey(privateKeyPEM: utf8("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"))
+            Issue.record("loaded garbage")
+        } catch {
+            #expect(error == .openssl)
+            #expect(error.description.contains("PEM_read_bio_PrivateKey"))
+            #expect(error.description.contains("error:"))
+        }
+    }
+}

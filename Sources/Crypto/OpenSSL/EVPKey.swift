@@ -67,11 +67,22 @@ final class EVPKey: @unchecked Sendable {
         let key = unsafe pem.withUnsafeBytes { pem -> OpaquePointer? in
             guard let bio = unsafe BIO_new_mem_buf(pem.baseAddress, Int32(pem.count)) else { return nil }
             defer { unsafe BIO_free(bio) }
-            return unsafe PEM_read_bio_PrivateKey(bio, nil, nil, nil)
+            return unsafe Self.readPrivateKey(bio)
         }
         guard let key = unsafe key else { throw OpenSSLError.error("PEM_read_bio_PrivateKey") }
         OpenSSLError.clearQueue()
         try unsafe self.init(owning: key)
+    }
+
+    /// `PEM_read_bio_PrivateKey` that never asks for a passphrase: "If the cb parameters is set to NULL and
+    /// the u parameter is not NULL then the u parameter is interpreted as a NUL terminated string to use as
+    /// the passphrase" (pem_password_cb(3)). With NULL for both, OpenSSL would prompt on the terminal; an
+    /// empty passphrase makes an encrypted key fail to load instead.
+    @unsafe
+    private static func readPrivateKey(_ bio: OpaquePointer) -> OpaquePointer? {
+        unsafe "".withCString { empty in
+            unsafe PEM_read_bio_PrivateKey(bio, nil, nil, UnsafeMutableRawPointer(mutating: empty))
+        }
     }
 
     /// Reads a PEM public key (SubjectPublicKeyInfo).
@@ -105,7 +116,7 @@ final class EVPKey: @unchecked Sendable {
         }
         guard let bio = unsafe BIO_new_fd(fd, BIO_NOCLOSE) else { throw OpenSSLError.error("BIO_new_fd") }
         defer { unsafe BIO_free(bio) }
-        guard let key = unsafe PEM_read_bio_PrivateKey(bio, nil, nil, nil) else {
+        guard let key = unsafe Self.readPrivateKey(bio) else {
             let error = OpenSSLError.error("PEM_read_bio_PrivateKey")
             throw CryptoError.keyFile.with("\(path): \(error.message)")
         }
