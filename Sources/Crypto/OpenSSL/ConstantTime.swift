@@ -15,7 +15,7 @@ public func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
     }
 }
 
-/// Compares the UTF-8 bytes of two strings in constant time; see ``constantTimeEqual(_:_:)-(([UInt8],[UInt8]))``.
+/// Compares the UTF-8 bytes of two strings in constant time (for secrets that arrive as text).
 public func constantTimeEqual(_ a: String, _ b: String) -> Bool {
     constantTimeEqual(Array(a.utf8), Array(b.utf8))
 }
