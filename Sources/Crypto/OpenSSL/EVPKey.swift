@@ -143,10 +143,10 @@ final class EVPKey: @unchecked Sendable {
         case .rsa(let bits):
             // EVP_PKEY_CTX_set_rsa_keygen_bits lives in rsa.h, which the shim leaves out; the parameter
             // "bits" is what that function sets (EVP_PKEY-RSA(7)).
-            var bits = UInt32(bits)
-            try openssl("EVP_PKEY_CTX_set_params") {
-                var params = unsafe [OSSL_PARAM_construct_uint("bits", &bits), OSSL_PARAM_construct_end()]
-                return unsafe EVP_PKEY_CTX_set_params(context, &params)
+            try openssl("EVP_PKEY_CTX_set_params(bits)") {
+                unsafe Parameters.withUnsignedInteger("bits", UInt32(bits)) {
+                    unsafe EVP_PKEY_CTX_set_params(context, $0)
+                }
             }
         }
         var key: OpaquePointer? = nil

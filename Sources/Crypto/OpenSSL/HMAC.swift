@@ -17,17 +17,13 @@ final class HMACContext: @unchecked Sendable {
         let mac = try unsafe openssl { unsafe EVP_MAC_fetch(nil, "HMAC", nil) }
         defer { unsafe EVP_MAC_free(mac) }
         let context = try unsafe openssl { unsafe EVP_MAC_CTX_new(mac) }
-        let rc = unsafe digest.name.withCString { name in
-            var params = unsafe [
-                OSSL_PARAM_construct_utf8_string("digest", UnsafeMutablePointer(mutating: name), 0),
-                OSSL_PARAM_construct_end(),
-            ]
-            return unsafe key.withUnsafeBytes { key in
+        let rc = unsafe Parameters.withString("digest", digest.name) { params in
+            unsafe key.withUnsafeBytes { key in
                 // An empty key is legal HMAC, but OpenSSL wants a non-NULL pointer for it all the same.
                 unsafe withUnsafeBytes(of: UInt8(0)) { zero in
                     unsafe EVP_MAC_init(
                         context, (key.baseAddress ?? zero.baseAddress!).assumingMemoryBound(to: UInt8.self),
-                        key.count, &params)
+                        key.count, params)
                 }
             }
         }

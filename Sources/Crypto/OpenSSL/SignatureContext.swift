@@ -202,14 +202,7 @@ final class SignatureContext: @unchecked Sendable {
                 // EVP_PKEY_CTX_set_rsa_padding is in rsa.h, which the shim leaves out; "pad-mode" is the
                 // parameter it sets (EVP_SIGNATURE-RSA(7)).
                 try openssl("EVP_PKEY_CTX_set_params(pad-mode)") {
-                    var mode = Array("pkcs1".utf8CString)
-                    return unsafe mode.withUnsafeMutableBufferPointer { mode in
-                        var params = unsafe [
-                            OSSL_PARAM_construct_utf8_string("pad-mode", mode.baseAddress, 0),
-                            OSSL_PARAM_construct_end(),
-                        ]
-                        return unsafe EVP_PKEY_CTX_set_params(context, &params)
-                    }
+                    unsafe Parameters.withString("pad-mode", "pkcs1") { unsafe EVP_PKEY_CTX_set_params(context, $0) }
                 }
             }
         } catch {
