@@ -42,6 +42,13 @@ public struct RefreshTokens {
             """, hash, sessionId, parentHash, now, expiresAt)
     }
 
+    /// The session a refresh token (used or not) belongs to, for logout by refresh token.
+    public func session(forHash hash: [UInt8]) throws -> Session? {
+        try db.queryOne(
+            "SELECT s.* FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id WHERE t.token_hash = ?", hash
+        ).map(Session.init(row:))
+    }
+
     /// Rotates a presented refresh token, all in one write transaction.
     ///
     /// The caller derives `successorHash` deterministically from the presented token, so two tabs that

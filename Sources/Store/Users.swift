@@ -110,6 +110,12 @@ public struct Users {
         }
     }
 
+    /// Replaces the stored hash of the same password with one made with the current parameters (after a
+    /// login verified it). Sessions are untouched: the password did not change.
+    public func rehashPassword(_ passwordHash: String, forUser id: String, now: Date = Date()) throws {
+        try db.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", passwordHash, now, id)
+    }
+
     /// Deletes the user; their sessions, tokens, roles and assignments go with them and the revocation
     /// epoch moves. Returns false when there was no such user.
     @discardableResult

@@ -5,6 +5,7 @@ import Foundation
 #endif
 import AuthHandlers
 import ApiHandlers
+import Crypto
 import FCGIHost
 import Store
 
@@ -23,15 +24,27 @@ struct Application {
         // that holds migrations this binary does not know (a newer version wrote it).
         let database = try Database(path: DatabaseURL.path(from: config.databaseURL), createIfMissing: false)
         try Migrations.checkKnown(on: database)
+        let keys: SigningKeys
+        if config.jwtAlgorithm == "HS256" {
+            keys = try SigningKeys(hmacSecrets: config.jwtSecrets.map { Array($0.utf8) })
+        } else {
+            keys = try SigningKeys(keysDirectory: config.keysDirectory)
+        }
+        let auth = AuthService(
+            config: config, database: database, keys: keys,
+            refreshSecret: try Self.readRefreshSecret(config: config), metrics: metrics)
         let router = Router()
+        router.use(BrowserSupport(config: config).middleware)
         OpsRoutes(
             version: gatehouseVersion, config: config, metrics: metrics, database: database,
-            authorizeStats: { request in
-                guard config.metricsAllow.contains(address: request.remoteAddress) else {
-                    throw HTTPError.forbidden("Statistics need the ops:read permission.")
-                }
-            }
+            authorizeStats: { request in _ = try auth.require("ops:read", request) }
         ).addRoutes(to: router)
+        LoginRoutes(auth: auth).addRoutes(to: router)
+        TokenRoutes(auth: auth).addRoutes(to: router)
+        AccountRoutes(auth: auth).addRoutes(to: router)
+        PasswordResetRoutes(auth: auth).addRoutes(to: router)
+        VerifyRoutes(auth: auth).addRoutes(to: router)
+        WellKnownRoutes(auth: auth).addRoutes(to: router)
         BusinessRoutes().addRoutes(to: router)
         metrics.countRoutes(of: router)
         self.router = router
@@ -51,6 +64,35 @@ struct Application {
         for id in try Migrations.run(on: database) {
             logger.notice("Migration applied", metadata: ["migration.id": id])
         }
+        try FileManager.default.createDirectory(
+            atPath: config.keysDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        if config.jwtAlgorithm != "HS256" {
+            let store = KeyStore(directory: config.keysDirectory)
+            if try !store.list().contains(where: { $0.state == .active }) {
+                let algorithm = JWSAlgorithm(rawValue: config.jwtAlgorithm) ?? .eddsa
+                let entry = try store.generate(algorithm: algorithm)
+                logger.notice("Signing key generated", metadata: ["key.id": entry.keyID, "key.alg": algorithm.rawValue])
+            }
+        }
+        let secretPath = refreshSecretPath(config: config)
+        if !FileManager.default.fileExists(atPath: secretPath) {
+            guard FileManager.default.createFile(
+                atPath: secretPath, contents: Data(Random.bytes(count: 32)), attributes: [.posixPermissions: 0o600])
+            else { throw ConfigError(key: "KEYS_DIR", message: "cannot write \(secretPath)") }
+        }
+    }
+
+    /// The secret that keys refresh-token rotation, beside the signing keys (mode 0600).
+    static func refreshSecretPath(config: Config) -> String {
+        config.keysDirectory + "/refresh-rotation.secret"
+    }
+
+    static func readRefreshSecret(config: Config) throws -> [UInt8] {
+        let path = refreshSecretPath(config: config)
+        guard let data = FileManager.default.contents(atPath: path), data.count >= 32 else {
+            throw ConfigError(key: "KEYS_DIR", message: "\(path) is missing or short; `gatehouse serve` creates it")
+        }
+        return Array(data)
     }
 
     /// Housekeeping between signals in the supervisor: mail delivery from the outbox.

@@ -34,6 +34,10 @@ extension CommandLine {
                 }
                 let config = try options.loadConfig(environment: environment)
                 return runBackupCommand(databasePath: try DatabaseURL.path(from: config.databaseURL), destination: destination)
+            case "create-admin": return try CreateAdminCommand.run(options: &options, environment: environment)
+            case "keys":
+                let config = try options.loadConfig(environment: environment)
+                return runKeysCommand(options.rest, keysDirectory: config.keysDirectory)
             case "check-config":
                 let config = try options.loadConfig(environment: environment)
                 print(config.maskedDescription)

@@ -1,0 +1,231 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+public import Crypto
+public import FCGIHost
+public import Store
+
+/// Everything the auth routes share inside one worker: the database's repositories, the signing keys, the
+/// configuration, and the per-process caches of verified tokens and session status (DESIGN.md "Tokens").
+public final class AuthService {
+    public let config: Config
+    public let database: Database
+    public let keys: SigningKeys
+    public let metrics: Metrics?
+    public let users: Users
+    public let roles: Roles
+    public let sessions: Sessions
+    public let refreshTokens: RefreshTokens
+    public let assignments: Assignments
+    public let audit: Audit
+    public let rateLimiter: RateLimiter
+    let lockouts: Lockouts
+    let passwordResets: PasswordResets
+    let outbox: Outbox
+    let argon2: Argon2id.Parameters
+    let argon2Cap: Argon2id.Parameters
+    /// Keys the deterministic refresh-token successor (so two tabs refreshing at once get the same one).
+    let refreshSecret: [UInt8]
+    let verifyCache: VerifyCache
+
+    public init(
+        config: Config, database: Database, keys: SigningKeys, refreshSecret: [UInt8], metrics: Metrics?
+    ) {
+        self.config = config
+        self.database = database
+        self.keys = keys
+        self.metrics = metrics
+        self.refreshSecret = refreshSecret
+        users = Users(db: database)
+        roles = Roles(db: database)
+        sessions = Sessions(db: database)
+        refreshTokens = RefreshTokens(db: database)
+        assignments = Assignments(db: database)
+        audit = Audit(db: database)
+        lockouts = Lockouts(db: database)
+        passwordResets = PasswordResets(db: database)
+        outbox = Outbox(db: database)
+        rateLimiter = RateLimiter(database: database, config: config, metrics: metrics)
+        argon2 = Argon2id.Parameters(
+            memoryKiB: config.argon2MemoryKiB, iterations: config.argon2Iterations,
+            parallelism: config.argon2Parallelism)
+        argon2Cap = Argon2id.Parameters(
+            memoryKiB: config.argon2MaxMemoryKiB, iterations: max(8, config.argon2Iterations),
+            parallelism: max(8, config.argon2Parallelism), saltLength: 64, tagLength: 64)
+        verifyCache = VerifyCache(capacity: 10_000, sessions: sessions)
+    }
+
+    // MARK: Access tokens
+
+    /// The bearer token of `request`, if it sent one.
+    public func bearerToken(_ request: Request) -> String? {
+        guard let header = request.headers["Authorization"] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = String(parts[1]).trimmingCharacters(in: " \t")
+        return token.isEmpty ? nil : token
+    }
+
+    /// The principal of the request's access token: signature, `exp`/`nbf`/`iss`/`aud`, then the session.
+    /// - Throws: 401 `token_missing`, `token_invalid`, `token_expired` or `token_revoked`.
+    public func authenticate(_ request: Request, now: Date = Date()) throws -> Principal {
+        guard let token = bearerToken(request) else { throw AuthError.tokenMissing }
+        return try verify(token: token, now: now)
+    }
+
+    /// ``authenticate(_:now:)`` plus a permission check (403 `forbidden`).
+    public func require(_ permission: String, _ request: Request, now: Date = Date()) throws -> Principal {
+        let principal = try authenticate(request, now: now)
+        guard principal.has(permission) else { throw AuthError.forbidden(missing: permission) }
+        return principal
+    }
+
+    /// Verifies an access token, from the per-worker cache when it was verified before.
+    public func verify(token: String, now: Date = Date()) throws -> Principal {
+        let started = ContinuousClock.now
+        defer {
+            metrics?.increment("auth_token_validations_total")
+            let elapsed = started.duration(to: .now)
+            metrics?.observe(
+                "auth_token_validation_duration_seconds",
+                seconds: Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
+        }
+        let principal: Principal
+        if let cached = verifyCache.lookup(token, now: now, leeway: config.leeway) {
+            metrics?.increment("auth_verify_cache_hits_total")
+            principal = cached
+        } else {
+            metrics?.increment("auth_verify_cache_misses_total")
+            principal = try verifySignature(token, now: now)
+            verifyCache.insert(token, principal)
+        }
+        guard try verifyCache.sessionIsLive(principal.sessionID, now: now) else { throw AuthError.tokenRevoked }
+        return principal
+    }
+
+    private func verifySignature(_ token: String, now: Date) throws -> Principal {
+        let verified: VerifiedClaims
+        do {
+            verified = try keys.verify(
+                token: token, at: now, leeway: TimeInterval(config.leeway), issuer: config.issuer,
+                audience: config.audience)
+        } catch let error where error == .tokenExpired {
+            throw AuthError.tokenExpired
+        } catch {
+            throw AuthError.tokenInvalid()
+        }
+        let claims: AccessClaims
+        do {
+            claims = try verified.decode(AccessClaims.self)
+        } catch {
+            throw AuthError.tokenInvalid("The token is not a Gatehouse access token.")
+        }
+        let segments = token.split(separator: ".", omittingEmptySubsequences: false)
+        return Principal(claims: claims, contextSegment: segments[1])
+    }
+
+    // MARK: Issuing
+
+    /// The claims of a new access token for `user` in `session`, with `context` (or the primary active
+    /// assignment) as `ctx`.
+    public func makeClaims(
+        user: User, sessionID: String, context: Assignment? = nil, now: Date = Date()
+    ) throws -> AccessClaims {
+        let all = try assignments.list(userId: user.id)
+        let current = context ?? all.first { $0.isPrimary && $0.active }
+        var roleNames = try roles.rolesOf(userId: user.id)
+        if let current, !roleNames.contains(current.role) { roleNames.append(current.role) }
+        let permissions = try roles.permissions(forRoles: roleNames)
+        let issued = Int64(now.timeIntervalSince1970)
+        return AccessClaims(
+            iss: config.issuer, aud: config.audience, sub: user.id, sid: sessionID,
+            jti: UUID().uuidString.lowercased(), iat: issued, nbf: issued,
+            exp: issued + Int64(config.accessTokenLifetime), email: user.email, name: user.name, roles: roleNames,
+            permissions: permissions,
+            ctx: current.map {
+                AccessClaims.Context(zone: $0.zone, department: $0.department, role: $0.role, primary: $0.isPrimary)
+            },
+            assignments: all.isEmpty
+                ? nil
+                : all.map {
+                    AccessClaims.AssignmentClaim(
+                        zone: $0.zone, department: $0.department, role: $0.role, primary: $0.isPrimary,
+                        active: $0.active)
+                })
+    }
+
+    /// Signs an access token and builds the token response around it.
+    public func tokenResponse(
+        user: User, sessionID: String, refreshToken: String, context: Assignment? = nil, now: Date = Date()
+    ) throws -> TokenResponse {
+        let claims = try makeClaims(user: user, sessionID: sessionID, context: context, now: now)
+        let token = try keys.sign(claims)
+        return TokenResponse(
+            accessToken: token, expiresIn: config.accessTokenLifetime, refreshToken: refreshToken,
+            refreshExpiresIn: config.refreshTokenLifetime,
+            user: .init(id: user.id, email: user.email, name: user.name, roles: claims.roles, permissions: claims.permissions))
+    }
+
+    /// Starts a session: its row, its first refresh token, and the token response.
+    public func startSession(
+        user: User, request: Request, now: Date = Date()
+    ) throws -> (session: Session, response: TokenResponse) {
+        let refresh = RefreshToken.generate()
+        let session = try database.transaction {
+            let session = try sessions.create(
+                userId: user.id, expiresAt: now.addingTimeInterval(TimeInterval(config.refreshTokenLifetime)),
+                ip: request.clientAddress(trustedProxies: config.trustedProxies), userAgent: request.userAgent, now: now)
+            try refreshTokens.issue(
+                hash: RefreshToken.hash(refresh), sessionId: session.id,
+                expiresAt: session.expiresAt, now: now)
+            return session
+        }
+        metrics?.increment("auth_session_creations_total")
+        return (session, try tokenResponse(user: user, sessionID: session.id, refreshToken: refresh, now: now))
+    }
+
+    // MARK: Passwords
+
+    /// Hashes a password with the configured argon2id parameters.
+    public func hashPassword(_ password: String) throws -> String {
+        try Argon2id.hash(password, parameters: argon2)
+    }
+
+    /// Checks a password against a stored PHC string, refusing strings that would cost more than the cap.
+    public func verifyPassword(_ password: String, hash: String) -> Bool {
+        (try? Argon2id.verify(password, encoded: hash, cap: argon2Cap)) ?? false
+    }
+
+    /// The same work as a real check, for an unknown account, so timing does not tell whether it exists.
+    func verifyAgainstDummy(_ password: String) {
+        if dummyHash == nil { dummyHash = try? hashPassword(String(decoding: Random.bytes(count: 16), as: UTF8.self)) }
+        if let dummyHash { _ = verifyPassword(password, hash: dummyHash) }
+    }
+    private var dummyHash: String?
+
+    func needsRehash(_ hash: String) -> Bool {
+        Argon2id.needsRehash(hash, parameters: argon2)
+    }
+
+    // MARK: Audit
+
+    /// Appends an audit row; a failure to write it is logged, never turned into the request's failure.
+    public func record(
+        _ event: String, actor: String? = nil, user: String? = nil, request: Request, context: RequestContext,
+        details: [String: String] = [:]
+    ) {
+        do {
+            try audit.append(
+                event: event, actorId: actor, userId: user,
+                ip: request.clientAddress(trustedProxies: config.trustedProxies), userAgent: request.userAgent,
+                details: JSONText.object(details), at: context.receivedAt)
+        } catch {
+            context.logger.error("Audit write failed", metadata: ["audit.event": event, "error": "\(error)"])
+        }
+    }
+}
+
+@available(*, unavailable)
+extension AuthService: Sendable {}

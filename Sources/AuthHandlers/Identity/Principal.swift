@@ -1,0 +1,17 @@
+/// Who a verified access token speaks for; what handlers authorise against.
+public struct Principal: Sendable {
+    public let claims: AccessClaims
+    /// The token's payload segment: the verified claims as base64url JSON (`X-Auth-Context`).
+    public let contextSegment: Substring
+
+    public var userID: String { claims.sub }
+    public var sessionID: String { claims.sid }
+    public var permissions: [String] { claims.permissions }
+    public var roles: [String] { claims.roles }
+    /// The zone the caller works in; nil for callers without an assignment (global administrators).
+    public var zone: String? { claims.ctx?.zone }
+
+    public func has(_ permission: String) -> Bool {
+        Permissions.allows(claims.permissions, permission)
+    }
+}

@@ -1,0 +1,33 @@
+/// The body of login, refresh, context switch and SDK session (API.md "Token response").
+public struct TokenResponse: Encodable, Sendable {
+    public struct UserSummary: Encodable, Sendable {
+        public let id: String
+        public let email: String
+        public let name: String
+        public let roles: [String]
+        public let permissions: [String]
+    }
+
+    public let accessToken: String
+    public let tokenType = "Bearer"
+    public let expiresIn: Int
+    /// Nil in browser (cookie) mode, where the token travels in `gh_refresh` instead.
+    public var refreshToken: String?
+    public let refreshExpiresIn: Int
+    public let user: UserSummary
+
+    enum CodingKeys: String, CodingKey {
+        case accessToken = "access_token", tokenType = "token_type", expiresIn = "expires_in"
+        case refreshToken = "refresh_token", refreshExpiresIn = "refresh_expires_in", user
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(accessToken, forKey: .accessToken)
+        try container.encode(tokenType, forKey: .tokenType)
+        try container.encode(expiresIn, forKey: .expiresIn)
+        try container.encodeIfPresent(refreshToken, forKey: .refreshToken)
+        try container.encode(refreshExpiresIn, forKey: .refreshExpiresIn)
+        try container.encode(user, forKey: .user)
+    }
+}

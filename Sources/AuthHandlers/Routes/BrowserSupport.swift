@@ -1,0 +1,65 @@
+public import FCGIHost
+
+/// Browser clients: the `gh_refresh` cookie, the `Origin` rule for cookie-authenticated requests, CORS for
+/// `ALLOWED_ORIGINS`, and `Cache-Control: no-store` on everything under `/auth/` (API.md "Tokens", "Errors").
+public struct BrowserSupport {
+    static let refreshCookie = "gh_refresh"
+    let config: Config
+
+    public init(config: Config) {
+        self.config = config
+    }
+
+    /// Whether the client asked for the refresh token as a cookie.
+    func wantsCookie(_ request: Request, bodyFlag: Bool?) -> Bool {
+        bodyFlag == true || request.headers["X-Requested-With"]?.lowercased() == "fetch"
+    }
+
+    /// `Set-Cookie` for a refresh token (or, with nil, one that deletes it).
+    func cookieHeader(_ token: String?) -> String {
+        let value = token ?? ""
+        let maxAge = token == nil ? 0 : config.refreshTokenLifetime
+        return "\(Self.refreshCookie)=\(value); Max-Age=\(maxAge); Path=/auth; HttpOnly; Secure; SameSite=Strict"
+    }
+
+    /// A cookie-authenticated request must come from an allowed origin (a CSRF defence beside SameSite).
+    func requireAllowedOrigin(_ request: Request) throws {
+        guard let origin = request.headers["Origin"], config.allowedOrigins.contains(origin) else {
+            throw AuthError.originNotAllowed
+        }
+    }
+
+    /// CORS and no-store, around every route.
+    public func middleware(_ request: Request, _ context: RequestContext, _ next: Router.Handler) throws -> Response {
+        let origin = request.headers["Origin"].flatMap { config.allowedOrigins.contains($0) ? $0 : nil }
+        var response: Response
+        if request.method == "OPTIONS", request.headers["Access-Control-Request-Method"] != nil {
+            // A preflight: answered here, whatever the route (only allowed origins get the grant headers).
+            response = Response(status: 204)
+            if origin != nil {
+                response.headers.add("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
+                response.headers.add(
+                    "Access-Control-Allow-Headers",
+                    "Authorization, Content-Type, X-Requested-With, If-Match, X-API-Key")
+                response.headers.add("Access-Control-Max-Age", "600")
+            }
+        } else {
+            do {
+                response = try next(request, context)
+            } catch {
+                response = Problem.response(for: error, logger: context.logger)
+            }
+        }
+        if let origin {
+            response.headers.add("Access-Control-Allow-Origin", origin)
+            response.headers.add("Access-Control-Allow-Credentials", "true")
+            response.headers.add("Access-Control-Expose-Headers", "ETag, Retry-After, WWW-Authenticate")
+        }
+        if !config.allowedOrigins.isEmpty { response.headers.add("Vary", "Origin") }
+        if request.path.hasPrefix("/auth/") || request.path == "/auth" {
+            response.headers.set("Cache-Control", "no-store")
+            response.headers.set("Pragma", "no-cache")
+        }
+        return response
+    }
+}

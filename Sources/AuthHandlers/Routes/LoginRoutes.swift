@@ -1,0 +1,176 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+public import FCGIHost
+import Store
+
+/// `POST /auth/register`, `POST /auth/login`, `POST /auth/logout`.
+public struct LoginRoutes {
+    let auth: AuthService
+    let browser: BrowserSupport
+
+    public init(auth: AuthService) {
+        self.auth = auth
+        browser = BrowserSupport(config: auth.config)
+    }
+
+    public func addRoutes(to router: Router) {
+        router.post("/auth/register", use: register)
+        router.post("/auth/login", use: login)
+        router.post("/auth/logout", use: logout)
+    }
+
+    struct RegisterBody: Decodable {
+        let email: String
+        let password: String
+        let name: String
+    }
+
+    func register(_ request: Request, context: RequestContext) throws -> Response {
+        guard auth.config.registrationOpen else {
+            throw HTTPError(.forbidden, code: "registration_closed", detail: "Registration is closed.")
+        }
+        let client = request.clientAddress(trustedProxies: auth.config.trustedProxies)
+        try auth.rateLimiter.check("register", key: client, now: context.receivedAt)
+        let body = try request.decode(RegisterBody.self)
+        let email = Identifier.normalize(body.email)
+        let name = body.name.trimmingCharacters(in: " \t")
+        var errors: [HTTPError.FieldError] = []
+        if !Identifier.isPlausibleEmail(email) { errors.append(.init(field: "email", message: "must be an email address")) }
+        if name.isEmpty || name.count > 200 { errors.append(.init(field: "name", message: "must be 1 to 200 characters")) }
+        errors += PasswordPolicy.problems(body.password, email: email).map { .init(field: "password", message: $0) }
+        guard errors.isEmpty else { throw HTTPError.validation(errors) }
+        let hash = try auth.hashPassword(body.password)
+        let user: User
+        do {
+            user = try auth.users.insert(email: email, name: name, passwordHash: hash, now: context.receivedAt)
+        } catch let error as StoreError where error == .duplicate {
+            throw HTTPError(.conflict, code: "conflict", detail: "An account with this email already exists.")
+        }
+        auth.record("user.registered", actor: user.id, user: user.id, request: request, context: context)
+        return try .json(UserBody(user, roles: []), status: 201)
+    }
+
+    struct LoginBody: Decodable {
+        let email: String?
+        let username: String?
+        let password: String
+        let useCookies: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case email, username, password
+            case useCookies = "use_cookies"
+        }
+    }
+
+    /// The lockout counter is taken before the password is checked (DESIGN.md), unknown accounts cost the same
+    /// argon2 work, and both wrong email and wrong password answer the same 401.
+    func login(_ request: Request, context: RequestContext) throws -> Response {
+        let config = auth.config
+        let now = context.receivedAt
+        let client = request.clientAddress(trustedProxies: config.trustedProxies)
+        try auth.rateLimiter.check("login", key: client, now: now)
+        let body = try request.decode(LoginBody.self)
+        guard let submitted = body.email ?? body.username else {
+            throw HTTPError.validation(field: "email", "is required")
+        }
+        let identifier = Identifier.normalize(submitted)
+        guard !identifier.isEmpty else { throw HTTPError.validation(field: "email", "is required") }
+        try auth.rateLimiter.check("login_identifier", key: identifier, now: now)
+
+        switch try auth.lockouts.begin(identifier: identifier, now: now, threshold: config.lockoutThreshold,
+                                       window: TimeInterval(config.lockoutWindow)) {
+        case .locked(let retryAfter):
+            auth.record("login.locked_out", request: request, context: context, details: ["identifier": identifier])
+            throw AuthError.accountLocked(retryAfter: retryAfter)
+        case .proceed:
+            break
+        }
+
+        let user = try auth.users.find(email: identifier)
+        let passwordMatches: Bool
+        if let user, let hash = user.passwordHash {
+            passwordMatches = auth.verifyPassword(body.password, hash: hash)
+        } else {
+            auth.verifyAgainstDummy(body.password)
+            passwordMatches = false
+        }
+        guard let user, passwordMatches else {
+            auth.metrics?.increment("auth_login_failures_total")
+            let locked = try auth.lockouts.fail(
+                identifier: identifier, now: now, threshold: config.lockoutThreshold,
+                baseDuration: TimeInterval(config.lockoutDuration), maxDuration: TimeInterval(config.lockoutMaxDuration))
+            auth.record(
+                "login.failure", user: user?.id, request: request, context: context,
+                details: ["identifier": identifier, "reason": user == nil ? "unknown_account" : "bad_password"])
+            if locked {
+                auth.metrics?.increment("auth_lockouts_total")
+                auth.record("account.locked", user: user?.id, request: request, context: context, details: ["identifier": identifier])
+            }
+            context.logger.notice("Login failed", metadata: ["auth.reason": user == nil ? "unknown_account" : "bad_password"])
+            throw AuthError.invalidCredentials
+        }
+        try auth.lockouts.succeed(identifier: identifier)
+        guard user.isActive else {
+            auth.record("login.failure", user: user.id, request: request, context: context, details: ["reason": "disabled"])
+            throw AuthError.accountDisabled
+        }
+        if let hash = user.passwordHash, auth.needsRehash(hash) {
+            try auth.users.rehashPassword(try auth.hashPassword(body.password), forUser: user.id, now: now)
+        }
+        var (session, tokens) = try auth.startSession(user: user, request: request, now: now)
+        auth.record("login.success", actor: user.id, user: user.id, request: request, context: context, details: ["session_id": session.id])
+        var headers = Headers()
+        if browser.wantsCookie(request, bodyFlag: body.useCookies) {
+            headers.add("Set-Cookie", browser.cookieHeader(tokens.refreshToken))
+            tokens.refreshToken = nil
+        }
+        var response = try Response.json(tokens)
+        for field in headers { response.headers.add(field.name, field.value) }
+        return response
+    }
+
+    struct LogoutBody: Decodable {
+        let refreshToken: String?
+        let all: Bool?
+        enum CodingKeys: String, CodingKey {
+            case refreshToken = "refresh_token", all
+        }
+    }
+
+    /// Revokes the session of the access token, or of the refresh token (body or cookie); `all` revokes every
+    /// session of the user.
+    func logout(_ request: Request, context: RequestContext) throws -> Response {
+        let body: LogoutBody? = request.body.isEmpty ? nil : try request.decode(LogoutBody.self)
+        let now = context.receivedAt
+        let session: Session
+        if auth.bearerToken(request) != nil {
+            let principal = try auth.authenticate(request, now: now)
+            guard let found = try auth.sessions.find(id: principal.sessionID) else { throw AuthError.tokenRevoked }
+            session = found
+        } else {
+            let cookie = request.cookies[BrowserSupport.refreshCookie]
+            guard let token = body?.refreshToken ?? cookie else { throw AuthError.tokenMissing }
+            if body?.refreshToken == nil { try browser.requireAllowedOrigin(request) }
+            guard RefreshToken.isWellFormed(token),
+                let found = try auth.refreshTokens.session(forHash: RefreshToken.hash(token))
+            else { throw AuthError.tokenInvalid("Unknown refresh token.") }
+            guard found.isLive(at: now) else { throw AuthError.tokenRevoked }
+            session = found
+        }
+        if body?.all == true {
+            let count = try auth.sessions.revokeAll(userId: session.userId, reason: "logout all", now: now)
+            auth.record("logout.all", actor: session.userId, user: session.userId, request: request, context: context, details: ["sessions": "\(count)"])
+        } else {
+            try auth.sessions.revoke(id: session.id, reason: "logout", now: now)
+            auth.record("logout", actor: session.userId, user: session.userId, request: request, context: context, details: ["session_id": session.id])
+        }
+        var response = Response.noContent
+        if request.cookies[BrowserSupport.refreshCookie] != nil {
+            response.headers.add("Set-Cookie", browser.cookieHeader(nil))
+        }
+        return response
+    }
+}

@@ -1,0 +1,44 @@
+public import FCGIHost
+import Crypto
+
+/// `GET /auth/verify`, nginx's `auth_request` target: 204 with identity headers, 401 or 403 (API.md).
+public struct VerifyRoutes {
+    let auth: AuthService
+    /// `SERVICE_SECRET`, the key of `X-Auth-Context-Signature`.
+    let contextKey: [UInt8]
+
+    public init(auth: AuthService) {
+        self.auth = auth
+        contextKey = Array(auth.config.serviceSecret.utf8)
+    }
+
+    public func addRoutes(to router: Router) {
+        router.get("/auth/verify", use: verify)
+    }
+
+    func verify(_ request: Request, context: RequestContext) throws -> Response {
+        let config = auth.config
+        if config.originValidationEnabled, let origin = request.headers["Origin"], !config.allowedOrigins.contains(origin) {
+            throw AuthError.originNotAllowed
+        }
+        let principal = try auth.authenticate(request, now: context.receivedAt)
+        if let required = request.headers["X-Required-Permission"] {
+            for permission in required.split(separator: ",") {
+                let wanted = String(permission).trimmingCharacters(in: " \t")
+                guard wanted.isEmpty || principal.has(wanted) else { throw AuthError.forbidden(missing: wanted) }
+            }
+        }
+        let claims = principal.claims
+        var headers = Headers([
+            ("X-User-Id", claims.sub), ("X-User-Email", claims.email), ("X-User-Roles", claims.roles.joined(separator: ",")),
+            ("X-User-Permissions", claims.permissions.joined(separator: ",")), ("X-Session-Id", claims.sid),
+            ("X-Zone", claims.ctx?.zone ?? ""), ("X-Department", claims.ctx?.department ?? ""),
+            ("X-Auth-Context", String(principal.contextSegment)),
+        ])
+        if !contextKey.isEmpty {
+            let signature = HMAC.sha256(key: contextKey, data: Array(principal.contextSegment.utf8))
+            headers.add("X-Auth-Context-Signature", Base64URL.encode(signature))
+        }
+        return Response(status: 204, headers: headers)
+    }
+}
