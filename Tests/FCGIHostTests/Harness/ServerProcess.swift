@@ -27,7 +27,7 @@ final class ServerProcess {
         ]
         lines += settings.map { "\($0.key)=\($0.value)" }
         try lines.joined(separator: "\n").write(toFile: "\(directory)/gatehouse.env", atomically: true, encoding: .utf8)
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["serve", "--config", "\(directory)/gatehouse.env"]
