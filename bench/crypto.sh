@@ -12,6 +12,9 @@ set -eu
 cd "$(dirname "$0")/.."
 seconds="${BENCH_SECONDS:-3}"
 rounds="${BENCH_ROUNDS:-2}"
+case "$seconds$rounds" in
+    *[!0-9]*) echo "BENCH_SECONDS and BENCH_ROUNDS must be whole numbers (openssl speed takes whole seconds)" >&2; exit 2 ;;
+esac
 scratch="${SCRATCH_PATH:-.build}"
 
 swift build -c release --scratch-path "$scratch" --product gatehouse-bench >&2

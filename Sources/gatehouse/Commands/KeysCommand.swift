@@ -127,11 +127,5 @@ private func printKeyList(_ keys: [(entry: KeyStore.Entry, state: KeyStore.KeySt
 
 /// Writes to fd 2 (the C `stderr` global cannot be used under strict concurrency).
 private func writeToStandardError(_ text: String) {
-    var bytes = Array(text.utf8)
-    var offset = 0
-    while offset < bytes.count {
-        let written = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
-        if written <= 0 { return }
-        offset += written
-    }
+    _ = write(2, text, text.utf8.count)
 }

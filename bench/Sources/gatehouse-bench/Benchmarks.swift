@@ -16,18 +16,16 @@ let benchmarkClaims =
     + Array(#""ctx":{"zone":"ZoneA","department":"FieldTeam","role":"field-engineer","primary":true}}"#.utf8)
 let benchmarkNow = Date(timeIntervalSince1970: 1_750_000_100)
 
-/// Fixed iteration count (`--iterations`), for instruction-count profiling where time means nothing.
-nonisolated(unsafe) var fixedIterations: Int? = nil
-
-/// Runs `body` in batches until `seconds` of CPU time have passed (or `--iterations` calls); returns CPU µs
-/// per call and the count.
-func measure(seconds: Double, batch: Int = 8, _ body: () throws -> Void) rethrows -> (microseconds: Double, count: Int)
-{
+/// Runs `body` in batches until `seconds` of CPU time have passed, or exactly `iterations` times when given
+/// (for instruction-count profiling, where time means nothing); returns CPU µs per call and the count.
+func measure(
+    seconds: Double, iterations: Int? = nil, batch: Int = 8, _ body: () throws -> Void
+) rethrows -> (microseconds: Double, count: Int) {
     try body()  // warm up: first-use allocations, lazy statics
     var count = 0
     let start = processCPUSeconds()
     var elapsed = 0.0
-    while fixedIterations.map({ count < $0 }) ?? (elapsed < seconds) {
+    while iterations.map({ count < $0 }) ?? (elapsed < seconds) {
         for _ in 0..<batch { try body() }
         count += batch
         elapsed = processCPUSeconds() - start
@@ -49,7 +47,7 @@ func twoDecimals(_ value: Double) -> String {
 func runBenchmarks(_ options: Options) throws -> Int32 {
     let seconds = try options.double("seconds") ?? 3
     let only = options.string("only")
-    fixedIterations = try options.string("iterations").map { _ in try options.int("iterations", default: 0) }
+    let iterations = try options.string("iterations").map { _ in try options.int("iterations", default: 0) }
     func wanted(_ name: String) -> Bool { only.map { name.hasPrefix($0) } ?? true }
 
     let directory = "/tmp/gatehouse-bench-" + Base64URL.encode(Random.bytes(count: 9))
@@ -69,12 +67,13 @@ func runBenchmarks(_ options: Options) throws -> Int32 {
         if wanted("sign-\(algorithm.rawValue)") {
             report(
                 "sign-\(algorithm.rawValue)",
-                try measure(seconds: seconds) { _ = try keys.sign(claimsJSON: benchmarkClaims) })
+                try measure(seconds: seconds, iterations: iterations) { _ = try keys.sign(claimsJSON: benchmarkClaims) }
+            )
         }
         if wanted("verify-\(algorithm.rawValue)") {
             report(
                 "verify-\(algorithm.rawValue)",
-                try measure(seconds: seconds) {
+                try measure(seconds: seconds, iterations: iterations) {
                     _ = try keys.verify(
                         token: token, at: benchmarkNow, issuer: "https://auth.example.com", audience: "gatehouse")
                 })
@@ -85,10 +84,12 @@ func runBenchmarks(_ options: Options) throws -> Int32 {
         let encoded = try Argon2id.hash("correct horse battery staple")
         report(
             "argon2id-hash",
-            try measure(seconds: seconds, batch: 1) { _ = try Argon2id.hash("correct horse battery staple") })
+            try measure(seconds: seconds, iterations: iterations, batch: 1) {
+                _ = try Argon2id.hash("correct horse battery staple")
+            })
         report(
             "argon2id-verify",
-            try measure(seconds: seconds, batch: 1) {
+            try measure(seconds: seconds, iterations: iterations, batch: 1) {
                 guard try Argon2id.verify("correct horse battery staple", encoded: encoded) else {
                     fatalError("argon2id mismatch")
                 }

@@ -7,7 +7,7 @@ import Darwin
 /// Writes a line to standard error (fd 2: the C `stderr` global is off limits under strict concurrency).
 func printError(_ message: String) {
     let line = message + "\n"
-    _ = line.withCString { write(2, $0, strlen($0)) }
+    _ = write(2, line, line.utf8.count)
 }
 
 /// CPU time used by this process, in seconds (what `openssl speed` counts too, rather than wall time).
