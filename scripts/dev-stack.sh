@@ -8,7 +8,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 setup() {
     local dir=$1 port=$2
-    mkdir -p "$dir"/{run,log,keys,tls,nginx/tmp,nginx/snippets}
+    mkdir -p "$dir"/{run,log,keys,tls,files,nginx/tmp,nginx/snippets}
+    [ -f "$dir/files/hello.txt" ] || echo "Only signed-in users can read this file." > "$dir/files/hello.txt"
     dir=$(cd "$dir" && pwd)
     chmod 700 "$dir/keys"
     if [ ! -f "$dir/gatehouse.env" ]; then
@@ -35,7 +36,8 @@ ENV
     local user_line="# nginx runs as the invoking user"
     # As root, nginx's workers would drop to nobody and could not reach the 0660 socket.
     [ "$(id -u)" = 0 ] && user_line="user root root;"
-    sed -e "s|@VAR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@SOCKET@|$dir/run/gatehouse.sock|g" \
+    local app_port=$((port + 1))
+    sed -e "s|@VAR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@APP_PORT@|$app_port|g" -e "s|@SOCKET@|$dir/run/gatehouse.sock|g" \
         -e "s|@USER_LINE@|$user_line|" "$here/nginx/dev/nginx.conf.in" > "$dir/nginx/nginx.conf"
     nginx -t -q -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -g "error_log $dir/log/nginx-error.log;" 2>/dev/null || \
         nginx -t -p "$dir/nginx" -c "$dir/nginx/nginx.conf"
@@ -48,18 +50,23 @@ run() {
     "$bin" serve --config "$config" --pidfile "$dir/run/gatehouse.pid" &
     local gatehouse=$!
     for _ in $(seq 50); do [ -S "$dir/run/gatehouse.sock" ] && break; sleep 0.1; done
+    local app_port
+    app_port=$(sed -n 's|.*proxy_pass http://127.0.0.1:\([0-9]*\);.*|\1|p' "$dir/nginx/nginx.conf" | head -n 1)
+    python3 "$here/scripts/demo-upstream.py" "$app_port" &
+    local app=$!
     nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -g "daemon off;" &
     local nginx=$!
     stop() {
         trap - INT TERM
-        kill -TERM "$nginx" "$gatehouse" 2>/dev/null || true
-        wait "$nginx" "$gatehouse" 2>/dev/null || true
+        kill -TERM "$nginx" "$gatehouse" "$app" 2>/dev/null || true
+        wait "$nginx" "$gatehouse" "$app" 2>/dev/null || true
     }
     trap 'stop; exit 0' INT TERM
     local port
     port=$(sed -n 's/.*listen 127.0.0.1:\([0-9]*\).*/\1/p' "$dir/nginx/nginx.conf")
-    echo "Gatehouse is up: https://127.0.0.1:$port/health (self-signed certificate: curl -k). Ctrl-C stops."
-    wait -n "$nginx" "$gatehouse" || true
+    echo "Gatehouse is up: https://127.0.0.1:$port/health (certificate: $dir/tls/cert.pem). Ctrl-C stops."
+    echo "Protected: https://127.0.0.1:$port/app/ (demo upstream) and /files/hello.txt"
+    wait -n "$nginx" "$gatehouse" "$app" || true
     stop
 }
 

@@ -4,7 +4,9 @@ The stack is set up with the same script as `make run` (scripts/dev-stack.sh), s
 shipped nginx snippets and the dev-stack configuration.
 """
 import os
+import re
 import signal
+import sys
 import socket
 import subprocess
 import time
@@ -46,6 +48,7 @@ class Stack:
         self.log_path = directory / "log/gatehouse.log"
         self.gatehouse = None
         self.nginx = None
+        self.app = None
         self.start()
 
     def start(self):
@@ -58,6 +61,8 @@ class Stack:
             if sock.exists():
                 break
             time.sleep(0.05)
+        self.app = subprocess.Popen([sys.executable, str(ROOT / "scripts/demo-upstream.py"), str(self.port + 1)],
+                                    stdout=log, stderr=log)
         self.nginx = subprocess.Popen(
             ["nginx", "-p", str(self.dir / "nginx"), "-c", str(self.dir / "nginx/nginx.conf"), "-g", "daemon off;"],
             stdout=log, stderr=log)
@@ -96,11 +101,16 @@ class Stack:
         out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.supervisor_pid)], capture_output=True, text=True)
         return {int(p) for p in out.stdout.split()}
 
+    def setting(self, key: str) -> str:
+        """The last value of `key` in the stack's env file."""
+        values = re.findall(rf"^{key}=(.*)$", self.config.read_text(), re.M)
+        return values[-1] if values else ""
+
     def stop(self):
-        for proc in (self.nginx, self.gatehouse):
+        for proc in (self.nginx, self.gatehouse, self.app):
             if proc and proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
-        for proc in (self.nginx, self.gatehouse):
+        for proc in (self.nginx, self.gatehouse, self.app):
             if proc:
                 try:
                     proc.wait(timeout=15)
@@ -109,9 +119,26 @@ class Stack:
                     proc.wait()
 
 
+# The shared stack: registration open, mail delivered into a file, rate limits high enough for a test run
+# (tests of the limits themselves use a fresh stack with the defaults or lower ones).
+SHARED_SETTINGS = {
+    "REGISTRATION_OPEN": "true",
+    "RATE_LIMIT_LOGIN": "1000/1m",
+    "RATE_LIMIT_LOGIN_IDENTIFIER": "1000/1m",
+    "RATE_LIMIT_REGISTER": "1000/1m",
+    "RATE_LIMIT_RESET": "1000/1m",
+    "RATE_LIMIT_REFRESH": "1000/1m",
+}
+
+
+def mail_settings(directory: Path) -> dict[str, str]:
+    return {"MAILER_COMMAND": f"cat >> {directory}/mail.txt; echo '=== end of message ===' >> {directory}/mail.txt"}
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
-    s = Stack(tmp_path_factory.mktemp("stack"))
+    directory = tmp_path_factory.mktemp("stack")
+    s = Stack(directory, {**SHARED_SETTINGS, **mail_settings(directory)})
     yield s
     s.stop()
 
@@ -122,7 +149,8 @@ def fresh_stack(tmp_path_factory):
     stacks = []
 
     def make(settings=None):
-        s = Stack(tmp_path_factory.mktemp("fresh"), settings)
+        directory = tmp_path_factory.mktemp("fresh")
+        s = Stack(directory, {**mail_settings(directory), **(settings or {})})
         stacks.append(s)
         return s
 

@@ -122,15 +122,6 @@ public struct AccountRoutes {
         }
     }
 
-    struct SessionList: Encodable {
-        let items: [SessionBody]
-        let nextCursor: String?
-        enum CodingKeys: String, CodingKey {
-            case items
-            case nextCursor = "next_cursor"
-        }
-    }
-
     func listSessions(_ request: Request, context: RequestContext) throws -> Response {
         let principal = try auth.authenticate(request, now: context.receivedAt)
         let items = try auth.sessions.list(userId: principal.userID, now: context.receivedAt).map {
@@ -139,7 +130,7 @@ public struct AccountRoutes {
                 expiresAt: Timestamp.string($0.expiresAt), ip: $0.ip, userAgent: $0.userAgent,
                 current: $0.id == principal.sessionID)
         }
-        return try .json(SessionList(items: items, nextCursor: nil))
+        return try .json(ListBody(items: items, nextCursor: nil))
     }
 
     func revokeSession(_ request: Request, context: RequestContext) throws -> Response {

@@ -16,7 +16,18 @@ public struct VerifyRoutes {
         router.get("/auth/verify", use: verify)
     }
 
+    /// Errors carry their code in `X-Gatehouse-Error` too: nginx sees only the subrequest's headers, and
+    /// gatehouse-protect.conf turns it into the problem+json answer the client gets.
     func verify(_ request: Request, context: RequestContext) throws -> Response {
+        do {
+            return try decide(request, context: context)
+        } catch var error as HTTPError {
+            error.headers.set("X-Gatehouse-Error", error.code)
+            throw error
+        }
+    }
+
+    func decide(_ request: Request, context: RequestContext) throws -> Response {
         let config = auth.config
         if config.originValidationEnabled, let origin = request.headers["Origin"], !config.allowedOrigins.contains(origin) {
             throw AuthError.originNotAllowed
