@@ -1,0 +1,88 @@
+"""An upstream protected with the shipped snippets (gatehouse-auth.conf + gatehouse-protect.conf)."""
+import base64
+import hashlib
+import hmac
+import json
+
+from helpers import bearer, login, new_user, import_roles, import_users, unique_email, PASSWORD
+
+
+def test_no_token_is_401_problem_json_and_never_reaches_the_upstream(stack):
+    r = stack.session().get(stack.url("/app/hello"))
+    assert r.status_code == 401
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["code"] == "token_missing"
+    assert r.headers["www-authenticate"].startswith("Bearer")
+    assert "path" not in r.json()  # the echo upstream's body would have it
+
+
+def test_bad_token_is_401_with_its_code(stack):
+    r = stack.session().get(stack.url("/app/hello"), headers={"Authorization": "Bearer a.b.c"})
+    assert r.status_code == 401
+    assert r.json()["code"] == "token_invalid"
+    assert 'error="invalid_token"' in r.headers["www-authenticate"]
+
+
+def test_good_token_reaches_the_upstream_with_identity(stack):
+    user, tokens = new_user(stack)
+    r = stack.session().get(stack.url("/app/hello?x=1"), headers=bearer(tokens))
+    assert r.status_code == 200
+    seen = r.json()
+    assert seen["path"] == "/app/hello?x=1"
+    headers = seen["headers"]
+    assert headers["x-user-id"] == user["id"]
+    assert headers["x-user-email"] == user["email"]
+    assert headers["x-session-id"]
+    # The bearer token itself is not forwarded.
+    assert "authorization" not in headers
+    # The signed context: HMAC-SHA256 under SERVICE_SECRET of the exact X-Auth-Context value.
+    context = headers["x-auth-context"]
+    secret = stack.setting("SERVICE_SECRET").encode()
+    expected = base64.urlsafe_b64encode(hmac.new(secret, context.encode(), hashlib.sha256).digest()).rstrip(b"=").decode()
+    assert headers["x-auth-context-signature"] == expected
+    claims = json.loads(base64.urlsafe_b64decode(context + "=" * (-len(context) % 4)))
+    assert claims["sub"] == user["id"]
+
+
+def test_client_sent_identity_headers_never_reach_the_upstream(stack):
+    user, tokens = new_user(stack)
+    forged = {"X-User-Id": "00000000-0000-0000-0000-000000000000", "X-User-Permissions": "*:*",
+              "X-Auth-Context": "forged", "X-Required-Permission": ""}
+    r = stack.session().get(stack.url("/app/hello"), headers={**forged, **bearer(tokens)})
+    headers = r.json()["headers"]
+    assert headers["x-user-id"] == user["id"]
+    # The user has no permissions: nginx sends no header at all rather than the client's.
+    assert headers.get("x-user-permissions", "") == ""
+    assert headers["x-auth-context"] != "forged"
+    # Without a token the forged headers get nowhere.
+    assert stack.session().get(stack.url("/app/hello"), headers=forged).status_code == 401
+
+
+def test_missing_permission_is_403_and_granted_permission_passes(stack, tmp_path):
+    import_roles(stack, tmp_path, {"site-admin": ["admin:access"]})
+    plain_user, plain = new_user(stack)
+    r = stack.session().get(stack.url("/app/admin/panel"), headers=bearer(plain))
+    assert r.status_code == 403
+    assert r.json()["code"] == "forbidden"
+    email = unique_email("siteadmin")
+    import_users(stack, tmp_path, [{"email": email, "name": "Site Admin", "password": PASSWORD, "roles": ["site-admin"]}])
+    admin = login(stack, email)
+    r = stack.session().get(stack.url("/app/admin/panel"), headers=bearer(admin))
+    assert r.status_code == 200
+    assert r.json()["headers"]["x-user-permissions"] == "admin:access"
+
+
+def test_after_logout_the_old_token_is_refused_at_once(stack):
+    _, tokens = new_user(stack)
+    assert stack.session().get(stack.url("/app/x"), headers=bearer(tokens)).status_code == 200
+    assert stack.session().post(stack.url("/auth/logout"), headers=bearer(tokens)).status_code == 204
+    r = stack.session().get(stack.url("/app/x"), headers=bearer(tokens))
+    assert r.status_code == 401
+    assert r.json()["code"] == "token_revoked"
+
+
+def test_protected_static_files(stack):
+    assert stack.session().get(stack.url("/files/hello.txt")).status_code == 401
+    _, tokens = new_user(stack)
+    r = stack.session().get(stack.url("/files/hello.txt"), headers=bearer(tokens))
+    assert r.status_code == 200 and "signed-in" in r.text
