@@ -64,7 +64,7 @@ public final class AuthService {
         guard let header = request.headers["Authorization"] else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = String(parts[1]).trimmingCharacters(in: " \t")
+        let token = parts[1].trimmingWhitespace()
         return token.isEmpty ? nil : token
     }
 

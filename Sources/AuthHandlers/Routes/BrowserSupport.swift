@@ -4,10 +4,12 @@ public import FCGIHost
 /// `ALLOWED_ORIGINS`, and `Cache-Control: no-store` on everything under `/auth/` (API.md "Tokens", "Errors").
 public struct BrowserSupport {
     static let refreshCookie = "gh_refresh"
-    let config: Config
+    let allowedOrigins: Set<String>
+    let refreshLifetime: Int
 
     public init(config: Config) {
-        self.config = config
+        allowedOrigins = Set(config.allowedOrigins)
+        refreshLifetime = config.refreshTokenLifetime
     }
 
     /// Whether the client asked for the refresh token as a cookie.
@@ -18,20 +20,20 @@ public struct BrowserSupport {
     /// `Set-Cookie` for a refresh token (or, with nil, one that deletes it).
     func cookieHeader(_ token: String?) -> String {
         let value = token ?? ""
-        let maxAge = token == nil ? 0 : config.refreshTokenLifetime
+        let maxAge = token == nil ? 0 : refreshLifetime
         return "\(Self.refreshCookie)=\(value); Max-Age=\(maxAge); Path=/auth; HttpOnly; Secure; SameSite=Strict"
     }
 
     /// A cookie-authenticated request must come from an allowed origin (a CSRF defence beside SameSite).
     func requireAllowedOrigin(_ request: Request) throws {
-        guard let origin = request.headers["Origin"], config.allowedOrigins.contains(origin) else {
+        guard let origin = request.headers["Origin"], allowedOrigins.contains(origin) else {
             throw AuthError.originNotAllowed
         }
     }
 
     /// CORS and no-store, around every route.
     public func middleware(_ request: Request, _ context: RequestContext, _ next: Router.Handler) throws -> Response {
-        let origin = request.headers["Origin"].flatMap { config.allowedOrigins.contains($0) ? $0 : nil }
+        let origin = request.headers["Origin"].flatMap { allowedOrigins.contains($0) ? $0 : nil }
         var response: Response
         if request.method == "OPTIONS", request.headers["Access-Control-Request-Method"] != nil {
             // A preflight: answered here, whatever the route (only allowed origins get the grant headers).
@@ -55,7 +57,7 @@ public struct BrowserSupport {
             response.headers.add("Access-Control-Allow-Credentials", "true")
             response.headers.add("Access-Control-Expose-Headers", "ETag, Retry-After, WWW-Authenticate")
         }
-        if !config.allowedOrigins.isEmpty { response.headers.add("Vary", "Origin") }
+        if !allowedOrigins.isEmpty { response.headers.add("Vary", "Origin") }
         if request.path.hasPrefix("/auth/") || request.path == "/auth" {
             response.headers.set("Cache-Control", "no-store")
             response.headers.set("Pragma", "no-cache")

@@ -36,7 +36,7 @@ public struct LoginRoutes {
         try auth.rateLimiter.check("register", key: client, now: context.receivedAt)
         let body = try request.decode(RegisterBody.self)
         let email = Identifier.normalize(body.email)
-        let name = body.name.trimmingCharacters(in: " \t")
+        let name = body.name.trimmingWhitespace()
         var errors: [HTTPError.FieldError] = []
         if !Identifier.isPlausibleEmail(email) { errors.append(.init(field: "email", message: "must be an email address")) }
         if name.isEmpty || name.count > 200 { errors.append(.init(field: "name", message: "must be 1 to 200 characters")) }

@@ -6,10 +6,15 @@ public struct VerifyRoutes {
     let auth: AuthService
     /// `SERVICE_SECRET`, the key of `X-Auth-Context-Signature`.
     let contextKey: [UInt8]
+    /// Copied out of the configuration once: copying `Config` itself on every request retains all its fields.
+    let checkOrigin: Bool
+    let allowedOrigins: Set<String>
 
     public init(auth: AuthService) {
         self.auth = auth
         contextKey = Array(auth.config.serviceSecret.utf8)
+        checkOrigin = auth.config.originValidationEnabled
+        allowedOrigins = Set(auth.config.allowedOrigins)
     }
 
     public func addRoutes(to router: Router) {
@@ -28,14 +33,13 @@ public struct VerifyRoutes {
     }
 
     func decide(_ request: Request, context: RequestContext) throws -> Response {
-        let config = auth.config
-        if config.originValidationEnabled, let origin = request.headers["Origin"], !config.allowedOrigins.contains(origin) {
+        if checkOrigin, let origin = request.headers["Origin"], !allowedOrigins.contains(origin) {
             throw AuthError.originNotAllowed
         }
         let principal = try auth.authenticate(request, now: context.receivedAt)
         if let required = request.headers["X-Required-Permission"] {
             for permission in required.split(separator: ",") {
-                let wanted = String(permission).trimmingCharacters(in: " \t")
+                let wanted = permission.trimmingWhitespace()
                 guard wanted.isEmpty || principal.has(wanted) else { throw AuthError.forbidden(missing: wanted) }
             }
         }

@@ -7,7 +7,7 @@ extension Request {
         guard !trustedProxies.isEmpty, trustedProxies.contains(address: remoteAddress),
             let forwarded = headers.values("X-Forwarded-For").last
         else { return remoteAddress }
-        let hops = forwarded.split(separator: ",").map { String($0).trimmingCharacters(in: " \t") }
+        let hops = forwarded.split(separator: ",").map { $0.trimmingWhitespace() }
         for hop in hops.reversed() where !hop.isEmpty {
             guard IPAddress(hop) != nil else { return remoteAddress }
             if !trustedProxies.contains(address: hop) { return hop }
@@ -18,12 +18,5 @@ extension Request {
     /// The `User-Agent`, cut to a length worth storing.
     public var userAgent: String? {
         headers["User-Agent"].map { String($0.prefix(512)) }
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: String) -> String {
-        let drop: (Character) -> Bool = { set.contains($0) }
-        return String(self.drop(while: drop).reversed().drop(while: drop).reversed())
     }
 }

@@ -3,7 +3,7 @@ struct Reader {
     let values: [String: String]
 
     func string(_ key: String) -> String {
-        (values[key] ?? ConfigKey.byName[key]?.defaultValue ?? "").trimmingCharacters(in: " \t")
+        (values[key] ?? ConfigKey.byName[key]?.defaultValue ?? "").trimmingWhitespace()
     }
 
     func fail(_ key: String, _ expected: String) -> ConfigError {

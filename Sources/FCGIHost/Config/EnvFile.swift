@@ -4,13 +4,13 @@ enum EnvFile {
     static func parse(_ text: String, source: String) throws(ConfigError) -> [(String, String)] {
         var result: [(String, String)] = []
         for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = String(rawLine).trimmingCharacters(in: " \t\r")
+            let line = rawLine.trimmingWhitespace()
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             guard let equals = line.firstIndex(of: "=") else {
                 throw ConfigError(key: "\(source):\(number + 1)", message: "expected KEY=VALUE")
             }
-            let key = String(line[..<equals]).trimmingCharacters(in: " \t")
-            var value = String(line[line.index(after: equals)...]).trimmingCharacters(in: " \t")
+            let key = line[..<equals].trimmingWhitespace()
+            var value = line[line.index(after: equals)...].trimmingWhitespace()
             if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
                 value = String(value.dropFirst().dropLast())
             }

@@ -8,8 +8,8 @@ public struct Cookies: Sendable {
             for piece in header.split(separator: ";") {
                 let parts = piece.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
                 guard parts.count == 2 else { continue }
-                let name = parts[0].trimmingSpaces
-                var value = parts[1].trimmingSpaces
+                let name = parts[0].trimmingWhitespace()
+                var value = parts[1].trimmingWhitespace()
                 if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
                 if !name.isEmpty, values[name] == nil { values[name] = value }
             }
@@ -18,10 +18,4 @@ public struct Cookies: Sendable {
     }
 
     public subscript(name: String) -> String? { values[name] }
-}
-
-extension Substring {
-    var trimmingSpaces: String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-    }
 }

@@ -1,11 +1,14 @@
 /// Turns the FastCGI parameters nginx sends (`nginx/gatehouse-fastcgi.conf` lists them) into request parts.
 public struct FastCGIParameters: Sendable {
     public let values: [String: String]
+    /// The parameters in the order nginx sent them (headers keep their order).
+    let pairs: [(String, String)]
 
     public init(_ pairs: [(String, String)]) {
         var values: [String: String] = [:]
         for (name, value) in pairs where values[name] == nil { values[name] = value }
         self.values = values
+        self.pairs = pairs
     }
 
     /// The declared body length: nil when absent, an error when not a number.
@@ -17,17 +20,20 @@ public struct FastCGIParameters: Sendable {
         return length
     }
 
-    /// Headers from `HTTP_*` (`HTTP_X_REQUESTED_WITH` → `X-Requested-With`) plus `CONTENT_TYPE` and `CONTENT_LENGTH`.
+    /// Headers from `HTTP_*` (`HTTP_X_REQUESTED_WITH` → `x-requested-with`) plus `CONTENT_TYPE` and `CONTENT_LENGTH`,
+    /// in the order sent; a name nginx sent twice (a `fastcgi_param` and the client's header) counts once.
     public var headers: Headers {
-        var headers = Headers()
-        for (name, value) in values.sorted(by: { $0.key < $1.key }) {
+        var fields: [(String, String)] = []
+        fields.reserveCapacity(pairs.count)
+        var seen: Set<String> = []
+        for (name, value) in pairs where seen.insert(name).inserted {
             if name.hasPrefix("HTTP_") {
-                headers.add(Self.headerName(name.dropFirst(5)), value)
+                fields.append((Self.headerName(name.utf8.dropFirst(5)), value))
             } else if name == "CONTENT_TYPE" || name == "CONTENT_LENGTH", !value.isEmpty {
-                headers.add(Self.headerName(Substring(name)), value)
+                fields.append((Self.headerName(name.utf8[...]), value))
             }
         }
-        return headers
+        return Headers(lowercasedFields: fields)
     }
 
     /// The request, given its body (read separately under the size limit).
@@ -45,8 +51,9 @@ public struct FastCGIParameters: Sendable {
             method: method, target: target, headers: headers, remoteAddress: values["REMOTE_ADDR"] ?? "", body: body)
     }
 
-    static func headerName(_ cgiName: Substring) -> String {
-        cgiName.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst().lowercased() }
-            .joined(separator: "-")
+    /// `X_REQUESTED_WITH` → `x-requested-with`, in one pass over the bytes.
+    static func headerName(_ cgiName: Substring.UTF8View) -> String {
+        String(decoding: cgiName.map { $0 == UInt8(ascii: "_") ? UInt8(ascii: "-") : ($0 >= 65 && $0 <= 90 ? $0 + 32 : $0) },
+               as: UTF8.self)
     }
 }

@@ -6,7 +6,13 @@ public struct Headers: Sendable, Sequence {
 
     public init(_ fields: [(String, String)] = []) {
         self.fields = fields.map { (name: $0.0, value: $0.1) }
-        keys = fields.map { $0.0.lowercased() }
+        keys = fields.map { Self.lowercase($0.0) }
+    }
+
+    /// Fields whose names are already lower case (the FastCGI reader makes them so), without copying them again.
+    init(lowercasedFields: [(String, String)]) {
+        fields = lowercasedFields.map { (name: $0.0, value: $0.1) }
+        keys = lowercasedFields.map(\.0)
     }
 
     /// The first value for `name`, compared case-insensitively.

@@ -44,7 +44,7 @@ public struct Request: Sendable, CustomStringConvertible {
     /// The media type of the body, lower case, without parameters (`application/json`).
     public var mediaType: String? {
         headers["Content-Type"].map {
-            String($0.split(separator: ";", maxSplits: 1)[0]).trimmingCharacters(in: " \t").lowercased()
+            $0.split(separator: ";", maxSplits: 1)[0].trimmingWhitespace().lowercased()
         }
     }
 
@@ -53,12 +53,5 @@ public struct Request: Sendable, CustomStringConvertible {
         let shown = headers.filter { !["authorization", "cookie", "x-api-key", "x-service-token"].contains($0.name.lowercased()) }
             .map { "\($0.name): \($0.value)" }
         return "Request(\(method) \(path), headers: \(shown), body: \(body.count) bytes)"
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: String) -> String {
-        let drop: (Character) -> Bool = { set.contains($0) }
-        return String(self.drop(while: drop).reversed().drop(while: drop).reversed())
     }
 }

@@ -1,14 +1,21 @@
 extension Response {
     /// The CGI-style response head and body a FastCGI responder writes (`Status:` line, headers, blank line).
+    /// Built on bytes: header values such as `X-Auth-Context` are long, and this runs on every request.
     func serialized() -> [UInt8] {
-        var head = "Status: \(status) \(HTTPStatus.reason(status))\r\n"
+        let hasBody = status != 204 && status != 304
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + (hasBody ? body.count : 0) + headers.reduce(0) { $0 + $1.value.utf8.count })
+        out.append(contentsOf: "Status: \(status) \(HTTPStatus.reason(status))\r\n".utf8)
         for field in headers where field.name.lowercased() != "content-length" {
+            out.append(contentsOf: field.name.utf8)
+            out.append(contentsOf: ": ".utf8)
             // A header value never carries a line break into the head.
-            let value = field.value.filter { $0 != "\r" && $0 != "\n" }
-            head += "\(field.name): \(value)\r\n"
+            for byte in field.value.utf8 where byte != 13 && byte != 10 { out.append(byte) }
+            out.append(contentsOf: "\r\n".utf8)
         }
-        if status != 204 && status != 304 { head += "Content-Length: \(body.count)\r\n" }
-        head += "\r\n"
-        return Array(head.utf8) + (status == 204 || status == 304 ? [] : body)
+        if hasBody { out.append(contentsOf: "Content-Length: \(body.count)\r\n".utf8) }
+        out.append(contentsOf: "\r\n".utf8)
+        if hasBody { out.append(contentsOf: body) }
+        return out
     }
 }

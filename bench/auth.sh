@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Accounts benchmark, in one invocation:
+#   1. POST /auth/login through nginx at the configured argon2id parameters, against raw libargon2 hashes/s
+#      (bench/argon2_loop.c, one process per core) — target >= 0.9;
+#   2. GET behind nginx auth_request (+ empty_gif) with Gatehouse's /auth/verify and a cached token, against the
+#      same auth_request to the C libfcgi responder — target >= 0.8;
+#   3. the same with a fresh token on every request (signature checked each time);
+#   4. POST /auth/refresh (each wrk thread follows its own rotation chain).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+start_gatehouse "RATE_LIMIT_LOGIN=0/1m" "RATE_LIMIT_LOGIN_IDENTIFIER=0/1m" "RATE_LIMIT_REFRESH=0/1m" \
+    "RATE_LIMIT_API=0/1m" "SERVICE_SECRET=$(openssl rand -hex 32)"
+start_c_responder
+params="include $root/nginx/snippets/gatehouse-fastcgi.conf;"
+# The auth_request locations send only what /auth/verify reads (as nginx/snippets/gatehouse-auth.conf does).
+verify_params="fastcgi_param REQUEST_METHOD GET; fastcgi_param REQUEST_URI /auth/verify; fastcgi_param REMOTE_ADDR \$remote_addr;"
+start_nginx "
+    server { listen 127.0.0.1:18083; location / { $params fastcgi_pass gatehouse; } }
+    server {
+        listen 127.0.0.1:18084;
+        location = /_verify { internal; $verify_params fastcgi_pass_request_body off; fastcgi_pass gatehouse; }
+        location / { auth_request /_verify; empty_gif; }
+    }
+    server {
+        listen 127.0.0.1:18085;
+        location = /_verify { internal; $verify_params fastcgi_pass_request_body off; fastcgi_pass unix:$dir/run/c.sock; }
+        location / { auth_request /_verify; empty_gif; }
+    }"
+wait_for http://127.0.0.1:18083/health http://127.0.0.1:18085/
+
+# A user, a token, and 2,000 fresh tokens from refreshes (cheap: no argon2).
+echo "bench-password-123" | "$bin" create-admin --email bench@example.com --password-stdin --config "$dir/gatehouse.env" >/dev/null
+login() { curl -fsS -X POST http://127.0.0.1:18083/auth/login -H 'Content-Type: application/json' \
+    -d '{"email":"bench@example.com","password":"bench-password-123"}'; }
+token=$(login | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+python3 - "$dir" <<'PY'
+import json, sys, urllib.request
+d = sys.argv[1]
+def post(path, body):
+    req = urllib.request.Request("http://127.0.0.1:18083" + path, json.dumps(body).encode(), {"Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(req))
+t = post("/auth/login", {"email": "bench@example.com", "password": "bench-password-123"})
+tokens, refresh = [], t["refresh_token"]
+for _ in range(2000):
+    t = post("/auth/refresh", {"refresh_token": refresh})
+    refresh = t["refresh_token"]
+    tokens.append(t["access_token"])
+with open(d + "/tokens.lua", "w") as f:
+    f.write("tokens = {" + ",".join('"%s"' % x for x in tokens) + "}\n")
+# One rotation chain per wrk thread.
+chains = [post("/auth/login", {"email": "bench@example.com", "password": "bench-password-123"})["refresh_token"] for _ in range(2)]
+with open(d + "/chains.lua", "w") as f:
+    f.write("chains = {" + ",".join('"%s"' % x for x in chains) + "}\n")
+PY
+
+cat > "$dir/login.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"email":"bench@example.com","password":"bench-password-123"}'
+LUA
+cat > "$dir/cached.lua" <<LUA
+wrk.headers["Authorization"] = "Bearer $token"
+LUA
+cat > "$dir/fresh.lua" <<LUA
+dofile("$dir/tokens.lua")
+local i = 0
+request = function()
+    i = i + 1
+    return wrk.format("GET", "/", { ["Authorization"] = "Bearer " .. tokens[(i % #tokens) + 1] })
+end
+LUA
+cat > "$dir/refresh.lua" <<LUA
+dofile("$dir/chains.lua")
+local threads, n = {}, 0
+setup = function(thread) n = n + 1; thread:set("index", n) end
+init = function() current = chains[index] end
+request = function()
+    return wrk.format("POST", "/auth/refresh", { ["Content-Type"] = "application/json" },
+        '{"refresh_token":"' .. current .. '"}')
+end
+response = function(status, headers, body)
+    local next = body:match('"refresh_token":"([^"]+)"')
+    if next then current = next end
+end
+LUA
+
+# Raw argon2: one C loop per core for the same time, summed.
+cc -O2 -o "$dir/argon2_loop" "$root/bench/argon2_loop.c" $(pkg-config --cflags --libs libargon2)
+for _ in $(seq "$(nproc)"); do "$dir/argon2_loop" "$duration" > "$dir/argon2.$RANDOM.txt" & done
+wait_argon=$(jobs -p | tail -n "$(nproc)")
+wait $wait_argon 2>/dev/null || true
+raw=$(cat "$dir"/argon2.*.txt | awk '/c-argon2id-hash/ {s += 1e6 / $3} END {printf "%.1f", s}')
+
+echo "wrk -t2 -c$connections -d${duration}s; $workers Gatehouse workers; $(nproc) cores; argon2id m=19456 t=2 p=1"
+read -r l_rps l_p50 l_p99 < <(connections=8 measure "login" http://127.0.0.1:18083/auth/login -s "$dir/login.lua")
+read -r c_rps c_p50 c_p99 < <(measure "C auth_request" http://127.0.0.1:18085/)
+read -r v_rps v_p50 v_p99 < <(measure "verify cached" http://127.0.0.1:18084/ -s "$dir/cached.lua")
+read -r f_rps f_p50 f_p99 < <(measure "verify fresh" http://127.0.0.1:18084/ -s "$dir/fresh.lua")
+read -r r_rps r_p50 r_p99 < <(measure "refresh" http://127.0.0.1:18083/auth/refresh -s "$dir/refresh.lua")
+header
+row "raw libargon2 hashes/s ($(nproc) processes)" "$raw" "-" "-"
+row "POST /auth/login" "$l_rps" "$l_p50" "$l_p99"
+row "auth_request → C libfcgi responder" "$c_rps" "$c_p50" "$c_p99"
+row "auth_request → /auth/verify, cached token" "$v_rps" "$v_p50" "$v_p99"
+row "auth_request → /auth/verify, fresh tokens" "$f_rps" "$f_p50" "$f_p99"
+row "POST /auth/refresh" "$r_rps" "$r_p50" "$r_p99"
+echo
+awk -v l="$l_rps" -v a="$raw" -v v="$v_rps" -v c="$c_rps" -v f="$f_rps" 'BEGIN {
+    printf "login / raw argon2: %.2f (target >= 0.90)\n", l / a
+    printf "verify cached / C responder: %.2f (target >= 0.80)\n", v / c
+    printf "verify fresh / C responder: %.2f\n", f / c }'
