@@ -35,8 +35,12 @@ final class ServerProcess {
         process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = FileHandle(forWritingAtPath: logPath)
         try process.run()
+        let workers = Int(settings["WORKERS"] ?? "2") ?? 2
         for _ in 0..<100 {
-            if (try? FastCGI.request(socket: socket, uri: "/health"))?.status == 200 { return }
+            // Up means every worker has started, not only the first one to answer.
+            if workerPIDs.count == workers, (try? FastCGI.request(socket: socket, uri: "/health"))?.status == 200 {
+                return
+            }
             usleep(100_000)
         }
         stop()
