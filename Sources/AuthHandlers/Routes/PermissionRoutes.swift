@@ -110,8 +110,8 @@ public struct PermissionRoutes {
         if let zone = body.zone, let department = body.department {
             let place = "\(zone)/\(department)"
             let assignment = try auth.assignments.find(userId: user.id, zone: zone, department: department)
-            var sources = try auth.roles.rolesOf(userId: user.id).map { ($0, "global role") }
-            if let assignment, assignment.active { sources.append((assignment.role, "role in \(place)")) }
+            var sources: [(String, String?)] = try auth.roles.rolesOf(userId: user.id).map { ($0, nil) }
+            if let assignment, assignment.active { sources.append((assignment.role, place)) }
             if let grant = try firstGrant(permission, sources: sources) {
                 return try .noStoreJSON(CheckResult(allowed: true, reason: grant))
             }
@@ -132,9 +132,9 @@ public struct PermissionRoutes {
             }
             return try .noStoreJSON(CheckResult(allowed: false, reason: "the access token does not grant \(permission)"))
         }
-        var sources = try auth.roles.rolesOf(userId: user.id).map { ($0, "global role") }
+        var sources: [(String, String?)] = try auth.roles.rolesOf(userId: user.id).map { ($0, nil) }
         if let primary = try auth.assignments.primaryActive(userId: user.id) {
-            sources.append((primary.role, "role in \(primary.zone)/\(primary.department)"))
+            sources.append((primary.role, "\(primary.zone)/\(primary.department)"))
         }
         if let grant = try firstGrant(permission, sources: sources) {
             return try .noStoreJSON(CheckResult(allowed: true, reason: grant))
@@ -143,13 +143,14 @@ public struct PermissionRoutes {
             CheckResult(allowed: false, reason: "no global role or primary assignment grants \(permission)"))
     }
 
-    /// "granted by PERMISSION of SOURCE ROLE" for the first role among `sources` that grants `permission`.
-    private func firstGrant(_ permission: String, sources: [(String, String)]) throws -> String? {
-        for (role, label) in sources {
+    /// "granted by P of the global role R" or "granted by P of the role R in ZONE/DEPARTMENT" for the first
+    /// of `sources` (a role and the place of its assignment, nil for a global role) that grants `permission`.
+    private func firstGrant(_ permission: String, sources: [(String, String?)]) throws -> String? {
+        for (role, place) in sources {
             guard let permissions = try auth.roles.find(name: role)?.permissions,
                 let granted = permissions.first(where: { Permissions.matches(granted: $0, required: permission) })
             else { continue }
-            return "granted by \(granted) of the \(label) \(role)"
+            return "granted by \(granted) of the " + (place.map { "role \(role) in \($0)" } ?? "global role \(role)")
         }
         return nil
     }

@@ -141,9 +141,10 @@ public struct UserRoutes {
         if !isSelf, !canWrite { throw AuthError.forbidden(missing: "users:write") }
         let body = try request.decode(UpdateBody.self)
         if !canWrite, !body.privilegedFields.isEmpty {
+            let fields = body.privilegedFields
             throw HTTPError.forbidden(
-                "Changing \(body.privilegedFields.joined(separator: ", ")) needs the users:write permission; "
-                    + "change your own password with PUT /auth/password.")
+                "Changing \(fields.joined(separator: ", ")) needs the users:write permission"
+                    + (fields.contains("password") ? "; change your own password with PUT /auth/password." : "."))
         }
         guard let existing = try auth.users.find(id: id) else { throw HTTPError.notFound("There is no user with this id.") }
 
