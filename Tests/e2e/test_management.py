@@ -636,3 +636,59 @@ def test_audit_paging_and_validation(mstack, api):
     assert "limit" in error_fields(api.get(mstack.url("/audit"), params={"limit": "500"}))
     assert "cursor" in error_fields(api.get(mstack.url("/audit"), params={"cursor": "???"}))
     assert api.get(mstack.url("/audit"), params={"event": "no.such.event"}).json() == {"items": [], "next_cursor": None}
+
+
+# MARK: No escalation through the management routes
+
+
+def test_no_one_hands_out_more_than_they_hold(mstack, api, admin):
+    u = mstack.url
+    ensure_role(mstack, api, "reader", ["read:data"])
+    ensure_role(mstack, api, "usermgr", ["users:read", "users:write", "users:delete"])
+    ensure_role(mstack, api, "rolemgr", ["roles:write", "read:data"])
+    manager = create_user(mstack, api, roles=["usermgr", "rolemgr"])
+    me = client(mstack, login(mstack, manager["email"])["access_token"])
+
+    # Granting roles: only those whose permissions the caller holds.
+    body = assert_problem(me.post(u("/users"), json={"email": unique_email(), "roles": ["admin"]}), 403, "forbidden")
+    assert "*:*" in body["detail"]
+    r = me.post(u("/users"), json={"email": unique_email(), "password": PASSWORD, "roles": ["reader", "usermgr"]})
+    assert r.status_code == 201, r.text
+    junior = r.json()
+    assert_problem(me.put(u(f"/users/{manager['id']}"), json={"roles": ["usermgr", "rolemgr", "admin"]}), 403,
+                   "forbidden")
+    assert_problem(me.put(u(f"/users/{junior['id']}"), json={"roles": ["admin"]}), 403, "forbidden")
+    assert me.put(u(f"/users/{junior['id']}"), json={"roles": ["reader"]}).status_code == 200
+    base = u(f"/users/{junior['id']}/assignments")
+    assert_problem(me.post(base, json={"zone": "Z", "department": "D", "role": "admin"}), 403, "forbidden")
+    a = me.post(base, json={"zone": "Z", "department": "D", "role": "reader", "active": False}).json()
+    assert_problem(me.put(f"{base}/{a['id']}", json={"role": "admin"}), 403, "forbidden")
+    assert me.put(f"{base}/{a['id']}", json={"active": True}).status_code == 200
+
+    # Accounts that hold more than the caller: no password, email, activation, roles or deletion.
+    for change in ({"password": "taken over passphrase"}, {"email": unique_email()}, {"is_active": False},
+                   {"roles": []}):
+        assert_problem(me.put(u(f"/users/{admin['id']}"), json=change), 403, "forbidden")
+    assert_problem(me.delete(u(f"/users/{admin['id']}")), 403, "forbidden")
+    assert me.put(u(f"/users/{junior['id']}"), json={"password": "junior passphrase 2"}).status_code == 200
+    assert me.delete(u(f"/users/{junior['id']}")).status_code == 204
+
+    # Roles: no permission the caller lacks.
+    name = f"esc-{uuid.uuid4().hex[:6]}"
+    assert_problem(me.post(u("/roles"), json={"name": name, "permissions": ["*:*"]}), 403, "forbidden")
+    assert me.post(u("/roles"), json={"name": name, "permissions": ["read:data"]}).status_code == 201
+    assert_problem(me.put(u(f"/roles/{name}"), json={"permissions": ["read:data", "audit:read"]}), 403, "forbidden")
+    assert_problem(me.put(u("/roles/reader"), json={"permissions": ["read:*"]}), 403, "forbidden")
+    assert me.put(u(f"/roles/{name}"), json={"permissions": []}).status_code == 200
+    assert api.get(u("/roles/reader")).json()["permissions"] == ["read:data"]
+
+
+def test_setting_your_own_password_keeps_your_session(mstack):
+    me = make_admin(mstack)
+    api = client(mstack, me["token"])
+    other_session = login(mstack, me["email"])["access_token"]
+    assert api.put(mstack.url(f"/users/{me['id']}"), json={"password": "my new admin passphrase"}).status_code == 200
+    assert api.get(mstack.url(f"/users/{me['id']}")).status_code == 200
+    r = mstack.session().get(mstack.url("/auth/verify"), headers={"Authorization": f"Bearer {other_session}"})
+    assert_problem(r, 401, "token_revoked")
+    login(mstack, me["email"], "my new admin passphrase")

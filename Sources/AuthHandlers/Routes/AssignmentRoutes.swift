@@ -57,6 +57,7 @@ public struct AssignmentRoutes {
         guard let zone = checked.zone, let department = checked.department, let role = body.role else {
             throw HTTPError.internalError
         }
+        try Escalation(auth: auth).requireCanGrant(roles: [role], principal: principal)
         let primary = try body.primary ?? (auth.assignments.list(userId: user.id).first { $0.isPrimary } == nil)
         let assignment: Assignment
         do {
@@ -77,10 +78,15 @@ public struct AssignmentRoutes {
         let principal = try auth.require("users:write", request, now: context.receivedAt)
         let user = try requireUser(request)
         let id = try request.parameters.require("aid")
-        guard try auth.assignments.find(id: id, userId: user.id) != nil else { throw notFound }
+        guard let existing = try auth.assignments.find(id: id, userId: user.id) else { throw notFound }
         let body = try request.decode(AssignmentFields.self)
         let checked = try validate(body)
         guard checked.errors.isEmpty else { throw HTTPError.validation(checked.errors) }
+        // A new role, or reactivating the assignment, grants the role.
+        let role = body.role ?? existing.role
+        if role != existing.role || (body.active == true && !existing.active) {
+            try Escalation(auth: auth).requireCanGrant(roles: [role], principal: principal)
+        }
         let assignment: Assignment
         do {
             assignment = try auth.assignments.update(

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import FCGIHost
+import Store
 
 /// A page of a list as API.md writes it: `{"items": [...], "next_cursor": "<opaque>" | null}`.
 struct ListBody<Item: Encodable>: Encodable {
@@ -85,4 +86,41 @@ public enum FieldRules {
 extension Permissions {
     /// The field message for a permission ``isValid(_:)`` refuses.
     public static let rule = "must be two segments joined by ':', each of letters, digits, _, -, . or *"
+}
+
+/// No one hands out more than they hold: granting a role (to a user, in an assignment) or a permission (to a
+/// role) needs every permission it grants, and taking over or removing an account (its email, password,
+/// activation, roles, or the account itself) needs every permission that account has. Holders of `*:*` pass
+/// every check; without it, `users:write` would otherwise be a way to become an administrator.
+struct Escalation {
+    let auth: AuthService
+
+    /// 403 unless the caller holds every permission of `roles`.
+    func requireCanGrant(roles: [String], principal: Principal) throws {
+        guard !roles.isEmpty else { return }
+        try requireCanGrant(permissions: try auth.roles.permissions(forRoles: roles), principal: principal) {
+            "Granting the role\(roles.count == 1 ? "" : "s") \(roles.sorted().joined(separator: ", "))"
+        }
+    }
+
+    /// 403 unless the caller holds every one of `permissions`.
+    func requireCanGrant(permissions: [String], principal: Principal, what: () -> String = { "Granting these" }) throws {
+        let missing = Set(permissions.filter { !principal.has($0) }).sorted()
+        guard missing.isEmpty else {
+            throw HTTPError.forbidden(
+                "\(what()) needs the permissions granted, and you do not hold \(missing.joined(separator: ", ")).")
+        }
+    }
+
+    /// 403 unless the caller holds every permission the user has, globally or through an active assignment.
+    func requireCovers(user: User, principal: Principal) throws {
+        var roles = try auth.roles.rolesOf(userId: user.id)
+        roles += try auth.assignments.list(userId: user.id).filter(\.active).map(\.role)
+        let missing = Set(try auth.roles.permissions(forRoles: roles).filter { !principal.has($0) }).sorted()
+        guard missing.isEmpty else {
+            throw HTTPError.forbidden(
+                "This account holds permissions you do not (\(missing.joined(separator: ", "))), so you cannot change "
+                    + "its email, password, activation or roles, or delete it.")
+        }
+    }
 }

@@ -63,6 +63,9 @@ public struct RoleRoutes {
         var errors = Self.problems(description: body.description, permissions: body.permissions)
         if !RoleName.isValid(body.name) { errors.insert(.init(field: "name", message: RoleName.rule), at: 0) }
         guard errors.isEmpty else { throw HTTPError.validation(errors) }
+        try Escalation(auth: auth).requireCanGrant(permissions: body.permissions, principal: principal) {
+            "Creating this role"
+        }
         let role: Role
         do {
             role = try auth.roles.create(name: body.name, description: body.description ?? "", permissions: body.permissions)
@@ -92,6 +95,10 @@ public struct RoleRoutes {
             errors.insert(.init(field: "name", message: "must be the name in the path (roles are not renamed)"), at: 0)
         }
         guard errors.isEmpty else { throw HTTPError.validation(errors) }
+        let current = Set(try auth.roles.find(name: name)?.permissions ?? [])
+        try Escalation(auth: auth).requireCanGrant(
+            permissions: Array(Set(body.permissions).subtracting(current)), principal: principal
+        ) { "Adding these permissions" }
         let (role, created) = try auth.database.transaction {
             let created = try auth.roles.find(name: name) == nil
             let role = try auth.roles.upsert(name: name, description: body.description ?? "", permissions: body.permissions)

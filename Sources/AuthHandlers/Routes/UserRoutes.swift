@@ -74,6 +74,7 @@ public struct UserRoutes {
         let roles = body.roles ?? []
         errors += try unknownRoles(roles)
         guard errors.isEmpty else { throw HTTPError.validation(errors) }
+        try Escalation(auth: auth).requireCanGrant(roles: roles, principal: principal)
 
         let hash = try body.password.map(auth.hashPassword)
         let user: User
@@ -166,6 +167,12 @@ public struct UserRoutes {
         }
         if let roles = body.roles { errors += try unknownRoles(roles) }
         guard errors.isEmpty else { throw HTTPError.validation(errors) }
+        let escalation = Escalation(auth: auth)
+        if !isSelf, !body.privilegedFields.isEmpty { try escalation.requireCovers(user: existing, principal: principal) }
+        if let roles = body.roles {
+            let current = Set(try auth.roles.rolesOf(userId: id))
+            try escalation.requireCanGrant(roles: Array(Set(roles).subtracting(current)), principal: principal)
+        }
         if isSelf, body.isActive == false {
             throw HTTPError(
                 .conflict, code: "conflict",
@@ -175,13 +182,15 @@ public struct UserRoutes {
         let hash = try body.password.map(auth.hashPassword)
         let user: User
         var revoked = 0
+        // Setting your own password here keeps the session that set it, as PUT /auth/password does.
+        let keep = isSelf ? principal.sessionID : nil
         do {
             user = try auth.database.transaction {
                 let user = try auth.users.update(
                     id: id, email: email, name: name, isActive: body.isActive,
                     profile: body.profile.map { JSONText.encode(.object($0)) }, now: now)
                 if let roles = body.roles { try auth.roles.setRoles(roles, forUser: id) }
-                if let hash { revoked = try auth.users.setPasswordHash(hash, forUser: id, now: now) }
+                if let hash { revoked = try auth.users.setPasswordHash(hash, forUser: id, keepingSession: keep, now: now) }
                 return user
             }
         } catch let error as StoreError where error == .duplicate {
@@ -218,9 +227,9 @@ public struct UserRoutes {
             throw HTTPError(
                 .conflict, code: "conflict", detail: "You cannot delete your own account; another administrator can.")
         }
-        guard let user = try auth.users.find(id: id), try auth.users.delete(id: id) else {
-            throw HTTPError.notFound("There is no user with this id.")
-        }
+        guard let user = try auth.users.find(id: id) else { throw HTTPError.notFound("There is no user with this id.") }
+        try Escalation(auth: auth).requireCovers(user: user, principal: principal)
+        guard try auth.users.delete(id: id) else { throw HTTPError.notFound("There is no user with this id.") }
         auth.record(
             "user.deleted", actor: principal.userID, user: id, request: request, context: context,
             details: ["email": user.email])
