@@ -55,7 +55,8 @@ import Testing
     func createRefusesExisting() throws {
         try withDatabase { db throws in
             let roles = Roles(db: db)
-            let created = try roles.create(name: "viewer", description: "reads", permissions: ["read:data", "read:data"])
+            let created = try roles.create(
+                name: "viewer", description: "reads", permissions: ["read:data", "read:data"])
             #expect(created == Role(name: "viewer", description: "reads", permissions: ["read:data"]))
             #expect(throws: StoreError.duplicate) {
                 try roles.create(name: "viewer", description: "other", permissions: ["*:*"])

@@ -49,7 +49,8 @@ public struct AssignmentRoutes {
         let user = try requireUser(request)
         let body = try request.decode(AssignmentFields.self)
         var errors: [HTTPError.FieldError] = []
-        for (field, value) in [("zone", body.zone), ("department", body.department), ("role", body.role)] where value == nil {
+        for (field, value) in [("zone", body.zone), ("department", body.department), ("role", body.role)]
+        where value == nil {
             errors.append(.init(field: field, message: "is required"))
         }
         let checked = try validate(body)
@@ -63,7 +64,8 @@ public struct AssignmentRoutes {
         do {
             assignment = try auth.assignments.create(
                 userId: user.id, zone: zone, department: department, role: role, isPrimary: primary,
-                active: body.active ?? true, rules: JSONText.encode(.object(body.rules ?? [:])), now: context.receivedAt)
+                active: body.active ?? true, rules: JSONText.encode(.object(body.rules ?? [:])), now: context.receivedAt
+            )
         } catch let error as StoreError where error == .duplicate {
             throw duplicate
         } catch let error as StoreError where error == .invalidReference {
@@ -120,7 +122,8 @@ public struct AssignmentRoutes {
     private var notFound: HTTPError { .notFound("This user has no assignment with this id.") }
 
     private var duplicate: HTTPError {
-        HTTPError(.conflict, code: "conflict", detail: "The user already has an assignment in this zone and department.")
+        HTTPError(
+            .conflict, code: "conflict", detail: "The user already has an assignment in this zone and department.")
     }
 
     private func requireUser(_ request: Request) throws -> User {

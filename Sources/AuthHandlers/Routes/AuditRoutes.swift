@@ -28,7 +28,9 @@ public struct AuditRoutes {
 
         enum CodingKeys: String, CodingKey {
             case id, at, event, ip, details
-            case actorId = "actor_id", userId = "user_id", userAgent = "user_agent"
+            case actorId = "actor_id"
+            case userId = "user_id"
+            case userAgent = "user_agent"
         }
 
         init(_ entry: AuditEntry) {

@@ -53,7 +53,9 @@ public enum RoleName {
 
     public static func isValid(_ name: String) -> Bool {
         (1...64).contains(name.utf8.count)
-            && name.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x5F }
+            && name.utf8.allSatisfy {
+                (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x5F
+            }
     }
 }
 
@@ -79,7 +81,11 @@ public enum FieldRules {
     public static func scope(_ raw: String) -> (value: String, problem: String?) {
         let value = raw.trimmingCharacters(in: " \t")
         let bad = value.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F || $0 == "/" }
-        return (value, value.isEmpty || value.count > 128 || bad ? "must be 1 to 128 characters, without / or control characters" : nil)
+        return (
+            value,
+            value.isEmpty || value.count > 128 || bad
+                ? "must be 1 to 128 characters, without / or control characters" : nil
+        )
     }
 }
 
@@ -104,7 +110,8 @@ struct Escalation {
     }
 
     /// 403 unless the caller holds every one of `permissions`.
-    func requireCanGrant(permissions: [String], principal: Principal, what: () -> String = { "Granting these" }) throws {
+    func requireCanGrant(permissions: [String], principal: Principal, what: () -> String = { "Granting these" }) throws
+    {
         let missing = Set(permissions.filter { !principal.has($0) }).sorted()
         guard missing.isEmpty else {
             throw HTTPError.forbidden(

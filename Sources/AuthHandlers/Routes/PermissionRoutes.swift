@@ -65,7 +65,8 @@ public struct PermissionRoutes {
         }
         return try .noStoreJSON(
             UserPermissionsBody(
-                userId: user.id, global: Grant(roles: global, permissions: globalPermissions), assignments: assignments))
+                userId: user.id, global: Grant(roles: global, permissions: globalPermissions), assignments: assignments)
+        )
     }
 
     // MARK: Check
@@ -95,17 +96,27 @@ public struct PermissionRoutes {
         let principal = try auth.authenticate(request, now: context.receivedAt)
         let body = try request.decode(CheckBody.self)
         var errors: [HTTPError.FieldError] = []
-        if !Permissions.isValid(body.permission) { errors.append(.init(field: "permission", message: Permissions.rule)) }
+        if !Permissions.isValid(body.permission) {
+            errors.append(.init(field: "permission", message: Permissions.rule))
+        }
         if (body.zone == nil) != (body.department == nil) {
             let missing = body.zone == nil ? "zone" : "department"
-            errors.append(.init(field: missing, message: "is required together with \(missing == "zone" ? "department" : "zone")"))
+            errors.append(
+                .init(field: missing, message: "is required together with \(missing == "zone" ? "department" : "zone")")
+            )
         }
         guard errors.isEmpty else { throw HTTPError.validation(errors) }
         let subject = body.userId ?? principal.userID
-        if subject != principal.userID, !principal.has("users:read") { throw AuthError.forbidden(missing: "users:read") }
-        guard let user = try auth.users.find(id: subject) else { throw HTTPError.notFound("There is no user with this id.") }
+        if subject != principal.userID, !principal.has("users:read") {
+            throw AuthError.forbidden(missing: "users:read")
+        }
+        guard let user = try auth.users.find(id: subject) else {
+            throw HTTPError.notFound("There is no user with this id.")
+        }
         let permission = body.permission
-        guard user.isActive else { return try .noStoreJSON(CheckResult(allowed: false, reason: "the account is disabled")) }
+        guard user.isActive else {
+            return try .noStoreJSON(CheckResult(allowed: false, reason: "the account is disabled"))
+        }
 
         if let zone = body.zone, let department = body.department {
             let place = "\(zone)/\(department)"
@@ -127,10 +138,13 @@ public struct PermissionRoutes {
         }
 
         if user.id == principal.userID {
-            if let granted = principal.permissions.first(where: { Permissions.matches(granted: $0, required: permission) }) {
+            if let granted = principal.permissions.first(where: {
+                Permissions.matches(granted: $0, required: permission)
+            }) {
                 return try .noStoreJSON(CheckResult(allowed: true, reason: "granted by \(granted) in the access token"))
             }
-            return try .noStoreJSON(CheckResult(allowed: false, reason: "the access token does not grant \(permission)"))
+            return try .noStoreJSON(
+                CheckResult(allowed: false, reason: "the access token does not grant \(permission)"))
         }
         var sources: [(String, String?)] = try auth.roles.rolesOf(userId: user.id).map { ($0, nil) }
         if let primary = try auth.assignments.primaryActive(userId: user.id) {
@@ -190,7 +204,8 @@ public struct PermissionRoutes {
         if let assignment, !roles.contains(assignment.role) { roles.append(assignment.role) }
         return try .noStoreJSON(
             ContextBody(
-                zone: zone, department: department, roles: roles, permissions: try auth.roles.permissions(forRoles: roles),
+                zone: zone, department: department, roles: roles,
+                permissions: try auth.roles.permissions(forRoles: roles),
                 assignment: assignment.map(AssignmentBody.init)))
     }
 }

@@ -68,7 +68,8 @@ public struct RoleRoutes {
         }
         let role: Role
         do {
-            role = try auth.roles.create(name: body.name, description: body.description ?? "", permissions: body.permissions)
+            role = try auth.roles.create(
+                name: body.name, description: body.description ?? "", permissions: body.permissions)
         } catch let error as StoreError where error == .duplicate {
             throw HTTPError(.conflict, code: "conflict", detail: "A role with this name already exists.")
         }
@@ -101,10 +102,12 @@ public struct RoleRoutes {
         ) { "Adding these permissions" }
         let (role, created) = try auth.database.transaction {
             let created = try auth.roles.find(name: name) == nil
-            let role = try auth.roles.upsert(name: name, description: body.description ?? "", permissions: body.permissions)
+            let role = try auth.roles.upsert(
+                name: name, description: body.description ?? "", permissions: body.permissions)
             return (role, created)
         }
-        record(created ? "role.created" : "role.updated", role, principal: principal, request: request, context: context)
+        record(
+            created ? "role.created" : "role.updated", role, principal: principal, request: request, context: context)
         return try .noStoreJSON(RoleBody(role), status: created ? 201 : 200)
     }
 

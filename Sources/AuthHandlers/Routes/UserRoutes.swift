@@ -61,7 +61,9 @@ public struct UserRoutes {
         let body = try request.decode(CreateBody.self)
         let email = Identifier.normalize(body.email)
         var errors: [HTTPError.FieldError] = []
-        if !Identifier.isPlausibleEmail(email) { errors.append(.init(field: "email", message: "must be an email address")) }
+        if !Identifier.isPlausibleEmail(email) {
+            errors.append(.init(field: "email", message: "must be an email address"))
+        }
         var name = ""
         if let raw = body.name {
             let checked = FieldRules.name(raw)
@@ -91,8 +93,10 @@ public struct UserRoutes {
         }
         auth.record(
             "user.created", actor: principal.userID, user: user.id, request: request, context: context,
-            details: ["email": user.email, "roles": Set(roles).sorted().joined(separator: ","),
-                      "is_active": "\(user.isActive)"])
+            details: [
+                "email": user.email, "roles": Set(roles).sorted().joined(separator: ","),
+                "is_active": "\(user.isActive)",
+            ])
         return try .noStoreJSON(UserBody(user, roles: try auth.roles.rolesOf(userId: user.id)), status: 201)
     }
 
@@ -125,14 +129,17 @@ public struct UserRoutes {
 
         /// The fields given that only `users:write` may change.
         var privilegedFields: [String] {
-            [("email", email != nil), ("password", password != nil), ("roles", roles != nil),
-             ("is_active", isActive != nil)].filter(\.1).map(\.0)
+            [
+                ("email", email != nil), ("password", password != nil), ("roles", roles != nil),
+                ("is_active", isActive != nil),
+            ].filter(\.1).map(\.0)
         }
     }
 
     /// `PUT /users/{id}`: a partial update. Without `users:write` a caller may change only the `name` and
-    /// `profile` of their own account (403 otherwise). A new `password` is hashed and revokes all the user's
-    /// sessions; `is_active: false` revokes them too. An administrator cannot deactivate their own account (409).
+    /// `profile` of their own account (403 otherwise). A new `password` is hashed and revokes the user's sessions
+    /// (all but the caller's own when they set their own); `is_active: false` revokes them all. An administrator
+    /// cannot deactivate their own account (409). See ``Escalation`` for the 403s that guard against escalation.
     func update(_ request: Request, context: RequestContext) throws -> Response {
         let now = context.receivedAt
         let principal = try auth.authenticate(request, now: now)
@@ -147,7 +154,9 @@ public struct UserRoutes {
                 "Changing \(fields.joined(separator: ", ")) needs the users:write permission"
                     + (fields.contains("password") ? "; change your own password with PUT /auth/password." : "."))
         }
-        guard let existing = try auth.users.find(id: id) else { throw HTTPError.notFound("There is no user with this id.") }
+        guard let existing = try auth.users.find(id: id) else {
+            throw HTTPError.notFound("There is no user with this id.")
+        }
 
         var errors: [HTTPError.FieldError] = []
         let email = body.email.map(Identifier.normalize)
@@ -168,7 +177,9 @@ public struct UserRoutes {
         if let roles = body.roles { errors += try unknownRoles(roles) }
         guard errors.isEmpty else { throw HTTPError.validation(errors) }
         let escalation = Escalation(auth: auth)
-        if !isSelf, !body.privilegedFields.isEmpty { try escalation.requireCovers(user: existing, principal: principal) }
+        if !isSelf, !body.privilegedFields.isEmpty {
+            try escalation.requireCovers(user: existing, principal: principal)
+        }
         if let roles = body.roles {
             let current = Set(try auth.roles.rolesOf(userId: id))
             try escalation.requireCanGrant(roles: Array(Set(roles).subtracting(current)), principal: principal)
@@ -190,7 +201,9 @@ public struct UserRoutes {
                     id: id, email: email, name: name, isActive: body.isActive,
                     profile: body.profile.map { JSONText.encode(.object($0)) }, now: now)
                 if let roles = body.roles { try auth.roles.setRoles(roles, forUser: id) }
-                if let hash { revoked = try auth.users.setPasswordHash(hash, forUser: id, keepingSession: keep, now: now) }
+                if let hash {
+                    revoked = try auth.users.setPasswordHash(hash, forUser: id, keepingSession: keep, now: now)
+                }
                 return user
             }
         } catch let error as StoreError where error == .duplicate {
@@ -201,7 +214,8 @@ public struct UserRoutes {
         if body.roles != nil { details["roles"] = roles.joined(separator: ",") }
         if email != nil, email != existing.email { details["email"] = user.email }
         if hash != nil { details["sessions_revoked"] = "\(revoked)" }
-        auth.record("user.updated", actor: principal.userID, user: id, request: request, context: context, details: details)
+        auth.record(
+            "user.updated", actor: principal.userID, user: id, request: request, context: context, details: details)
         if existing.isActive != user.isActive {
             auth.record(
                 user.isActive ? "user.activated" : "user.deactivated", actor: principal.userID, user: id,
@@ -211,9 +225,11 @@ public struct UserRoutes {
     }
 
     private func changedFields(_ body: UpdateBody) -> [String] {
-        [("email", body.email != nil), ("name", body.name != nil), ("password", body.password != nil),
-         ("roles", body.roles != nil), ("is_active", body.isActive != nil), ("profile", body.profile != nil)]
-            .filter(\.1).map(\.0)
+        [
+            ("email", body.email != nil), ("name", body.name != nil), ("password", body.password != nil),
+            ("roles", body.roles != nil), ("is_active", body.isActive != nil), ("profile", body.profile != nil),
+        ]
+        .filter(\.1).map(\.0)
     }
 
     // MARK: Delete

@@ -1,6 +1,6 @@
-import Foundation
 import AuthHandlers
 import FCGIHost
+import Foundation
 import Store
 
 /// `gatehouse roles import FILE.json`: creates or replaces roles from

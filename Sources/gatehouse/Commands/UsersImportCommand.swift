@@ -1,7 +1,7 @@
-import Foundation
 import AuthHandlers
 import Crypto
 import FCGIHost
+import Foundation
 import Store
 
 /// `gatehouse users import FILE.json`: creates or updates users from
@@ -91,7 +91,9 @@ enum UsersImportCommand {
                 problems.add(at, "has both password and password_hash; give one")
             }
             if let password {
-                for problem in PasswordPolicy.problems(password, email: email) { problems.add("\(at).password", problem) }
+                for problem in PasswordPolicy.problems(password, email: email) {
+                    problems.add("\(at).password", problem)
+                }
             }
             if let passwordHash, let problem = hashProblem(passwordHash, config: config) {
                 problems.add("\(at).password_hash", problem)
@@ -119,7 +121,8 @@ enum UsersImportCommand {
         return entries
     }
 
-    private static func string(_ value: JSONValue?, at field: String, _ problems: inout ImportFile.Problems) -> String? {
+    private static func string(_ value: JSONValue?, at field: String, _ problems: inout ImportFile.Problems) -> String?
+    {
         switch value {
         case nil, .null?: return nil
         case .string(let text)?: return text
@@ -137,7 +140,7 @@ enum UsersImportCommand {
         let zero = Argon2id.Parameters(memoryKiB: 0, iterations: 0, parallelism: 0, saltLength: 0, tagLength: 0)
         do {
             _ = try Argon2id.verify("", encoded: encoded, cap: zero)
-        } catch where error == .malformedHash {
+        } catch  where error == .malformedHash {
             return "is not an argon2id or argon2i PHC string ($argon2id$v=19$m=…,t=…,p=…$salt$hash)"
         } catch {}
         // Readable, so it has exactly one "m=…,t=…,p=…" field of decimal numbers.
@@ -146,13 +149,16 @@ enum UsersImportCommand {
         }
         let values = costs.split(separator: ",").compactMap { Int($0.dropFirst(2)) }
         guard values.count == 3 else { return "is not an argon2id or argon2i PHC string" }
-        let cap = (memory: config.argon2MaxMemoryKiB, iterations: max(8, config.argon2Iterations),
-                   parallelism: max(8, config.argon2Parallelism))
+        let cap = (
+            memory: config.argon2MaxMemoryKiB, iterations: max(8, config.argon2Iterations),
+            parallelism: max(8, config.argon2Parallelism)
+        )
         if values[0] > cap.memory {
             return "needs m=\(values[0]) KiB, more than ARGON2_MAX_MEMORY_KIB=\(cap.memory)"
         }
         if values[1] > cap.iterations || values[2] > cap.parallelism {
-            return "needs t=\(values[1]),p=\(values[2]), more than a login verifies (t ≤ \(cap.iterations), p ≤ \(cap.parallelism))"
+            return "needs t=\(values[1]),p=\(values[2]), more than a login verifies "
+                + "(t ≤ \(cap.iterations), p ≤ \(cap.parallelism))"
         }
         return nil
     }
@@ -163,7 +169,9 @@ enum UsersImportCommand {
         for entry in entries {
             guard let names = entry.roles else { continue }
             let unknown = try roles.unknown(in: names)
-            if !unknown.isEmpty { problems.add("users[\(entry.index)].roles", "unknown roles: \(unknown.joined(separator: ", "))") }
+            if !unknown.isEmpty {
+                problems.add("users[\(entry.index)].roles", "unknown roles: \(unknown.joined(separator: ", "))")
+            }
         }
         guard problems.isEmpty else { throw problems }
     }
@@ -189,14 +197,18 @@ enum UsersImportCommand {
                             event: "user.updated", userId: user.id,
                             details: ImportFile.details(["via": "import", "fields": entry.fieldNames]))
                         if existing.isActive, !user.isActive {
-                            try audit.append(event: "user.deactivated", userId: user.id, details: ImportFile.details(["via": "import"]))
+                            try audit.append(
+                                event: "user.deactivated", userId: user.id,
+                                details: ImportFile.details(["via": "import"]))
                         }
                     } else {
                         user = try users.insert(
-                            email: entry.email, name: entry.name ?? "", passwordHash: hash, isActive: entry.isActive ?? true)
+                            email: entry.email, name: entry.name ?? "", passwordHash: hash,
+                            isActive: entry.isActive ?? true)
                         created += 1
                         try audit.append(
-                            event: "user.created", userId: user.id, details: ImportFile.details(["via": "import", "email": user.email]))
+                            event: "user.created", userId: user.id,
+                            details: ImportFile.details(["via": "import", "email": user.email]))
                     }
                     if let names = entry.roles { try roles.setRoles(names, forUser: user.id) }
                 } catch let error as StoreError where error == .invalidReference {
@@ -213,8 +225,10 @@ enum UsersImportCommand {
 extension UsersImportCommand.Entry {
     /// The fields this entry sets, for the audit row.
     var fieldNames: String {
-        [("name", name != nil), ("password", password != nil || passwordHash != nil), ("roles", roles != nil),
-         ("is_active", isActive != nil)].filter(\.1).map(\.0).joined(separator: ",")
+        [
+            ("name", name != nil), ("password", password != nil || passwordHash != nil), ("roles", roles != nil),
+            ("is_active", isActive != nil),
+        ].filter(\.1).map(\.0).joined(separator: ",")
     }
 }
 
