@@ -37,6 +37,19 @@ public struct Roles {
         }
     }
 
+    /// Creates a role that does not exist yet.
+    /// - Throws: ``StoreError/duplicate`` when a role of this name exists (nothing changes).
+    @discardableResult
+    public func create(name: String, description: String = "", permissions: [String]) throws -> Role {
+        try db.transaction {
+            try db.execute("INSERT INTO roles (name, description) VALUES (?, ?)", name, description)
+            for permission in Set(permissions) {
+                try db.execute("INSERT INTO role_permissions (role, permission) VALUES (?, ?)", name, permission)
+            }
+            return Role(name: name, description: description, permissions: Set(permissions).sorted())
+        }
+    }
+
     /// The role with this name, or nil.
     public func find(name: String) throws -> Role? {
         guard let row = try db.queryOne("SELECT name, description FROM roles WHERE name = ?", name) else {
@@ -60,6 +73,31 @@ public struct Roles {
         }
     }
 
+    /// One page of roles by name (keyset paging on the name).
+    /// - Throws: ``StoreError/invalidCursor`` for a cursor this method did not return.
+    public func list(limit: Int, cursor: String? = nil) throws -> Page<Role> {
+        let limit = Cursor.clamp(limit)
+        let after = try cursor.map { try Cursor.decode($0, parts: 1)[0] } ?? ""
+        let rows = try db.query(
+            "SELECT name, description FROM roles WHERE name > ? ORDER BY name LIMIT ?", after, limit + 1)
+        let page = rows.prefix(limit)
+        var permissions: [String: [String]] = [:]
+        for row in try db.query(
+            """
+            SELECT role, permission FROM role_permissions
+            WHERE role IN (SELECT value FROM json_each(?)) ORDER BY role, permission
+            """, try jsonArray(try page.map { try $0.get("name", as: String.self) }))
+        {
+            permissions[try row.get("role"), default: []].append(try row.get("permission"))
+        }
+        let roles = try page.map { row in
+            let name: String = try row.get("name")
+            return Role(name: name, description: try row.get("description"), permissions: permissions[name] ?? [])
+        }
+        guard rows.count > limit, let last = roles.last else { return Page(items: roles, nextCursor: nil) }
+        return Page(items: roles, nextCursor: Cursor.encode([last.name]))
+    }
+
     /// Deletes the role; its permissions, user grants and assignments go with it. False when there was none.
     @discardableResult
     public func delete(name: String) throws -> Bool {
@@ -80,6 +118,20 @@ public struct Roles {
         try db.query("SELECT role FROM user_roles WHERE user_id = ? ORDER BY role", userId).map {
             try $0.get("role", as: String.self)
         }
+    }
+
+    /// The global roles of each of `userIds`, by name; users without roles map to an empty list.
+    public func rolesOf(userIds: [String]) throws -> [String: [String]] {
+        var roles = Dictionary(uniqueKeysWithValues: Set(userIds).map { ($0, [String]()) })
+        for row in try db.query(
+            """
+            SELECT user_id, role FROM user_roles
+            WHERE user_id IN (SELECT value FROM json_each(?)) ORDER BY user_id, role
+            """, try jsonArray(userIds))
+        {
+            roles[try row.get("user_id"), default: []].append(try row.get("role"))
+        }
+        return roles
     }
 
     /// Replaces the user's global roles, in one transaction.

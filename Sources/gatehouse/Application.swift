@@ -45,6 +45,11 @@ struct Application {
         PasswordResetRoutes(auth: auth).addRoutes(to: router)
         VerifyRoutes(auth: auth).addRoutes(to: router)
         WellKnownRoutes(auth: auth).addRoutes(to: router)
+        UserRoutes(auth: auth).addRoutes(to: router)
+        AssignmentRoutes(auth: auth).addRoutes(to: router)
+        RoleRoutes(auth: auth).addRoutes(to: router)
+        PermissionRoutes(auth: auth).addRoutes(to: router)
+        AuditRoutes(auth: auth).addRoutes(to: router)
         BusinessRoutes().addRoutes(to: router)
         metrics.countRoutes(of: router)
         self.router = router

@@ -35,6 +35,8 @@ extension CommandLine {
                 let config = try options.loadConfig(environment: environment)
                 return runBackupCommand(databasePath: try DatabaseURL.path(from: config.databaseURL), destination: destination)
             case "create-admin": return try CreateAdminCommand.run(options: &options, environment: environment)
+            case "users": return try UsersImportCommand.run(options: &options, environment: environment)
+            case "roles": return try RolesImportCommand.run(options: &options, environment: environment)
             case "keys":
                 let config = try options.loadConfig(environment: environment)
                 return runKeysCommand(options.rest, keysDirectory: config.keysDirectory)

@@ -50,4 +50,54 @@ import Testing
             #expect(try roles.permissions(forRoles: ["viewer"]) == [])
         }
     }
+
+    @Test("creating a role that exists throws duplicate and changes nothing")
+    func createRefusesExisting() throws {
+        try withDatabase { db throws in
+            let roles = Roles(db: db)
+            let created = try roles.create(
+                name: "viewer", description: "reads", permissions: ["read:data", "read:data"])
+            #expect(created == Role(name: "viewer", description: "reads", permissions: ["read:data"]))
+            #expect(throws: StoreError.duplicate) {
+                try roles.create(name: "viewer", description: "other", permissions: ["*:*"])
+            }
+            #expect(try roles.find(name: "viewer") == created)
+        }
+    }
+
+    @Test("keyset paging walks every role once, by name, with its permissions")
+    func paging() throws {
+        try withDatabase { db throws in
+            let roles = Roles(db: db)
+            for index in 0..<7 {
+                try roles.upsert(name: "role-\(index)", permissions: ["read:r\(index)", "write:r\(index)"])
+            }
+            var seen: [Role] = []
+            var cursor: String?
+            repeat {
+                let page = try roles.list(limit: 3, cursor: cursor)
+                #expect(page.items.count <= 3)
+                seen += page.items
+                cursor = page.nextCursor
+            } while cursor != nil
+            #expect(seen.map(\.name) == (0..<7).map { "role-\($0)" })
+            #expect(seen.last?.permissions == ["read:r6", "write:r6"])
+            #expect(try roles.list(limit: 7).nextCursor == nil)
+            #expect(throws: StoreError.invalidCursor) { try roles.list(limit: 3, cursor: "!!") }
+        }
+    }
+
+    @Test("the roles of many users come back in one map, empty for users without roles")
+    func rolesOfMany() throws {
+        try withDatabase { db throws in
+            let roles = Roles(db: db)
+            let ada = try makeUser(db)
+            let bob = try makeUser(db, email: "bob@example.com")
+            try roles.upsert(name: "admin", permissions: ["*:*"])
+            try roles.upsert(name: "viewer", permissions: ["read:data"])
+            try roles.setRoles(["viewer", "admin"], forUser: ada.id)
+            #expect(try roles.rolesOf(userIds: [ada.id, bob.id]) == [ada.id: ["admin", "viewer"], bob.id: []])
+            #expect(try roles.rolesOf(userIds: []) == [:])
+        }
+    }
 }

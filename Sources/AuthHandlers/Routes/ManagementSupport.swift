@@ -1,0 +1,133 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import FCGIHost
+import Store
+
+/// A page of a list as API.md writes it: `{"items": [...], "next_cursor": "<opaque>" | null}`.
+struct ListBody<Item: Encodable>: Encodable {
+    let items: [Item]
+    let nextCursor: String?
+
+    enum CodingKeys: String, CodingKey {
+        case items
+        case nextCursor = "next_cursor"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(items, forKey: .items)
+        // Always present, `null` on the last page (the synthesized encoding would leave it out).
+        try container.encode(nextCursor, forKey: .nextCursor)
+    }
+}
+
+/// The query parameters every paged list takes (API.md "Errors": `limit` 1…200, default 50).
+struct ListQuery {
+    static let defaultLimit = 50
+    static let maxLimit = 200
+
+    let limit: Int
+    let cursor: String?
+
+    /// Reads `limit` and `cursor`; a `limit` that is not a whole number from 1 to 200 is a 422.
+    init(_ request: Request) throws {
+        if let text = request.query["limit"] {
+            guard let value = Int(text), (1...Self.maxLimit).contains(value) else {
+                throw HTTPError.validation(field: "limit", "must be a whole number from 1 to \(Self.maxLimit)")
+            }
+            limit = value
+        } else {
+            limit = Self.defaultLimit
+        }
+        let cursor = request.query["cursor"] ?? ""
+        self.cursor = cursor.isEmpty ? nil : cursor
+    }
+}
+
+/// Role names: 1 to 64 lowercase ASCII letters, digits, `-` and `_`.
+public enum RoleName {
+    public static let rule = "must be 1 to 64 lowercase letters, digits, - or _"
+
+    public static func isValid(_ name: String) -> Bool {
+        (1...64).contains(name.utf8.count)
+            && name.utf8.allSatisfy {
+                (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x5F
+            }
+    }
+}
+
+extension Response {
+    /// A JSON body that no cache may keep: management answers carry account data.
+    static func noStoreJSON<T: Encodable>(_ value: T, status: Int = 200) throws -> Response {
+        var response = try Response.json(value, status: status)
+        response.headers.set("Cache-Control", "no-store")
+        return response
+    }
+}
+
+/// Field checks shared by the management routes and the import commands.
+public enum FieldRules {
+    /// Names: trimmed, 1 to 200 characters.
+    public static func name(_ raw: String) -> (value: String, problem: String?) {
+        let name = raw.trimmingCharacters(in: " \t")
+        return (name, name.isEmpty || name.count > 200 ? "must be 1 to 200 characters" : nil)
+    }
+
+    /// Zone and department names: trimmed, 1 to 128 characters, no control characters and no `/` (they are
+    /// path segments of `/permissions/context/{zone}/{department}`).
+    public static func scope(_ raw: String) -> (value: String, problem: String?) {
+        let value = raw.trimmingCharacters(in: " \t")
+        let bad = value.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F || $0 == "/" }
+        return (
+            value,
+            value.isEmpty || value.count > 128 || bad
+                ? "must be 1 to 128 characters, without / or control characters" : nil
+        )
+    }
+}
+
+extension Permissions {
+    /// The field message for a permission ``isValid(_:)`` refuses.
+    public static let rule = "must be two segments joined by ':', each of letters, digits, _, -, . or *"
+}
+
+/// No one hands out more than they hold: granting a role (to a user, in an assignment) or a permission (to a
+/// role) needs every permission it grants, and taking over or removing an account (its email, password,
+/// activation, roles, or the account itself) needs every permission that account has. Holders of `*:*` pass
+/// every check; without it, `users:write` would otherwise be a way to become an administrator.
+struct Escalation {
+    let auth: AuthService
+
+    /// 403 unless the caller holds every permission of `roles`.
+    func requireCanGrant(roles: [String], principal: Principal) throws {
+        guard !roles.isEmpty else { return }
+        try requireCanGrant(permissions: try auth.roles.permissions(forRoles: roles), principal: principal) {
+            "Granting the role\(roles.count == 1 ? "" : "s") \(roles.sorted().joined(separator: ", "))"
+        }
+    }
+
+    /// 403 unless the caller holds every one of `permissions`.
+    func requireCanGrant(permissions: [String], principal: Principal, what: () -> String = { "Granting these" }) throws
+    {
+        let missing = Set(permissions.filter { !principal.has($0) }).sorted()
+        guard missing.isEmpty else {
+            throw HTTPError.forbidden(
+                "\(what()) needs the permissions granted, and you do not hold \(missing.joined(separator: ", ")).")
+        }
+    }
+
+    /// 403 unless the caller holds every permission the user has, globally or through an active assignment.
+    func requireCovers(user: User, principal: Principal) throws {
+        var roles = try auth.roles.rolesOf(userId: user.id)
+        roles += try auth.assignments.list(userId: user.id).filter(\.active).map(\.role)
+        let missing = Set(try auth.roles.permissions(forRoles: roles).filter { !principal.has($0) }).sorted()
+        guard missing.isEmpty else {
+            throw HTTPError.forbidden(
+                "This account holds permissions you do not (\(missing.joined(separator: ", "))), so you cannot change "
+                    + "its email, password, activation or roles, or delete it.")
+        }
+    }
+}
