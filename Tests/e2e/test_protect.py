@@ -64,6 +64,9 @@ def test_missing_permission_is_403_and_granted_permission_passes(stack, tmp_path
     r = stack.session().get(stack.url("/app/admin/panel"), headers=bearer(plain))
     assert r.status_code == 403
     assert r.json()["code"] == "forbidden"
+    # A client cannot lift the requirement by sending the header itself.
+    r = stack.session().get(stack.url("/app/admin/panel"), headers={**bearer(plain), "X-Required-Permission": ""})
+    assert r.status_code == 403
     email = unique_email("siteadmin")
     import_users(stack, tmp_path, [{"email": email, "name": "Site Admin", "password": PASSWORD, "roles": ["site-admin"]}])
     admin = login(stack, email)

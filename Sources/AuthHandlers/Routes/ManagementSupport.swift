@@ -6,47 +6,6 @@ import Foundation
 import FCGIHost
 import Store
 
-/// A page of a list as API.md writes it: `{"items": [...], "next_cursor": "<opaque>" | null}`.
-struct ListBody<Item: Encodable>: Encodable {
-    let items: [Item]
-    let nextCursor: String?
-
-    enum CodingKeys: String, CodingKey {
-        case items
-        case nextCursor = "next_cursor"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(items, forKey: .items)
-        // Always present, `null` on the last page (the synthesized encoding would leave it out).
-        try container.encode(nextCursor, forKey: .nextCursor)
-    }
-}
-
-/// The query parameters every paged list takes (API.md "Errors": `limit` 1…200, default 50).
-struct ListQuery {
-    static let defaultLimit = 50
-    static let maxLimit = 200
-
-    let limit: Int
-    let cursor: String?
-
-    /// Reads `limit` and `cursor`; a `limit` that is not a whole number from 1 to 200 is a 422.
-    init(_ request: Request) throws {
-        if let text = request.query["limit"] {
-            guard let value = Int(text), (1...Self.maxLimit).contains(value) else {
-                throw HTTPError.validation(field: "limit", "must be a whole number from 1 to \(Self.maxLimit)")
-            }
-            limit = value
-        } else {
-            limit = Self.defaultLimit
-        }
-        let cursor = request.query["cursor"] ?? ""
-        self.cursor = cursor.isEmpty ? nil : cursor
-    }
-}
-
 /// Role names: 1 to 64 lowercase ASCII letters, digits, `-` and `_`.
 public enum RoleName {
     public static let rule = "must be 1 to 64 lowercase letters, digits, - or _"
@@ -72,14 +31,14 @@ extension Response {
 public enum FieldRules {
     /// Names: trimmed, 1 to 200 characters.
     public static func name(_ raw: String) -> (value: String, problem: String?) {
-        let name = raw.trimmingCharacters(in: " \t")
+        let name = raw.trimmingWhitespace()
         return (name, name.isEmpty || name.count > 200 ? "must be 1 to 200 characters" : nil)
     }
 
     /// Zone and department names: trimmed, 1 to 128 characters, no control characters and no `/` (they are
     /// path segments of `/permissions/context/{zone}/{department}`).
     public static func scope(_ raw: String) -> (value: String, problem: String?) {
-        let value = raw.trimmingCharacters(in: " \t")
+        let value = raw.trimmingWhitespace()
         let bad = value.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F || $0 == "/" }
         return (
             value,

@@ -31,7 +31,7 @@ public struct UserRoutes {
     func list(_ request: Request, context: RequestContext) throws -> Response {
         _ = try auth.require("users:read", request, now: context.receivedAt)
         let paging = try ListQuery(request)
-        let q = request.query["q"]?.trimmingCharacters(in: " \t") ?? ""
+        let q = request.query["q"]?.trimmingWhitespace() ?? ""
         let page = try auth.users.list(limit: paging.limit, cursor: paging.cursor, query: q.isEmpty ? nil : q)
         let roles = try auth.roles.rolesOf(userIds: page.items.map(\.id))
         return try .noStoreJSON(
