@@ -15,10 +15,19 @@ struct Application {
     let metrics: Metrics
     let database: Database
 
-    init(config: Config, logger: Logger, slot: Int) throws {
-        let scoreboard = try Scoreboard(
-            path: Supervisor.scoreboardPath(runtimeDirectory: config.runtimeDirectory), create: false)
-        scoreboard.attach(slot: slot)
+    /// - Parameter slot: the worker's scoreboard slot; nil outside a worker (it then counts into a scratch one).
+    init(config: Config, logger: Logger, slot: Int?) throws {
+        let scoreboard: Scoreboard
+        if let slot {
+            scoreboard = try Scoreboard(
+                path: Supervisor.scoreboardPath(runtimeDirectory: config.runtimeDirectory), create: false)
+            scoreboard.attach(slot: slot)
+        } else {
+            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "gatehouse-scoreboard-\(UUID().uuidString)").path
+            scoreboard = try Scoreboard(path: scratch, create: true)
+            try? FileManager.default.removeItem(atPath: scratch)  // the mapping outlives the name
+        }
         let metrics = Metrics(layout: MetricNames.layout, scoreboard: scoreboard)
         // The supervisor created and migrated the database; a worker never creates one, and refuses a database
         // that holds migrations this binary does not know (a newer version wrote it).

@@ -40,6 +40,13 @@ extension CommandLine {
             case "keys":
                 let config = try options.loadConfig(environment: environment)
                 return runKeysCommand(options.rest, keysDirectory: config.keysDirectory)
+            case "routes":
+                // Every route the workers serve, as `METHOD /pattern` (docs and the OpenAPI sync test use it).
+                try options.expectNoMore()
+                let config = try options.loadConfig(environment: environment)
+                let application = try Application(config: config, logger: config.makeLogger(label: "gatehouse.cli"), slot: nil)
+                for route in application.router.routeTable { print("\(route.method) \(route.pattern)") }
+                return 0
             case "check-config":
                 let config = try options.loadConfig(environment: environment)
                 print(config.maskedDescription)

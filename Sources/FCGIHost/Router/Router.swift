@@ -45,6 +45,11 @@ public final class Router {
         return routes.map(\.pattern.text).filter { seen.insert($0).inserted }
     }
 
+    /// Every route as `(method, pattern)`, in the order added (`gatehouse routes`, the OpenAPI sync test).
+    public var routeTable: [(method: String, pattern: String)] {
+        routes.map { ($0.method, $0.pattern.text) }
+    }
+
     /// Routes and answers one request; never throws: errors become problem+json.
     public func respond(to request: Request, context: RequestContext) -> Response {
         respondWithRoute(to: request, context: context).response
