@@ -110,9 +110,9 @@ struct Application {
     }
 
     /// Housekeeping between signals in the supervisor: mail delivery from the outbox.
-    static func supervisorTick(config: Config, logger: Logger) throws -> () -> Void {
+    static func supervisorTick(config: Config, logger: Logger) throws -> (Config) -> Void {
         let database = try Database(path: DatabaseURL.path(from: config.databaseURL), createIfMissing: false)
-        let delivery = OutboxDelivery(database: database, config: config, logger: logger)
-        return { delivery.tick() }
+        let delivery = OutboxDelivery(database: database, logger: logger)
+        return { current in delivery.tick(config: current) }
     }
 }

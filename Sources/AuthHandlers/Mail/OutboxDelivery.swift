@@ -10,19 +10,18 @@ public import Store
 /// back-off. Runs in the supervisor, so one process delivers and workers only enqueue.
 public final class OutboxDelivery {
     let outbox: Outbox
-    let config: Config
     let logger: Logger
     private var nextRun = ContinuousClock.now
     private var warnedNoMailer = false
 
-    public init(database: Database, config: Config, logger: Logger) {
+    public init(database: Database, logger: Logger) {
         outbox = Outbox(db: database)
-        self.config = config
         self.logger = logger
     }
 
-    /// Delivers what is due; cheap when nothing is (one indexed query a second).
-    public func tick(now: Date = Date()) {
+    /// Delivers what is due with the current configuration's mailer; cheap when nothing is (one indexed
+    /// query a second).
+    public func tick(config: Config, now: Date = Date()) {
         guard ContinuousClock.now >= nextRun else { return }
         nextRun = .now + .seconds(1)
         do {
@@ -35,13 +34,13 @@ public final class OutboxDelivery {
                 }
                 return
             }
-            for message in due { deliver(message, now: now) }
+            for message in due { deliver(message, config: config, now: now) }
         } catch {
             logger.error("Outbox delivery failed", metadata: ["error": "\(error)"])
         }
     }
 
-    func deliver(_ message: OutboxMessage, now: Date) {
+    func deliver(_ message: OutboxMessage, config: Config, now: Date) {
         let text = Self.render(message, from: config.mailFrom)
         let status: Int32
         do {

@@ -23,7 +23,7 @@ public final class Supervisor {
     private let workerArguments: WorkerArguments
     private let logger: Logger
     private let pidFile: String?
-    private let tick: () -> Void
+    private let tick: (Config) -> Void
     private var children: [Int32: Child] = [:]
     private var generation = 0
     private var quickDeaths = 0
@@ -31,10 +31,11 @@ public final class Supervisor {
 
     /// - Parameters:
     ///   - loadConfig: re-reads the configuration on SIGHUP; a failure keeps the running one.
-    ///   - tick: called about every 250 ms between signals (outbox delivery and other housekeeping).
+    ///   - tick: called about every 250 ms between signals with the current (possibly reloaded) configuration
+    ///     (outbox delivery and other housekeeping).
     public init(
         config: Config, loadConfig: @escaping () throws(ConfigError) -> Config, pidFile: String?,
-        logger: Logger, workerArguments: @escaping WorkerArguments, tick: @escaping () -> Void = {}
+        logger: Logger, workerArguments: @escaping WorkerArguments, tick: @escaping (Config) -> Void = { _ in }
     ) {
         self.config = config
         self.loadConfig = loadConfig
@@ -108,7 +109,7 @@ public final class Supervisor {
                 respawnAt = nil
                 spawnMissing(scoreboard: scoreboard, listenDescriptor: listenDescriptor)
             }
-            tick()
+            tick(config)
         }
         ListenSocket.closeDescriptor(listenDescriptor)
         logger.notice("Stopped")
