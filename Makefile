@@ -47,6 +47,7 @@ lint:
 
 bench: release
 	bench/run.sh
+	bench/auth.sh
 
 clean:
 	rm -rf .build .build-* var
