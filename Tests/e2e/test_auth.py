@@ -180,6 +180,19 @@ def test_login_rate_limit_per_ip(fresh_stack):
     assert 1 <= int(r.headers["retry-after"]) <= 60
 
 
+def test_api_rate_limit_covers_management_routes(fresh_stack):
+    stack = fresh_stack({"RATE_LIMIT_API": "3/1m"})
+    s = stack.session()
+    codes = [s.get(stack.url("/users")).status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+    r = s.get(stack.url("/roles"))
+    problem(r, 429, "rate_limited")
+    assert int(r.headers["retry-after"]) >= 1
+    # Not the verify subrequest, nor health.
+    assert s.get(stack.url("/health")).status_code == 200
+    assert s.get(stack.url("/auth/verify")).status_code == 401
+
+
 # --- refresh -------------------------------------------------------------------------------------------
 
 
