@@ -69,7 +69,9 @@ build() {
     local version
     version=$(cd "$stage" && dpkg-parsechangelog -S Version)
     rm -f "$stage_parent"/gatehouse*_"$version"_* "$stage_parent"/gatehouse_"$version"_*.buildinfo
-    # -nc: keep the previous build in debian/.build-swift (the copy is private; `make clean` removes it).
+    # -nc: keep the previous build in debian/.build-swift (the copy is private; `make clean` removes it);
+    # SwiftPM then rebuilds only what changed. Without the stamp, dh runs the build steps again.
+    rm -f "$stage/debian/debhelper-build-stamp"
     echo "Building gatehouse $version in $stage (log: $stage_parent/build.log)"
     (cd "$stage" && dpkg-buildpackage -b -us -uc -nc) > "$stage_parent/build.log" 2>&1 ||
         { tail -40 "$stage_parent/build.log" >&2; echo "build-deb: dpkg-buildpackage failed (log above)" >&2; exit 1; }

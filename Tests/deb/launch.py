@@ -179,8 +179,11 @@ def main():
     os.chmod(name, int(last(sock_unit, "SocketMode", "0666"), 8))
     listener.listen(int(last(sock_unit, "Backlog", "4096")))
     os.chdir(cwd)
-    os.dup2(listener.fileno(), 3, inheritable=True)
-    listener.close()
+    descriptor = listener.detach()
+    if descriptor != 3:
+        os.dup2(descriptor, 3)
+        os.close(descriptor)
+    os.set_inheritable(3, True)
 
     environment = {
         "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",

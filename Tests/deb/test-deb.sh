@@ -265,13 +265,13 @@ ok "apt-get installs $version with its dependencies from Debian"
 getent_root() { in_root getent "$@"; }
 getent_root passwd gatehouse | grep -q ':/var/lib/gatehouse:/usr/sbin/nologin$' || fail "user gatehouse"
 ok "system user gatehouse (home /var/lib/gatehouse, no shell)"
-[ "$(stat -c '%U:%G %a' "$root/etc/gatehouse/gatehouse.env")" = "root:gatehouse 640" ] || fail "env file mode"
+[ "$(in_root stat -c '%U:%G %a' "/etc/gatehouse/gatehouse.env")" = "root:gatehouse 640" ] || fail "env file mode"
 secret=$(sed -n 's/^SERVICE_SECRET=//p' "$root/etc/gatehouse/gatehouse.env")
 [ "${#secret}" = 64 ] || fail "SERVICE_SECRET not generated"
 ok "gatehouse.env is root:gatehouse 0640 with a generated SERVICE_SECRET"
-[ "$(stat -c '%U:%G %a' "$root/var/lib/gatehouse")" = "gatehouse:gatehouse 750" ] || fail "state dir"
-[ "$(stat -c '%U:%G %a' "$root/var/lib/gatehouse/keys")" = "gatehouse:gatehouse 700" ] || fail "keys dir"
-[ "$(stat -c '%U:%G' "$root/var/lib/gatehouse/gatehouse.db")" = "gatehouse:gatehouse" ] || fail "database owner"
+[ "$(in_root stat -c '%U:%G %a' "/var/lib/gatehouse")" = "gatehouse:gatehouse 750" ] || fail "state dir"
+[ "$(in_root stat -c '%U:%G %a' "/var/lib/gatehouse/keys")" = "gatehouse:gatehouse 700" ] || fail "keys dir"
+[ "$(in_root stat -c '%U:%G' "/var/lib/gatehouse/gatehouse.db")" = "gatehouse:gatehouse" ] || fail "database owner"
 ok "state in /var/lib/gatehouse, owned by gatehouse, database migrated"
 if as_gatehouse gatehouse keys list --json --config /etc/gatehouse/gatehouse.env > "$work/keys.json" 2> /dev/null; then
     grep -q '"state":"active"' "$work/keys.json" || fail "no active signing key after install"
@@ -283,13 +283,13 @@ fi
 
 # The configuration file lists exactly the binary's keys, each with a comment and a default.
 : > "$root/tmp/empty.env"
-in_root env -i gatehouse check-config --config /tmp/empty.env | cut -d= -f1 > "$work/keys.binary"
+in_root env -i /usr/sbin/gatehouse check-config --config /tmp/empty.env | cut -d= -f1 > "$work/keys.binary"
 sed -n 's/^#\{0,1\}\([A-Z][A-Z0-9_]*\)=.*/\1/p' "$root/etc/gatehouse/gatehouse.env" > "$work/keys.file"
 diff "$work/keys.binary" "$work/keys.file" > /dev/null || { diff "$work/keys.binary" "$work/keys.file"; fail "env file keys"; }
 grep -c '^# Default: ' "$root/etc/gatehouse/gatehouse.env" | grep -qx "$(wc -l < "$work/keys.binary")" ||
     fail "a key without its default"
 ok "gatehouse.env lists exactly the binary's $(wc -l < "$work/keys.binary") keys, each with help and default"
-in_root env -i gatehouse check-config --config /etc/gatehouse/gatehouse.env > /dev/null || fail "check-config"
+in_root env -i /usr/sbin/gatehouse check-config --config /etc/gatehouse/gatehouse.env > /dev/null || fail "check-config"
 ok "gatehouse check-config accepts the installed configuration"
 for f in gatehouse-errors gatehouse-fastcgi gatehouse-security-headers; do
     cmp -s "$repo/nginx/snippets/$f.conf" "$root/etc/nginx/snippets/$f.conf" || fail "snippet $f"
@@ -313,7 +313,7 @@ snapshot() {
     } > "$1"
 }
 snapshot "$work/before-reconfigure"
-in_root /var/lib/dpkg/info/gatehouse.postinst configure "$version" > /dev/null
+in_root dpkg-reconfigure --frontend=noninteractive gatehouse > /dev/null
 snapshot "$work/after-reconfigure"
 cmp -s "$work/before-reconfigure" "$work/after-reconfigure" || fail "postinst configure changed the state"
 ok "postinst configure again changes nothing"
