@@ -11,7 +11,8 @@ Read from the installed units, ROOT/lib/systemd/system/gatehouse.{socket,service
   supplementary groups), UMask=, WorkingDirectory=/, Environment=, EnvironmentFile=, NoNewPrivileges=,
   CapabilityBoundingSet= (empty: every capability dropped), MemoryDenyWriteExecute= (prctl PR_SET_MDWE),
   SystemCallFilter= with SystemCallErrorNumber= and SystemCallArchitectures=native (a seccomp filter built
-  with libseccomp from the host systemd's own syscall groups, `systemd-analyze syscall-filter`);
+  with libseccomp from the host systemd's own syscall groups, `systemd-analyze syscall-filter`;
+  LAUNCH_SECCOMP_KILL=1 makes a refused call fatal whatever SystemCallErrorNumber= says);
   then ExecStart= in a clean environment, chrooted into ROOT.
 Not applied: the mount-namespace settings (ProtectSystem=, PrivateTmp=, ...), which need systemd itself.
 """
@@ -226,6 +227,10 @@ def main():
         prctl(65, 1)  # PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN
     if service.get("SystemCallFilter"):
         error = last(service, "SystemCallErrorNumber")
+        # LAUNCH_SECCOMP_KILL=1: a refused call kills the process instead of failing with the unit's
+        # SystemCallErrorNumber=, so that a test cannot pass over a refused call unnoticed.
+        if os.environ.get("LAUNCH_SECCOMP_KILL") == "1":
+            error = None
         load_seccomp(libseccomp, allowed, getattr(errno, error) if error else 0)
     os.execve(argv[0], argv, environment)
 

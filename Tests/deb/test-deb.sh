@@ -42,7 +42,7 @@ live() {
     ip link set lo up
     mount -t proc proc "$root/proc"
     local log=$work/gatehouse-$phase.log
-    /usr/bin/python3 "$repo/Tests/deb/launch.py" "$root" > "$log" 2>&1 &
+    LAUNCH_SECCOMP_KILL=1 /usr/bin/python3 "$repo/Tests/deb/launch.py" "$root" > "$log" 2>&1 &
     local supervisor=$!
     # nginx: the example site as shipped (its own test certificate aside) and an application behind it.
     local site=$root/etc/nginx/sites-available/gatehouse
@@ -159,7 +159,11 @@ NGINX
     wait "$supervisor" || code=$?
     [ "$code" = 0 ] || { cat "$log"; fail "gatehouse exited $code on SIGTERM"; }
     ok "$phase: SIGTERM stops gatehouse cleanly (exit 0)"
-    in_root nginx -s quit
+    in_root nginx -s quit 2> /dev/null
+    if grep -E 'Worker (killed|failed)|Cannot start worker|level=(error|critical)' "$log"; then
+        fail "gatehouse logged errors (above); whole log: $log"
+    fi
+    ok "$phase: no worker died and nothing was logged at error level (seccomp refusals would kill)"
     [ -S "$root/run/gatehouse/gatehouse.sock" ] || fail "the socket file was removed on stop"
     ok "$phase: the activated socket outlives the service"
     cp "$log" "$work/gatehouse-$phase.last.log"
