@@ -239,8 +239,8 @@ say "A clean bookworm root"
 base=$cache/bookworm-apt-nginx-curl-sqlite3.tar
 if [ ! -s "$base" ]; then
     mmdebstrap --quiet --variant=apt --include=nginx,curl,sqlite3,openssl,ca-certificates \
-        --aptopt='Acquire::Check-Valid-Until "false"' --skip=cleanup/apt/lists bookworm "$base.tmp"
-    mv "$base.tmp" "$base"
+        --aptopt='Acquire::Check-Valid-Until "false"' --skip=cleanup/apt/lists bookworm "${base%.tar}.partial.tar"
+    mv "${base%.tar}.partial.tar" "$base"
 fi
 mkdir -p "$root"
 tar -C "$root" -xf "$base"
