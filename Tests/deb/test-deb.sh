@@ -58,7 +58,7 @@ live() {
     cat > "$root/etc/nginx/conf.d/test-app.conf" <<'NGINX'
 server {
     listen 127.0.0.1:8080;
-    location / { default_type text/plain; return 200 "app: $http_x_auth_user_id\n"; }
+    location / { default_type text/plain; return 200 "app: $http_x_user_id\n"; }
 }
 NGINX
     in_root nginx -t -q || fail "nginx -t with the example site"
@@ -136,7 +136,8 @@ NGINX
         [ -n "$token" ] || fail "login: $body"
         ok "$phase: POST /auth/login gives an access token"
         body=$(https -H "Authorization: Bearer $token" https://gatehouse.test/app/)
-        case "$body" in app:*) ok "$phase: /app/ with the token: $body" ;; *) fail "/app/ with a token: $body" ;; esac
+        case "$body" in "app: "?*) ok "$phase: /app/ with the token reaches the app as user ${body#app: }" ;;
+            *) fail "/app/ with a token: $body (the app must see X-User-Id)" ;; esac
     fi
 
     # The rows the upgrade must keep: a user and a session (from create-admin and the login when those
@@ -203,7 +204,21 @@ version=$(dpkg-parsechangelog -l "$repo/packaging/debian/changelog" -S Version)
 cli=$(sed -n 's/^let gatehouseVersion = "\(.*\)"$/\1/p' "$repo/Sources/gatehouse/CLI.swift")
 [ "$version" = "$cli" ] || fail "debian/changelog has $version, gatehouseVersion is $cli"
 ok "debian/changelog's version $version is gatehouseVersion"
+# STYLE.md rule 2: Package.swift's apt providers are debian/control's Build-Depends (less debhelper and pkgconf).
+sed -n 's/.*providers: \[\.apt(\["\([^"]*\)"\])\].*/\1/p' "$repo/Package.swift" | sort > "$work/apt.swift"
+sed -n '/^Build-Depends:/,/^[A-Z]/p' "$repo/packaging/debian/control" | grep -o 'lib[a-z0-9.+-]*-dev' | sort > "$work/apt.control"
+[ -s "$work/apt.swift" ] && diff "$work/apt.swift" "$work/apt.control" ||
+    fail "Package.swift's .apt providers and debian/control's Build-Depends differ"
+ok "Build-Depends match Package.swift's apt providers: $(tr '\n' ' ' < "$work/apt.control")"
 DEB_DIST=$work/pkgs "$repo/packaging/build-deb.sh"
+depends=$(dpkg-deb -f "$work/pkgs/gatehouse_${version}_amd64.deb" Depends)
+for p in libfcgi0ldbl libssl3 'libsqlite3-0 (>= 3.' libargon2-1 adduser; do
+    case "$depends" in *"$p"*) ;; *) fail "Depends lacks $p: $depends" ;; esac
+done
+for v in $(printf '%s\n' "$depends" | grep -o 'libsqlite3-0 (>= [^)]*)' | sed 's/.*>= //; s/)//'); do
+    dpkg --compare-versions "$v" ge 3.35 || fail "libsqlite3-0 (>= $v) allows a version without RETURNING"
+done
+ok "Depends: $depends"
 
 say "Build version X+upgrade1 (a changelog entry and one more migration, in the build copy only)"
 next=$version+upgrade1
