@@ -3,8 +3,7 @@
 #
 # The build runs in a copy of the work tree, .build-deb/stage/gatehouse, whose debian/ is a copy of
 # packaging/debian: the repository root never gets a debian/ directory, and dpkg-buildpackage's output
-# (written beside the source tree) stays under .build-deb/. The copy is synced with rsync, so an unchanged
-# file keeps its inode and SwiftPM rebuilds only what changed.
+# (written beside the source tree) stays under .build-deb/. The copy holds what `git add -A` would commit.
 #
 #   build-deb.sh          sync the copy, build, move the packages to $DEB_DIST (default dist/)
 #   build-deb.sh sync     only sync the copy (Tests/deb patches it before building another version)
@@ -18,20 +17,26 @@ stage_parent=${DEB_STAGE:-$root/.build-deb/stage}
 stage=$stage_parent/gatehouse
 dist=${DEB_DIST:-$root/dist}
 
-# The tools the build needs beyond scripts/install-deps.sh (which also has the Build-Depends).
+# The packaging tools and debian/control's Build-Depends, installed with apt when missing.
 ensure_tools() {
     local missing=() p
     for p in debhelper dpkg-dev fakeroot rsync; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
     done
+    if [ ${#missing[@]} = 0 ]; then
+        # "Unmet build dependencies: libfcgi-dev libssl-dev (>= 3)": the names, without versions.
+        read -r -a missing <<< "$(dpkg-checkbuilddeps "$root/packaging/debian/control" 2>&1 |
+            sed -n 's/.*Unmet build dependencies: //p' | sed 's/([^)]*)//g; s/|[^ ]*//g')"
+    fi
     if [ ${#missing[@]} -gt 0 ]; then
         local sudo=""
         [ "$(id -u)" = 0 ] || sudo="sudo"
         echo "Installing: ${missing[*]}"
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+        [ "$1" = again ] || ensure_tools again
+        return
     fi
-    "$root/scripts/install-deps.sh"
     if [ -z "${SWIFT:-}" ] && ! command -v swift >/dev/null; then
         export PATH="/opt/swift/usr/bin:$PATH"
     fi
@@ -69,11 +74,9 @@ build() {
     local version
     version=$(cd "$stage" && dpkg-parsechangelog -S Version)
     rm -f "$stage_parent"/gatehouse*_"$version"_* "$stage_parent"/gatehouse_"$version"_*.buildinfo
-    # -nc: keep the previous build in debian/.build-swift (the copy is private; `make clean` removes it);
-    # SwiftPM then rebuilds only what changed. Without the stamp, dh runs the build steps again.
-    rm -f "$stage/debian/debhelper-build-stamp"
     echo "Building gatehouse $version in $stage (log: $stage_parent/build.log)"
-    (cd "$stage" && dpkg-buildpackage -b -us -uc -nc) > "$stage_parent/build.log" 2>&1 ||
+    # A clean build every time (debian/rules clean first): a release build takes well under a minute.
+    (cd "$stage" && dpkg-buildpackage -b -us -uc) > "$stage_parent/build.log" 2>&1 ||
         { tail -40 "$stage_parent/build.log" >&2; echo "build-deb: dpkg-buildpackage failed (log above)" >&2; exit 1; }
     mkdir -p "$dist"
     mv "$stage_parent"/gatehouse_"$version"_amd64.deb "$stage_parent"/gatehouse-dbgsym_"$version"_amd64.*deb \
@@ -82,8 +85,8 @@ build() {
 }
 
 case "${1:-all}" in
-    all) ensure_tools; sync_stage; build ;;
-    sync) ensure_tools; sync_stage ;;
-    build) ensure_tools; build ;;
+    all) ensure_tools first; sync_stage; build ;;
+    sync) ensure_tools first; sync_stage ;;
+    build) ensure_tools first; build ;;
     *) echo "usage: $0 [sync|build]" >&2; exit 2 ;;
 esac
