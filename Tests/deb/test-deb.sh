@@ -10,7 +10,10 @@
 #     example site, in network and PID namespaces of their own, and checks over HTTPS through nginx;
 #  4. upgrades to X+upgrade1 and checks that the database, its rows, the keys and the secret survived and
 #     the new migration was applied; checks again through nginx;
-#  5. removes (data kept), then purges (nothing left).
+#  5. removes (data kept), then purges (nothing left);
+#  6. does it again under systemd: a bookworm root with systemd booted with systemd-nspawn installs X
+#     (enabled and started by the maintainer scripts), reloads, restarts, upgrades and purges it
+#     (Tests/deb/systemd-check.sh runs inside; SYSTEMD=0 skips this part).
 #
 # LOGIN=1 also creates an admin with `gatehouse create-admin`, logs in through nginx and checks that the
 # example site's protected /app/ refuses a request without a token and lets one with a token through
@@ -102,7 +105,7 @@ NGINX
     reload=$(/usr/bin/python3 "$repo/Tests/deb/launch.py" "$root" --print ExecReload)
     cp -p "$config" "$work/env.saved"
     printf 'METRICS_ALLOW=10.0.0.0/8\n' >> "$config"
-    (eval "${reload//\$MAINPID/$supervisor}")
+    in_root sh -c "${reload//\$MAINPID/$supervisor}" || fail "ExecReload ($reload) failed in the root"
     for _ in $(seq 50); do
         status=$(https -o /dev/null -w '%{http_code}' https://gatehouse.test/metrics)
         [ "$status" = 403 ] && break
@@ -110,7 +113,7 @@ NGINX
     done
     [ "$status" = 403 ] || fail "reload did not apply METRICS_ALLOW (/metrics: $status)"
     cp -p "$work/env.saved" "$config"
-    (eval "${reload//\$MAINPID/$supervisor}")
+    in_root sh -c "${reload//\$MAINPID/$supervisor}" || fail "ExecReload ($reload) failed in the root"
     for _ in $(seq 50); do
         status=$(https -o /dev/null -w '%{http_code}' https://gatehouse.test/metrics)
         [ "$status" = 200 ] && break
@@ -212,7 +215,7 @@ sed -n '/^Build-Depends:/,/^[A-Z]/p' "$repo/packaging/debian/control" | grep -o 
 ok "Build-Depends match Package.swift's apt providers: $(tr '\n' ' ' < "$work/apt.control")"
 DEB_DIST=$work/pkgs "$repo/packaging/build-deb.sh"
 depends=$(dpkg-deb -f "$work/pkgs/gatehouse_${version}_amd64.deb" Depends)
-for p in libfcgi0ldbl libssl3 'libsqlite3-0 (>= 3.' libargon2-1 adduser; do
+for p in libfcgi0ldbl libssl3 'libsqlite3-0 (>= 3.' libargon2-1 adduser procps; do
     case "$depends" in *"$p"*) ;; *) fail "Depends lacks $p: $depends" ;; esac
 done
 for v in $(printf '%s\n' "$depends" | grep -o 'libsqlite3-0 (>= [^)]*)' | sed 's/.*>= //; s/)//'); do
@@ -394,6 +397,63 @@ in_root dpkg-query -W gatehouse > /dev/null 2>&1 && fail "dpkg still knows gateh
 ok "purge leaves no state, configuration, user, group, unit or binary"
 
 umount "$root/proc"
+
+# ---------------------------------------------------------------------------------------------------------
+say "Under systemd: $version booted in a container, reloaded, restarted, upgraded to $next, purged"
+# A root with systemd, booted with systemd-nspawn (private network). A check unit runs at the end of the
+# boot, writes its results to /root/result and powers the container off.
+if [ "${SYSTEMD:-1}" = 1 ]; then
+    sbase=$cache/bookworm-apt-systemd-nginx-curl-sqlite3.tar
+    if [ ! -s "$sbase" ]; then
+        mmdebstrap --quiet --variant=apt --include=systemd,systemd-sysv,dbus,nginx,curl,sqlite3,openssl,ca-certificates \
+            --aptopt='Acquire::Check-Valid-Until "false"' --skip=cleanup/apt/lists bookworm "${sbase%.tar}.partial.tar"
+        mv "${sbase%.tar}.partial.tar" "$sbase"
+    fi
+    sroot=$work/systemd-root
+    mkdir -p "$sroot"
+    tar -C "$sroot" -xf "$sbase"
+    cp /etc/resolv.conf "$sroot/etc/resolv.conf"
+    # Not in /tmp: systemd-nspawn mounts a fresh tmpfs there.
+    mkdir -p "$sroot/srv/gatehouse-test"
+    cp "$work/pkgs/gatehouse_${version}_amd64.deb" "$work/pkgs/gatehouse_${next}_amd64.deb" "$sroot/srv/gatehouse-test/"
+    cp -r "$root/etc/gatehouse-test" "$sroot/etc/"
+    mount -t proc proc "$sroot/proc"
+    chroot "$sroot" apt-get update -qq
+    chroot "$sroot" apt-get install -y -q "/srv/gatehouse-test/gatehouse_${version}_amd64.deb" > "$work/systemd-install.log" 2>&1 ||
+        { cat "$work/systemd-install.log"; fail "apt-get install in the systemd root"; }
+    umount "$sroot/proc"
+    sed -e 's|^\(\s*ssl_certificate\s\).*|\1/etc/gatehouse-test/cert.pem;|' \
+        -e 's|^\(\s*ssl_certificate_key\s\).*|\1/etc/gatehouse-test/key.pem;|' \
+        -e 's|server_name auth.example.com;|server_name gatehouse.test;|' \
+        "$sroot/usr/share/doc/gatehouse/examples/nginx-site.conf" > "$sroot/etc/nginx/sites-available/gatehouse"
+    ln -sf ../sites-available/gatehouse "$sroot/etc/nginx/sites-enabled/gatehouse"
+    sed -e "s|@NEXT@|$next|g" -e "s|@MIGRATION@|${migration//\"/}|g" "$repo/Tests/deb/systemd-check.sh" \
+        > "$sroot/usr/local/sbin/gatehouse-test-check"
+    chmod 755 "$sroot/usr/local/sbin/gatehouse-test-check"
+    cat > "$sroot/etc/systemd/system/gatehouse-test-check.service" <<'UNIT'
+[Unit]
+Description=test-deb checks, then power off
+After=multi-user.target gatehouse.socket gatehouse.service nginx.service
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/gatehouse-test-check
+[Install]
+WantedBy=multi-user.target
+UNIT
+    ln -sf /etc/systemd/system/gatehouse-test-check.service \
+        "$sroot/etc/systemd/system/multi-user.target.wants/gatehouse-test-check.service"
+    command -v systemd-nspawn > /dev/null || apt-get install -y -qq --no-install-recommends systemd-container > /dev/null
+    timeout 300 systemd-nspawn --quiet --directory="$sroot" --boot --register=no --keep-unit --private-network \
+        --console=pipe < /dev/null > "$work/nspawn.log" 2>&1 || true
+    [ -s "$sroot/root/result" ] || { tail -30 "$work/nspawn.log"; fail "the container ran no checks (log above)"; }
+    sed 's/^/  /' "$sroot/root/result"
+    grep -q '^FAIL' "$sroot/root/result" && fail "under systemd (above; container log: $work/nspawn.log)"
+    grep -q '^DONE' "$sroot/root/result" || fail "the checks under systemd did not finish"
+    passed=$((passed + $(grep -c '^ok' "$sroot/root/result")))
+else
+    echo "  --  skipped (SYSTEMD=0)"
+fi
+
 elapsed=$(( $(date +%s) - start ))
 say "test-deb: $passed passed, 0 failed in ${elapsed}s"
 printf '%s passed, 0 failed\n' "$passed"
