@@ -56,3 +56,13 @@ bench: release
 
 clean:
 	rm -rf .build .build-* var
+
+## The Debian package (packaging/, docs/INSTALL.md): dist/gatehouse_<version>_amd64.deb and its dbgsym package.
+deb:
+	@packaging/build-deb.sh
+
+## Two versions of the package installed, upgraded and purged in a clean Debian root (Tests/deb/test-deb.sh).
+test-deb:
+	@Tests/deb/test-deb.sh
+
+.PHONY: deb test-deb
