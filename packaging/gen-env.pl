@@ -18,6 +18,7 @@ my %production = (
     DATABASE_URL   => 'sqlite:///var/lib/gatehouse/gatehouse.db',
     KEYS_DIR       => '/var/lib/gatehouse/keys',
     SERVICE_SECRET => '',
+    SERVICE_SECRET_FILE => '/var/lib/gatehouse/service-secret',
     LISTEN         => 'unix:/run/gatehouse/gatehouse.sock',
     SOCKET_GROUP   => 'www-data',
     RUNTIME_DIR    => '/run/gatehouse',
@@ -25,7 +26,7 @@ my %production = (
 # Notes on the packaged setup, after a key's own help text.
 my %notes = (
     JWT_ISSUER => ['Set it to the public URL of this server, e.g. https://auth.example.com.'],
-    SERVICE_SECRET => ['The package writes a random one here on first install (when empty).'],
+    SERVICE_SECRET => ['Empty: the secret is read from SERVICE_SECRET_FILE, which the package creates on first install.'],
     LISTEN => ['Under systemd the socket comes from gatehouse.socket (ListenStream=) and this is not used.'],
     SOCKET_MODE => ['Under systemd gatehouse.socket sets the mode (SocketMode=0660).'],
     SOCKET_GROUP => ['Under systemd gatehouse.socket sets the group (SocketGroup=www-data). Started by hand,',

@@ -91,6 +91,17 @@ import Foundation
         #expect(config.logLevel == .debug)
     }
 
+    @Test("SERVICE_SECRET_FILE supplies the secret when SERVICE_SECRET is empty")
+    func secretFile() throws {
+        let path = "/tmp/gatehouse-secret-test-\(RequestContext.makeRequestID())"
+        let secret = String(repeating: "z", count: 48)
+        try "\(secret)\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(try Config(values: ["SERVICE_SECRET_FILE": path]).serviceSecret == secret)
+        #expect(try Config(values: ["SERVICE_SECRET_FILE": path, "SERVICE_SECRET": secret + "x"]).serviceSecret == secret + "x")
+        #expect(throws: ConfigError.self) { try Config(values: ["SERVICE_SECRET_FILE": path + ".missing"]) }
+    }
+
     @Test("a line that is not KEY=VALUE names the file and line")
     func badLine() throws {
         let path = "/tmp/gatehouse-config-test-\(RequestContext.makeRequestID()).env"

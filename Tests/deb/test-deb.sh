@@ -288,9 +288,12 @@ getent_root() { in_root getent "$@"; }
 getent_root passwd gatehouse | grep -q ':/var/lib/gatehouse:/usr/sbin/nologin$' || fail "user gatehouse"
 ok "system user gatehouse (home /var/lib/gatehouse, no shell)"
 [ "$(in_root stat -c '%U:%G %a' "/etc/gatehouse/gatehouse.env")" = "root:gatehouse 640" ] || fail "env file mode"
-secret=$(sed -n 's/^SERVICE_SECRET=//p' "$root/etc/gatehouse/gatehouse.env")
+grep -q '^SERVICE_SECRET_FILE=/var/lib/gatehouse/service-secret$' "$root/etc/gatehouse/gatehouse.env" ||
+    fail "SERVICE_SECRET_FILE not in gatehouse.env"
+secret=$(cat "$root/var/lib/gatehouse/service-secret")
 [ "${#secret}" = 64 ] || fail "SERVICE_SECRET not generated"
-ok "gatehouse.env is root:gatehouse 0640 with a generated SERVICE_SECRET"
+[ "$(in_root stat -c '%U:%G %a' /var/lib/gatehouse/service-secret)" = "gatehouse:gatehouse 600" ] || fail "secret mode"
+ok "gatehouse.env is root:gatehouse 0640; a generated SERVICE_SECRET in /var/lib/gatehouse/service-secret (0600)"
 [ "$(in_root stat -c '%U:%G %a' "/var/lib/gatehouse")" = "gatehouse:gatehouse 750" ] || fail "state dir"
 [ "$(in_root stat -c '%U:%G %a' "/var/lib/gatehouse/keys")" = "gatehouse:gatehouse 700" ] || fail "keys dir"
 [ "$(in_root stat -c '%U:%G' "/var/lib/gatehouse/gatehouse.db")" = "gatehouse:gatehouse" ] || fail "database owner"
@@ -327,7 +330,7 @@ fi
 # Maintainer scripts are idempotent: configuring again changes nothing.
 snapshot() {
     {
-        sed -n 's/^SERVICE_SECRET=//p' "$root/etc/gatehouse/gatehouse.env"
+        cat "$root/var/lib/gatehouse/service-secret"
         (cd "$root/var/lib/gatehouse/keys" && find . -type f | sort | xargs -r sha256sum)
         stat -c 'inode %i' "$root/var/lib/gatehouse/gatehouse.db"
         sql 'SELECT id, email, password_hash FROM users ORDER BY id'

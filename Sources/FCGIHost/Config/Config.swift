@@ -95,10 +95,19 @@ public struct Config: Sendable {
         audience = try reader.nonEmpty("JWT_AUDIENCE")
         leeway = try reader.duration("JWT_LEEWAY", min: 0)
         refreshGrace = try reader.duration("REFRESH_GRACE", min: 0)
-        serviceSecret = reader.string("SERVICE_SECRET")
-        if !serviceSecret.isEmpty, serviceSecret.utf8.count < 32 {
-            throw ConfigError(key: "SERVICE_SECRET", message: "needs at least 32 bytes")
+        var serviceSecret = reader.string("SERVICE_SECRET")
+        let secretFile = reader.string("SERVICE_SECRET_FILE")
+        if serviceSecret.isEmpty, !secretFile.isEmpty {
+            guard let data = FileManager.default.contents(atPath: secretFile) else {
+                throw ConfigError(key: "SERVICE_SECRET_FILE", message: "cannot read \(secretFile)")
+            }
+            serviceSecret = String(decoding: data, as: UTF8.self).trimmingWhitespace()
         }
+        if !serviceSecret.isEmpty, serviceSecret.utf8.count < 32 {
+            throw ConfigError(
+                key: secretFile.isEmpty ? "SERVICE_SECRET" : "SERVICE_SECRET_FILE", message: "needs at least 32 bytes")
+        }
+        self.serviceSecret = serviceSecret
         registrationOpen = try reader.bool("REGISTRATION_OPEN")
         ipAllowlistEnabled = try reader.bool("IP_WHITELIST_ENABLED")
         originValidationEnabled = try reader.bool("ORIGIN_VALIDATION_ENABLED")

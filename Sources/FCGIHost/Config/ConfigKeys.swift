@@ -25,6 +25,7 @@ public struct ConfigKey: Sendable {
         ConfigKey("JWT_LEEWAY", "60s", "Clock leeway when checking exp, nbf and iat."),
         ConfigKey("REFRESH_GRACE", "10s", "Window in which a rotated refresh token returns the same successor."),
         ConfigKey("SERVICE_SECRET", "", secret: true, "Signs X-Auth-Context and authenticates /internal calls (32+ bytes)."),
+        ConfigKey("SERVICE_SECRET_FILE", "", "A file holding SERVICE_SECRET (used when SERVICE_SECRET is empty)."),
         ConfigKey("REGISTRATION_OPEN", "false", "Whether POST /auth/register is open to anyone."),
         ConfigKey("IP_WHITELIST_ENABLED", "false", "Enforce SaaS clients' IP allowlists."),
         ConfigKey("ORIGIN_VALIDATION_ENABLED", "false", "Check Origin against ALLOWED_ORIGINS at /auth/verify."),
