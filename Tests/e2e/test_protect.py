@@ -89,3 +89,17 @@ def test_protected_static_files(stack):
     _, tokens = new_user(stack)
     r = stack.session().get(stack.url("/files/hello.txt"), headers=bearer(tokens))
     assert r.status_code == 200 and "signed-in" in r.text
+
+
+def test_a_command_line_deactivation_is_refused_at_once(stack, tmp_path):
+    email = unique_email("cli-off")
+    import_users(stack, tmp_path, [{"email": email, "name": "Soon Off", "password": PASSWORD}])
+    tokens = login(stack, email)
+    s = stack.session()
+    # Warm every worker's caches with this token first.
+    for _ in range(12):
+        assert s.get(stack.url("/app/x"), headers=bearer(tokens)).status_code == 200
+    import_users(stack, tmp_path, [{"email": email, "is_active": False}])
+    for _ in range(12):
+        r = s.get(stack.url("/app/x"), headers=bearer(tokens))
+        assert r.status_code == 401 and r.json()["code"] == "token_revoked"

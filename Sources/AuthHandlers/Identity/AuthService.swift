@@ -54,7 +54,9 @@ public final class AuthService {
         argon2Cap = Argon2id.Parameters(
             memoryKiB: config.argon2MaxMemoryKiB, iterations: max(8, config.argon2Iterations),
             parallelism: max(8, config.argon2Parallelism), saltLength: 64, tagLength: 64)
-        verifyCache = VerifyCache(capacity: 10_000, sessions: sessions)
+        verifyCache = VerifyCache(capacity: 10_000, sessions: sessions) { [weak metrics] in
+            metrics?.scoreboard.writeGeneration
+        }
     }
 
     // MARK: Access tokens

@@ -8,6 +8,10 @@ import Store
 /// The per-worker caches of `/auth/verify`: verified tokens (bounded, each until its `exp`), and session
 /// liveness, dropped whenever the revocation counter in SQLite moves, so a revocation anywhere is seen by
 /// every worker on its next request.
+///
+/// Reading that counter costs a SQLite read transaction (two `fcntl` locks) per request, so it is read only
+/// when the scoreboard's write generation has moved (every state-changing request and CLI write bumps it,
+/// after its commit) or when the last read is over a second old, a backstop for writers that do not bump it.
 final class VerifyCache {
     private struct Entry {
         let principal: Principal
@@ -19,10 +23,14 @@ final class VerifyCache {
     private var tokens: [String: Entry] = [:]
     private var liveSessions: [String: Int64] = [:]
     private var epoch: Int64 = -1
+    private let writeGeneration: () -> UInt64?
+    private var seenGeneration: UInt64?
+    private var epochReadAt = ContinuousClock.now - .seconds(10)
 
-    init(capacity: Int, sessions: Sessions) {
+    init(capacity: Int, sessions: Sessions, writeGeneration: @escaping () -> UInt64?) {
         self.capacity = capacity
         self.sessions = sessions
+        self.writeGeneration = writeGeneration
     }
 
     func lookup(_ token: String, now: Date, leeway: Int) -> Principal? {
@@ -47,10 +55,17 @@ final class VerifyCache {
     /// Whether the session is live: one read of the revocation counter, and the session row only when the
     /// counter moved or the session was not seen yet.
     func sessionIsLive(_ id: String, now: Date) throws -> Bool {
-        let current = try sessions.revocationEpoch()
-        if current != epoch {
-            liveSessions.removeAll(keepingCapacity: true)
-            epoch = current
+        // The generation is read before the database, so a write that lands in between is seen next time.
+        let generation = writeGeneration()
+        let clock = ContinuousClock.now
+        if generation == nil || generation != seenGeneration || epochReadAt.duration(to: clock) > .seconds(1) {
+            let current = try sessions.revocationEpoch()
+            seenGeneration = generation
+            epochReadAt = clock
+            if current != epoch {
+                liveSessions.removeAll(keepingCapacity: true)
+                epoch = current
+            }
         }
         let seconds = Int64(now.timeIntervalSince1970)
         if let expiresAt = liveSessions[id] {

@@ -1,3 +1,4 @@
+internal import CFastCGI
 internal import Glibc
 
 /// A file mapped `MAP_SHARED` into memory and read as 64-bit words: the worker scoreboard.
@@ -43,6 +44,17 @@ final class SharedMemory {
 
     func add(_ word: Int, _ delta: UInt64) {
         store(word, load(word) &+ delta)
+    }
+
+    /// An atomic add, for the few words every process writes.
+    func atomicAdd(_ word: Int, _ delta: UInt64) {
+        precondition(word >= 0 && word < wordCount, "scoreboard word out of range")
+        _ = unsafe cfastcgi_atomic_add((base + word * 8).assumingMemoryBound(to: UInt64.self), delta)
+    }
+
+    func atomicLoad(_ word: Int) -> UInt64 {
+        precondition(word >= 0 && word < wordCount, "scoreboard word out of range")
+        return unsafe cfastcgi_atomic_load((base + word * 8).assumingMemoryBound(to: UInt64.self))
     }
 }
 

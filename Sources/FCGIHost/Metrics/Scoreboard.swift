@@ -39,7 +39,9 @@ public final class Scoreboard {
     static let histogramsWord = routesWord + maxRoutes * statusCount
     static let histogramStride = buckets.count + 2  // buckets, count, sum in nanoseconds
     static let slotWords = (histogramsWord + maxHistograms * histogramStride + 7) / 8 * 8
-    static let fileSize = (capacity * slotWords) * 8
+    /// Words before the first slot, shared by every process: word 0 is the write generation.
+    static let headerWords = 8
+    static let fileSize = (headerWords + capacity * slotWords) * 8
 
     private let memory: SharedMemory
     /// The slot this process writes, if it is a worker.
@@ -50,7 +52,25 @@ public final class Scoreboard {
         memory = try SharedMemory(path: path, size: Self.fileSize, create: create)
     }
 
-    private func word(_ slot: Int, _ offset: Int) -> Int { slot * Self.slotWords + offset }
+    private func word(_ slot: Int, _ offset: Int) -> Int { Self.headerWords + slot * Self.slotWords + offset }
+
+    // MARK: Write generation
+
+    /// Moves after every state-changing request (and every CLI write), so a process that caches database
+    /// state — the verify path's session liveness — knows when to read the database again.
+    public var writeGeneration: UInt64 { memory.atomicLoad(0) }
+
+    public func bumpWriteGeneration() {
+        memory.atomicAdd(0, 1)
+    }
+
+    /// Bumps the write generation of the service whose runtime directory this is, if one is running
+    /// (the command-line tools call it after they write).
+    public static func bumpWriteGeneration(runtimeDirectory: String) {
+        guard let scoreboard = try? Scoreboard(path: Supervisor.scoreboardPath(runtimeDirectory: runtimeDirectory), create: false)
+        else { return }
+        scoreboard.bumpWriteGeneration()
+    }
 
     // MARK: Supervisor
 

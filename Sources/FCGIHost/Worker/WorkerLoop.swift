@@ -79,6 +79,9 @@ public struct WorkerLoop {
             response = Problem.response(for: error, logger: context.logger)
         }
         let delivered = connection.write(response.serialized())
+        if let method = request?.method, method != "GET", method != "HEAD", method != "OPTIONS" {
+            metrics?.scoreboard.bumpWriteGeneration()
+        }
         let elapsed = started.duration(to: .now)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         metrics?.recordRequest(route: route, status: response.status, seconds: seconds)

@@ -58,6 +58,7 @@ enum CreateAdminCommand {
             try Audit(db: database).append(event: "user.admin_created", userId: user.id, details: "{\"via\":\"cli\"}")
             return user
         }
+        Scoreboard.bumpWriteGeneration(runtimeDirectory: config.runtimeDirectory)
         print("admin \(user.email) (\(user.id))")
         if generated { print("password: \(password)") }
         return 0

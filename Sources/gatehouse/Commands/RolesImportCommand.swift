@@ -25,6 +25,7 @@ enum RolesImportCommand {
             _ = try Migrations.run(on: database)
             let (created, updated) = try write(entries, database: database)
             print("created \(created), updated \(updated)")
+            Scoreboard.bumpWriteGeneration(runtimeDirectory: config.runtimeDirectory)
             return 0
         } catch let error as ImportFile.Problems {
             printError(error.report(command: "roles import", path: path))

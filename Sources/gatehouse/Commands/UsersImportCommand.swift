@@ -44,6 +44,7 @@ enum UsersImportCommand {
             }
             let (created, updated) = try write(entries, hashes: hashes, database: database)
             print("created \(created), updated \(updated)")
+            Scoreboard.bumpWriteGeneration(runtimeDirectory: config.runtimeDirectory)
             return 0
         } catch let error as ImportFile.Problems {
             printError(error.report(command: "users import", path: path))
