@@ -40,6 +40,8 @@ def test_local_hs256_validation_flow(fresh_stack):
                         issuer=stack.setting("JWT_ISSUER"))
     assert claims["sub"] == user["id"]
     assert stack.session().get(stack.url("/.well-known/jwks.json")).json() == {"keys": []}
+    discovery = stack.session().get(stack.url("/.well-known/openid-configuration")).json()
+    assert discovery["id_token_signing_alg_values_supported"] == []
     # A token signed by the second (verify-only) secret is accepted; a token under another secret is not.
     other = jwt.encode(claims, "another-secret-only-for-verifying-xx", algorithm="HS256")
     assert stack.session().get(stack.url("/auth/verify"), headers={"Authorization": f"Bearer {other}"}).status_code == 204

@@ -20,20 +20,16 @@ public struct WellKnownRoutes {
         return response
     }
 
+    /// Only what JWKS-discovering validators read (API.md): Gatehouse is not an OAuth authorization server, so
+    /// it advertises no endpoints an OpenID Connect client library would try to use.
     struct Discovery: Encodable {
         let issuer: String
         let jwksURI: String
         let algorithms: [String]
-        let tokenEndpoint: String
-        let responseTypes = ["token"]
-        let subjectTypes = ["public"]
         enum CodingKeys: String, CodingKey {
             case issuer
             case jwksURI = "jwks_uri"
             case algorithms = "id_token_signing_alg_values_supported"
-            case tokenEndpoint = "token_endpoint"
-            case responseTypes = "response_types_supported"
-            case subjectTypes = "subject_types_supported"
         }
     }
 
@@ -42,7 +38,8 @@ public struct WellKnownRoutes {
         var response = try Response.json(
             Discovery(
                 issuer: auth.config.issuer, jwksURI: issuer + "/.well-known/jwks.json",
-                algorithms: auth.keys.algorithms.map(\.rawValue), tokenEndpoint: issuer + "/auth/login"))
+                // The algorithms of the keys in JWKS: none in HS256 mode, whose secrets are never published.
+                algorithms: auth.keys.algorithms.filter { $0 != .hs256 }.map(\.rawValue)))
         response.headers.add("Cache-Control", "public, max-age=300")
         return response
     }
