@@ -18,8 +18,9 @@ pydeps:
 	@[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV)
 	@$(VENV)/bin/python -m pip install -q --disable-pip-version-check -r Tests/e2e/requirements.txt
 
+## The release binary as the Debian package builds it: the Swift runtime linked in statically.
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib
 
 ## Build release, set up ./var (config, TLS certificate, database, nginx config), run Gatehouse + nginx.
 run: release

@@ -9,6 +9,8 @@ public struct OpsRoutes {
     let database: Database
     /// Decides who may read `/connection/stats` (the `ops:read` permission).
     let authorizeStats: (Request) throws -> Void
+    /// The healthy answer never changes; encoded once (load balancers call it a lot).
+    let healthyBody: Response
 
     public init(
         version: String, config: Config, metrics: Metrics, database: Database,
@@ -19,6 +21,7 @@ public struct OpsRoutes {
         self.metrics = metrics
         self.database = database
         self.authorizeStats = authorizeStats
+        healthyBody = (try? Response.json(Health(status: "ok", version: version))) ?? Response(status: 200)
     }
 
     public func addRoutes(to router: Router) {
@@ -36,7 +39,7 @@ public struct OpsRoutes {
     func health(_ request: Request, context: RequestContext) throws -> Response {
         do {
             try probe()
-            return try .json(Health(status: "ok", version: version))
+            return healthyBody
         } catch {
             context.logger.error("Health check failed", metadata: ["error": "\(error)"])
             return try .json(Health(status: "unavailable", version: version), status: 503)

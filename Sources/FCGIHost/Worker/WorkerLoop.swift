@@ -87,7 +87,7 @@ public struct WorkerLoop {
         metrics?.recordRequest(route: route, status: response.status, seconds: seconds)
         guard context.logger.logLevel <= .info else { return }
         var fields: Logger.Metadata = [
-            "http.method": request?.method ?? parameters.values["REQUEST_METHOD"] ?? "",
+            "http.method": request?.method ?? parameters["REQUEST_METHOD"] ?? "",
             "http.path": request?.path ?? "", "http.status": "\(response.status)",
             "duration_ms": String(format3(seconds * 1000)), "worker.slot": metrics?.scoreboard.slot.map(String.init) ?? "-",
         ]

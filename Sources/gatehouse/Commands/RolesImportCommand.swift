@@ -1,6 +1,10 @@
 import AuthHandlers
 import FCGIHost
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Store
 
 /// `gatehouse roles import FILE.json`: creates or replaces roles from

@@ -1,7 +1,11 @@
 import AuthHandlers
 import Crypto
 import FCGIHost
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Store
 
 /// `gatehouse users import FILE.json`: creates or updates users from
