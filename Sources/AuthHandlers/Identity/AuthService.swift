@@ -29,6 +29,8 @@ public final class AuthService {
     /// Keys the deterministic refresh-token successor (so two tabs refreshing at once get the same one).
     let refreshSecret: [UInt8]
     let verifyCache: VerifyCache
+    /// `SERVICE_SECRET`, the key of `X-Auth-Context-Signature`.
+    let serviceKey: [UInt8]
 
     public init(
         config: Config, database: Database, keys: SigningKeys, refreshSecret: [UInt8], metrics: Metrics?
@@ -48,6 +50,7 @@ public final class AuthService {
         passwordResets = PasswordResets(db: database)
         outbox = Outbox(db: database)
         rateLimiter = RateLimiter(database: database, config: config, metrics: metrics)
+        serviceKey = Array(config.serviceSecret.utf8)
         argon2 = Argon2id.Parameters(
             memoryKiB: config.argon2MemoryKiB, iterations: config.argon2Iterations,
             parallelism: config.argon2Parallelism)
@@ -124,8 +127,10 @@ public final class AuthService {
         } catch {
             throw AuthError.tokenInvalid("The token is not a Gatehouse access token.")
         }
-        let segments = token.split(separator: ".", omittingEmptySubsequences: false)
-        return Principal(claims: claims, contextSegment: segments[1])
+        let segment = token.split(separator: ".", omittingEmptySubsequences: false)[1]
+        let signature = serviceKey.isEmpty
+            ? nil : Base64URL.encode(HMAC.sha256(key: serviceKey, data: Array(segment.utf8)))
+        return Principal(claims: claims, contextSegment: segment, contextSignature: signature)
     }
 
     // MARK: Issuing

@@ -3,6 +3,9 @@ public struct Principal: Sendable {
     public let claims: AccessClaims
     /// The token's payload segment: the verified claims as base64url JSON (`X-Auth-Context`).
     public let contextSegment: Substring
+    /// HMAC-SHA256 of `contextSegment` under `SERVICE_SECRET`, base64url (`X-Auth-Context-Signature`); nil
+    /// without a secret. Computed once per token, when its signature is checked, and cached with it.
+    public let contextSignature: String?
 
     public var userID: String { claims.sub }
     public var sessionID: String { claims.sid }

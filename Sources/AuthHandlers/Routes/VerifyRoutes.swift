@@ -1,18 +1,14 @@
 public import FCGIHost
-import Crypto
 
 /// `GET /auth/verify`, nginx's `auth_request` target: 204 with identity headers, 401 or 403 (API.md).
 public struct VerifyRoutes {
     let auth: AuthService
-    /// `SERVICE_SECRET`, the key of `X-Auth-Context-Signature`.
-    let contextKey: [UInt8]
     /// Copied out of the configuration once: copying `Config` itself on every request retains all its fields.
     let checkOrigin: Bool
     let allowedOrigins: Set<String>
 
     public init(auth: AuthService) {
         self.auth = auth
-        contextKey = Array(auth.config.serviceSecret.utf8)
         checkOrigin = auth.config.originValidationEnabled
         allowedOrigins = Set(auth.config.allowedOrigins)
     }
@@ -50,9 +46,8 @@ public struct VerifyRoutes {
             ("X-Zone", claims.ctx?.zone ?? ""), ("X-Department", claims.ctx?.department ?? ""),
             ("X-Auth-Context", String(principal.contextSegment)),
         ])
-        if !contextKey.isEmpty {
-            let signature = HMAC.sha256(key: contextKey, data: Array(principal.contextSegment.utf8))
-            headers.add("X-Auth-Context-Signature", Base64URL.encode(signature))
+        if let signature = principal.contextSignature {
+            headers.add("X-Auth-Context-Signature", signature)
         }
         return Response(status: 204, headers: headers)
     }
