@@ -177,5 +177,82 @@ extension Migrations {
                     PRIMARY KEY (user_id, code_hash)
                 ) WITHOUT ROWID;
                 """),
+        Migration(
+            id: "2025-11-23 business",
+            sql: """
+                -- The business ("foundation") service. Every row belongs to a zone; lists are keyset-paged on
+                -- (sort column, id), so each sort has an index that starts with zone (a zoned caller) and one
+                -- without it (a caller without a zone listing every zone).
+                CREATE TABLE branches (
+                    id         TEXT    NOT NULL PRIMARY KEY,
+                    zone       TEXT    NOT NULL,
+                    name       TEXT    NOT NULL,
+                    address    TEXT    NOT NULL DEFAULT '',
+                    version    INTEGER NOT NULL DEFAULT 1,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE UNIQUE INDEX branches_zone_name ON branches (zone, name);
+                -- The parent key of the assets' (branch_id, zone) foreign key: an asset's branch is in its zone.
+                CREATE UNIQUE INDEX branches_id_zone ON branches (id, zone);
+                CREATE INDEX branches_zone_created ON branches (zone, created_at, id);
+                CREATE INDEX branches_name ON branches (name, id);
+                CREATE INDEX branches_created ON branches (created_at, id);
+
+                CREATE TABLE assets (
+                    id           TEXT    NOT NULL PRIMARY KEY,
+                    zone         TEXT    NOT NULL,
+                    branch_id    TEXT    NOT NULL,
+                    tag          TEXT    NOT NULL,
+                    name         TEXT    NOT NULL,
+                    category     TEXT    NOT NULL,
+                    status       TEXT    NOT NULL DEFAULT 'in_service'
+                                         CHECK (status IN ('in_service', 'in_repair', 'retired', 'lost')),
+                    assigned_to  TEXT,
+                    -- A calendar date: '+0 days' normalises 2023-02-29 to 2023-03-01, so only real dates equal it.
+                    purchased_at TEXT    CHECK (purchased_at IS NULL OR date(purchased_at, '+0 days') IS purchased_at),
+                    value_cents  INTEGER NOT NULL DEFAULT 0
+                                         CHECK (typeof(value_cents) = 'integer' AND value_cents >= 0),
+                    notes        TEXT    NOT NULL DEFAULT '',
+                    version      INTEGER NOT NULL DEFAULT 1,
+                    created_at   INTEGER NOT NULL,
+                    updated_at   INTEGER NOT NULL,
+                    FOREIGN KEY (branch_id, zone) REFERENCES branches (id, zone)
+                );
+                CREATE UNIQUE INDEX assets_zone_tag ON assets (zone, tag);
+                CREATE INDEX assets_zone_created ON assets (zone, created_at, id);
+                CREATE INDEX assets_zone_name ON assets (zone, name, id);
+                CREATE INDEX assets_zone_value ON assets (zone, value_cents, id);
+                -- The status filter, and the dashboard's count by status (covering).
+                CREATE INDEX assets_zone_status ON assets (zone, status, created_at, id);
+                -- The branch filter, the foreign key's child side, and the dashboard's count by branch (covering).
+                CREATE INDEX assets_branch ON assets (branch_id, zone, created_at, id);
+                CREATE INDEX assets_created ON assets (created_at, id);
+                CREATE INDEX assets_name ON assets (name, id);
+                CREATE INDEX assets_tag ON assets (tag, id);
+                CREATE INDEX assets_value ON assets (value_cents, id);
+
+                -- One JSON value per (zone, key); known keys are checked by the handler against their schema.
+                CREATE TABLE settings (
+                    zone       TEXT    NOT NULL,
+                    key        TEXT    NOT NULL,
+                    value      TEXT    NOT NULL CHECK (json_valid(value)),
+                    updated_at INTEGER NOT NULL,
+                    updated_by TEXT,
+                    PRIMARY KEY (zone, key)
+                ) WITHOUT ROWID;
+
+                -- Written in the same transaction as every change to the three tables above.
+                CREATE TABLE activity (
+                    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at        INTEGER NOT NULL,
+                    zone      TEXT    NOT NULL,
+                    actor_id  TEXT,
+                    action    TEXT    NOT NULL CHECK (action IN ('created', 'updated', 'deleted')),
+                    entity    TEXT    NOT NULL CHECK (entity IN ('asset', 'branch', 'setting')),
+                    entity_id TEXT    NOT NULL
+                );
+                CREATE INDEX activity_zone ON activity (zone, id);
+                """),
     ]
 }
