@@ -42,7 +42,7 @@ struct AssetRoutes {
         filter.search = try ListParameters.search(request)
         let order: ListOrder<AssetColumn> = try ListParameters.order(request, default: ListOrder(.createdAt))
         let page = try assets.list(filter, order: order, limit: paging.limit, cursor: paging.cursor)
-        return try .business(ListBody(items: page.items.map(AssetBody.init), nextCursor: page.nextCursor))
+        return .business(WrittenList(items: page.items, nextCursor: page.nextCursor, writeItem: AssetBody.write))
     }
 
     // MARK: Create
@@ -112,7 +112,7 @@ struct AssetRoutes {
                 return asset
             }
         }
-        var response = try Response.business(AssetBody(asset), status: 201, version: asset.version)
+        var response = Response.business(AssetBody(asset), status: 201, version: asset.version)
         response.headers.set("Location", "/v1/assets/\(asset.id)")
         return response
     }
@@ -124,7 +124,7 @@ struct AssetRoutes {
         let scope = try ZoneRules.readScope(principal, request)
         guard let asset = try assets.find(id: try request.parameters.require("id"), in: scope) else { throw notFound }
         if EntityTag.ifNoneMatchHits(request, version: asset.version) { return .notModified(version: asset.version) }
-        return try .business(AssetBody(asset), version: asset.version)
+        return .business(AssetBody(asset), version: asset.version)
     }
 
     // MARK: Update
@@ -154,7 +154,7 @@ struct AssetRoutes {
                 return asset
             }
         }
-        return try .business(AssetBody(asset), version: asset.version)
+        return .business(AssetBody(asset), version: asset.version)
     }
 
     // MARK: Delete
@@ -249,36 +249,50 @@ struct AssetRoutes {
     }
 }
 
-/// An asset as the business API shows it; `assigned_to` and `purchased_at` are `null` when unset.
-struct AssetBody: Encodable {
+/// An asset as the business API shows it; `assigned_to` and `purchased_at` are `null` when unset. Keys are
+/// written in sorted order, as every other body.
+struct AssetBody: JSONWritable {
     let asset: Asset
 
     init(_ asset: Asset) {
         self.asset = asset
     }
 
-    enum CodingKeys: String, CodingKey {
-        case id, zone, tag, name, category, status, notes, version
-        case branchId = "branch_id", assignedTo = "assigned_to", purchasedAt = "purchased_at"
-        case valueCents = "value_cents", createdAt = "created_at", updatedAt = "updated_at"
+    func write(to out: inout JSONOutput) {
+        Self.write(asset, to: &out)
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(asset.id, forKey: .id)
-        try container.encode(asset.zone, forKey: .zone)
-        try container.encode(asset.fields.branchId, forKey: .branchId)
-        try container.encode(asset.fields.tag, forKey: .tag)
-        try container.encode(asset.fields.name, forKey: .name)
-        try container.encode(asset.fields.category, forKey: .category)
-        try container.encode(asset.fields.status, forKey: .status)
-        try container.encode(asset.fields.assignedTo, forKey: .assignedTo)
-        try container.encode(asset.fields.purchasedAt, forKey: .purchasedAt)
-        try container.encode(asset.fields.valueCents, forKey: .valueCents)
-        try container.encode(asset.fields.notes, forKey: .notes)
-        try container.encode(asset.version, forKey: .version)
-        try container.encode(RFC3339.string(asset.createdAt), forKey: .createdAt)
-        try container.encode(RFC3339.string(asset.updatedAt), forKey: .updatedAt)
+    static func write(_ asset: Asset, to out: inout JSONOutput) {
+        let fields = asset.fields
+        out.raw("{\"assigned_to\":")
+        out.string(fields.assignedTo)
+        out.raw(",\"branch_id\":")
+        out.string(fields.branchId)
+        out.raw(",\"category\":")
+        out.string(fields.category)
+        out.raw(",\"created_at\":")
+        out.timestamp(asset.createdAt)
+        out.raw(",\"id\":")
+        out.string(asset.id)
+        out.raw(",\"name\":")
+        out.string(fields.name)
+        out.raw(",\"notes\":")
+        out.string(fields.notes)
+        out.raw(",\"purchased_at\":")
+        out.string(fields.purchasedAt)
+        out.raw(",\"status\":")
+        out.string(fields.status)
+        out.raw(",\"tag\":")
+        out.string(fields.tag)
+        out.raw(",\"updated_at\":")
+        out.timestamp(asset.updatedAt)
+        out.raw(",\"value_cents\":")
+        out.integer(fields.valueCents)
+        out.raw(",\"version\":")
+        out.integer(asset.version)
+        out.raw(",\"zone\":")
+        out.string(asset.zone)
+        out.raw("}")
     }
 }
 

@@ -34,7 +34,7 @@ struct BranchRoutes {
         let order: ListOrder<BranchColumn> = try ListParameters.order(request, default: ListOrder(.name))
         let page = try branches.list(
             in: scope, search: search, order: order, limit: paging.limit, cursor: paging.cursor)
-        return try .business(ListBody(items: page.items.map(BranchBody.init), nextCursor: page.nextCursor))
+        return .business(WrittenList(items: page.items, nextCursor: page.nextCursor, writeItem: BranchBody.write))
     }
 
     // MARK: Create
@@ -77,7 +77,7 @@ struct BranchRoutes {
                 return branch
             }
         }
-        var response = try Response.business(BranchBody(branch), status: 201, version: branch.version)
+        var response = Response.business(BranchBody(branch), status: 201, version: branch.version)
         response.headers.set("Location", "/v1/branches/\(branch.id)")
         return response
     }
@@ -88,7 +88,7 @@ struct BranchRoutes {
     func read(_ request: Request, context: RequestContext, principal: Principal) throws -> Response {
         let branch = try find(request, principal: principal)
         if EntityTag.ifNoneMatchHits(request, version: branch.version) { return .notModified(version: branch.version) }
-        return try .business(BranchBody(branch), version: branch.version)
+        return .business(BranchBody(branch), version: branch.version)
     }
 
     // MARK: Update
@@ -120,7 +120,7 @@ struct BranchRoutes {
                 return branch
             }
         }
-        return try .business(BranchBody(branch), version: branch.version)
+        return .business(BranchBody(branch), version: branch.version)
     }
 
     // MARK: Delete
@@ -173,28 +173,33 @@ struct BranchRoutes {
     }
 }
 
-/// A branch as the business API shows it.
-struct BranchBody: Encodable {
-    let id: String
-    let zone: String
-    let name: String
-    let address: String
-    let version: Int64
-    let createdAt: String
-    let updatedAt: String
-
-    enum CodingKeys: String, CodingKey {
-        case id, zone, name, address, version
-        case createdAt = "created_at", updatedAt = "updated_at"
-    }
+/// A branch as the business API shows it, keys in sorted order.
+struct BranchBody: JSONWritable {
+    let branch: Branch
 
     init(_ branch: Branch) {
-        id = branch.id
-        zone = branch.zone
-        name = branch.name
-        address = branch.address
-        version = branch.version
-        createdAt = RFC3339.string(branch.createdAt)
-        updatedAt = RFC3339.string(branch.updatedAt)
+        self.branch = branch
+    }
+
+    func write(to out: inout JSONOutput) {
+        Self.write(branch, to: &out)
+    }
+
+    static func write(_ branch: Branch, to out: inout JSONOutput) {
+        out.raw("{\"address\":")
+        out.string(branch.address)
+        out.raw(",\"created_at\":")
+        out.timestamp(branch.createdAt)
+        out.raw(",\"id\":")
+        out.string(branch.id)
+        out.raw(",\"name\":")
+        out.string(branch.name)
+        out.raw(",\"updated_at\":")
+        out.timestamp(branch.updatedAt)
+        out.raw(",\"version\":")
+        out.integer(branch.version)
+        out.raw(",\"zone\":")
+        out.string(branch.zone)
+        out.raw("}")
     }
 }

@@ -116,7 +116,7 @@ public struct Branches {
     ) throws -> Page<Branch> {
         try keysetPage(
             db, Self.listStatement(in: scope, search: search), table: "branches", order: order, limit: limit,
-            cursor: cursor, decode: Branch.init(row:))
+            cursor: cursor, decode: { try $0.map(Branch.init(row:)) })
     }
 
     /// The conditions of a branch list, before the cursor's.

@@ -58,41 +58,14 @@ public struct ListOrder<Column: SortColumn>: Sendable, Equatable {
     var after: String { "(\(column.name), id) \(descending ? "<" : ">") (?, ?)" }
 }
 
-/// The opaque cursor of a keyset-paged business list: the order it belongs to, and the sort key and id of the
-/// last row of a page, as base64url JSON. A cursor of another order is refused, since its key means nothing
-/// in this one.
+/// The opaque cursor of a keyset-paged business list: the order it belongs to, and the id and sort key of the
+/// last row of a page, as base64url of `order LF id LF kind key` (kind `i` for an integer key, `s` for text; the
+/// key comes last, so it may hold any character). A cursor of another order is refused, since its key means
+/// nothing in this one.
 struct KeysetCursor: Equatable {
     let order: String
     let key: Value
     let id: String
-
-    private struct Body: Codable {
-        let o: String
-        let k: Key
-        let i: String
-    }
-
-    private enum Key: Codable {
-        case integer(Int64)
-        case text(String)
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if let value = try? container.decode(Int64.self) {
-                self = .integer(value)
-            } else {
-                self = .text(try container.decode(String.self))
-            }
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            switch self {
-            case .integer(let value): try container.encode(value)
-            case .text(let value): try container.encode(value)
-            }
-        }
-    }
 
     /// The cursor after `row`, whose sort column is `order.column`.
     init<Column>(after row: Row, order: ListOrder<Column>) throws {
@@ -108,31 +81,39 @@ struct KeysetCursor: Equatable {
     }
 
     var encoded: String {
-        let key: Key
-        switch self.key {
-        case .integer(let value): key = .integer(value)
-        case .text(let value): key = .text(value)
-        default: key = .text("")
+        var text = order + "\n" + id + "\n"
+        switch key {
+        case .integer(let value): text += "i" + String(value)
+        case .text(let value): text += "s" + value
+        default: text += "s"
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = (try? encoder.encode(Body(o: order, k: key, i: id))) ?? Data()
+        let base64 = Data(text.utf8).base64EncodedData()
         return String(
-            data.base64EncodedString().compactMap { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 == "=" ? nil : $0 })
+            decoding: base64.compactMap { $0 == 0x2B ? 0x2D : $0 == 0x2F ? 0x5F : $0 == 0x3D ? nil : $0 },
+            as: UTF8.self)
     }
 
     /// Decodes a cursor this code made for `order`.
     /// - Throws: ``StoreError/invalidCursor`` for anything else, a cursor of another order included.
     static func decode<Column>(_ text: String, order: ListOrder<Column>) throws -> KeysetCursor {
-        var base64 = String(text.map { $0 == "-" ? "+" : $0 == "_" ? "/" : $0 })
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard text.utf8.count <= 2048, let data = Data(base64Encoded: base64),
-            let body = try? JSONDecoder().decode(Body.self, from: data), body.o == order.text
-        else { throw StoreError.invalidCursor }
-        switch (body.k, order.column.isInteger) {
-        case (.integer(let value), true): return KeysetCursor(order: body.o, key: .integer(value), id: body.i)
-        case (.text(let value), false): return KeysetCursor(order: body.o, key: .text(value), id: body.i)
-        default: throw StoreError.invalidCursor
+        guard text.utf8.count <= 2_048 else { throw StoreError.invalidCursor }
+        var base64 = text.utf8.map { $0 == 0x2D ? 0x2B : $0 == 0x5F ? 0x2F : $0 }
+        base64 += repeatElement(0x3D, count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: Data(base64)) else { throw StoreError.invalidCursor }
+        let parts = String(decoding: data, as: UTF8.self).split(
+            separator: "\n", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == order.text, !parts[1].isEmpty, let kind = parts[2].first else {
+            throw StoreError.invalidCursor
+        }
+        let key = parts[2].dropFirst()
+        switch (kind, order.column.isInteger) {
+        case ("i", true):
+            guard let value = Int64(key) else { throw StoreError.invalidCursor }
+            return KeysetCursor(order: order.text, key: .integer(value), id: String(parts[1]))
+        case ("s", false):
+            return KeysetCursor(order: order.text, key: .text(String(key)), id: String(parts[1]))
+        default:
+            throw StoreError.invalidCursor
         }
     }
 }
@@ -164,7 +145,7 @@ struct ListStatement {
 /// Runs a keyset-paged list: one row more than `limit` tells whether a next page exists.
 func keysetPage<Column, Item>(
     _ db: Database, _ statement: ListStatement, table: String, order: ListOrder<Column>, limit: Int,
-    cursor: String?, decode: (Row) throws -> Item
+    cursor: String?, decode: (ArraySlice<Row>) throws -> [Item]
 ) throws -> Page<Item> {
     var statement = statement
     if let cursor {
@@ -174,7 +155,7 @@ func keysetPage<Column, Item>(
     let limit = max(1, min(limit, 1_000))
     let (sql, bindings) = statement.select(from: table, order: order, limit: limit + 1)
     let rows = try db.query(sql, bindings: bindings)
-    let items = try rows.prefix(limit).map(decode)
+    let items = try decode(rows.prefix(limit))
     guard rows.count > limit else { return Page(items: items, nextCursor: nil) }
     return Page(items: items, nextCursor: try KeysetCursor(after: rows[limit - 1], order: order).encoded)
 }

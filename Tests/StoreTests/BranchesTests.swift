@@ -112,7 +112,9 @@ import Testing
             #expect(throws: StoreError.invalidCursor) {
                 try branches.list(in: .all, order: ListOrder(.createdAt), cursor: cursor)
             }
-            for garbage in ["", "!!!", "bm90IGpzb24", String(repeating: "A", count: 4000)] {
+            let wrongKind = KeysetCursor(order: "name", key: .integer(5), id: "x").encoded
+            let noID = KeysetCursor(order: "name", key: .text("a"), id: "").encoded
+            for garbage in ["", "!!!", "bm90IGpzb24", String(repeating: "A", count: 4000), wrongKind, noID] {
                 #expect(throws: StoreError.invalidCursor) {
                     try branches.list(in: .all, order: ListOrder(.name), cursor: garbage.isEmpty ? "e30" : garbage)
                 }

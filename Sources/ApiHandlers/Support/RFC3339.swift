@@ -5,9 +5,18 @@ import Foundation
 #endif
 
 /// RFC 3339 UTC timestamps as API.md writes them (`2026-11-22T16:30:05Z`), from whole seconds; hand-rolled
-/// because a list page formats a hundred of them.
+/// because a list page writes a hundred of them (``JSONOutput/timestamp(_:)``).
 enum RFC3339 {
     static func string(_ date: Date) -> String {
+        let p = parts(date)
+        return pad(p.year, 4) + "-" + pad(p.month, 2) + "-" + pad(p.day, 2) + "T" + pad(p.hour, 2) + ":"
+            + pad(p.minute, 2) + ":" + pad(p.second, 2) + "Z"
+    }
+
+    /// The UTC calendar fields of `date`, to whole seconds.
+    static func parts(
+        _ date: Date
+    ) -> (year: Int64, month: Int64, day: Int64, hour: Int64, minute: Int64, second: Int64) {
         let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
         var days = seconds / 86_400
         var rest = seconds % 86_400
@@ -25,8 +34,7 @@ enum RFC3339 {
         let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T" + pad(rest / 3_600, 2) + ":"
-            + pad(rest % 3_600 / 60, 2) + ":" + pad(rest % 60, 2) + "Z"
+        return (year, month, day, rest / 3_600, rest % 3_600 / 60, rest % 60)
     }
 
     private static func pad(_ value: Int64, _ width: Int) -> String {
