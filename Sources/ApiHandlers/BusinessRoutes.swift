@@ -28,8 +28,9 @@ public struct BusinessRoutes {
         let log = ChangeLog(auth: auth, activity: activity)
         BranchRoutes(auth: auth, database: database, branches: branches, assets: assets, log: log)
             .addRoutes(to: router)
-        AssetRoutes(auth: auth, database: database, assets: assets, branches: branches, log: log)
-            .addRoutes(to: router)
+        AssetRoutes(
+            auth: auth, database: database, assets: assets, branches: branches, log: log, rendered: RenderedAssets()
+        ).addRoutes(to: router)
         SettingsRoutes(auth: auth, database: database, settings: Settings(db: database), log: log)
             .addRoutes(to: router)
         DashboardRoutes(auth: auth, database: database, assets: assets, branches: branches, activity: activity)

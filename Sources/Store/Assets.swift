@@ -99,6 +99,12 @@ public struct AssetFields: Sendable, Equatable {
     }
 }
 
+/// An asset's id and version: enough to tell whether a rendered copy of the row is current.
+public struct AssetKey: Sendable, Equatable {
+    public let id: String
+    public let version: Int64
+}
+
 /// The columns an asset list sorts by.
 public enum AssetColumn: SortColumn {
     case createdAt, name, tag, valueCents
@@ -221,6 +227,41 @@ public struct Assets {
             decode: Asset.decode)
     }
 
+    /// One page of the ids and versions of the assets that pass `filter`, in `order`: the same rows and cursors as
+    /// ``list(_:order:limit:cursor:)``, for a caller that keeps rendered rows by version and fetches only the
+    /// rows it lacks (``find(ids:)``).
+    public func listKeys(
+        _ filter: AssetFilter, order: ListOrder<AssetColumn> = ListOrder(.createdAt), limit: Int = 50,
+        cursor: String? = nil
+    ) throws -> Page<AssetKey> {
+        try keysetPage(
+            db, Self.listStatement(filter), columns: Self.keyColumns(order), table: "assets", order: order,
+            limit: limit, cursor: cursor,
+            decode: { rows in
+                try rows.map { AssetKey(id: try $0.get("id"), version: try $0.get("version")) }
+            })
+    }
+
+    /// The columns ``listKeys(_:order:limit:cursor:)`` reads: a literal per sort column.
+    static func keyColumns(_ order: ListOrder<AssetColumn>) -> String {
+        switch order.column {
+        case .createdAt: "id, version, created_at"
+        case .name: "id, version, name"
+        case .tag: "id, version, tag"
+        case .valueCents: "id, version, value_cents"
+        }
+    }
+
+    /// The assets with these ids, in no particular order; ids that do not exist are left out. The caller scopes
+    /// the ids (they come from a list of the caller's zone).
+    public func find(ids: [String]) throws -> [Asset] {
+        guard !ids.isEmpty else { return [] }
+        let list = String(decoding: try JSONEncoder().encode(ids), as: UTF8.self)
+        return try Asset.decode(try db.query(Self.findIdsSQL, list)[...])
+    }
+
+    static let findIdsSQL = "SELECT * FROM assets WHERE id IN (SELECT value FROM json_each(?))"
+
     /// The conditions of an asset list, before the cursor's: only the filters given, as equalities SQLite can
     /// match against an index (`assets_branch`, `assets_zone_status`) or check along the sort index.
     static func listStatement(_ filter: AssetFilter) -> ListStatement {
@@ -260,12 +301,14 @@ public struct Assets {
         return try row.orThrow().get("total")
     }
 
-    /// A range of the covering `assets_zone_status` index, grouped as it is ordered.
-    static let countByStatusInZoneSQL = "SELECT status, count(*) AS n FROM assets WHERE zone = ? GROUP BY status"
-    /// Every zone: a full pass over a covering index (no table rows read), the least a count of everything costs.
-    static let countByStatusSQL = "SELECT status, count(*) AS n FROM assets GROUP BY status"
-    /// A range of the covering `assets_zone_value` index.
-    static let totalValueInZoneSQL = "SELECT coalesce(sum(value_cents), 0) AS total FROM assets WHERE zone = ?"
-    /// Every zone: a full pass over a covering index.
-    static let totalValueSQL = "SELECT coalesce(sum(value_cents), 0) AS total FROM assets"
+    // The dashboard reads `asset_counts`, which triggers keep in step with `assets`: at most one row per
+    // (branch, status) in use.
+
+    /// A range of the covering `asset_counts_zone` index.
+    static let countByStatusInZoneSQL =
+        "SELECT status, sum(count) AS n FROM asset_counts WHERE zone = ? GROUP BY status"
+    /// Every zone: the whole of the small `asset_counts`.
+    static let countByStatusSQL = "SELECT status, sum(count) AS n FROM asset_counts GROUP BY status"
+    static let totalValueInZoneSQL = "SELECT coalesce(sum(value_cents), 0) AS total FROM asset_counts WHERE zone = ?"
+    static let totalValueSQL = "SELECT coalesce(sum(value_cents), 0) AS total FROM asset_counts"
 }

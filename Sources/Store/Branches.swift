@@ -139,15 +139,15 @@ public struct Branches {
         }
     }
 
-    /// Walks the zone's branches by name; each count reads the covering (branch_id, zone, …) index of assets.
+    /// Walks the zone's branches by name; each count sums the branch's rows of `asset_counts` (its primary key).
     static let assetCountsInZoneSQL = """
         SELECT b.id, b.name,
-            (SELECT count(*) FROM assets AS a WHERE a.branch_id = b.id AND a.zone = b.zone) AS n
+            coalesce((SELECT sum(c.count) FROM asset_counts AS c WHERE c.branch_id = b.id), 0) AS n
         FROM branches AS b WHERE b.zone = ? ORDER BY b.name, b.id
         """
     static let assetCountsSQL = """
         SELECT b.id, b.name,
-            (SELECT count(*) FROM assets AS a WHERE a.branch_id = b.id AND a.zone = b.zone) AS n
+            coalesce((SELECT sum(c.count) FROM asset_counts AS c WHERE c.branch_id = b.id), 0) AS n
         FROM branches AS b ORDER BY b.name, b.id
         """
 }

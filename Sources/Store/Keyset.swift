@@ -130,22 +130,23 @@ struct ListStatement {
         bindings += values
     }
 
-    /// The statement and its bindings: the rows of `table` that meet every condition, in `order`, at most
-    /// `limit` of them.
+    /// The statement and its bindings: `columns` (a literal) of the rows of `table` that meet every condition, in
+    /// `order`, at most `limit` of them.
     func select<Column>(
-        from table: String, order: ListOrder<Column>, limit: Int
+        _ columns: String = "*", from table: String, order: ListOrder<Column>, limit: Int
     ) -> (sql: String, bindings: [any Bindable]) {
-        var sql = "SELECT * FROM \(table)"
+        var sql = "SELECT \(columns) FROM \(table)"
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         sql += " \(order.orderBy) LIMIT ?"
         return (sql, bindings + [limit])
     }
 }
 
-/// Runs a keyset-paged list: one row more than `limit` tells whether a next page exists.
+/// Runs a keyset-paged list: one row more than `limit` tells whether a next page exists. `columns` must include
+/// `id` and the sort column, which make the cursor.
 func keysetPage<Column, Item>(
-    _ db: Database, _ statement: ListStatement, table: String, order: ListOrder<Column>, limit: Int,
-    cursor: String?, decode: (ArraySlice<Row>) throws -> [Item]
+    _ db: Database, _ statement: ListStatement, columns: String = "*", table: String, order: ListOrder<Column>,
+    limit: Int, cursor: String?, decode: (ArraySlice<Row>) throws -> [Item]
 ) throws -> Page<Item> {
     var statement = statement
     if let cursor {
@@ -153,7 +154,7 @@ func keysetPage<Column, Item>(
         statement.require(order.after, position.key, position.id)
     }
     let limit = max(1, min(limit, 1_000))
-    let (sql, bindings) = statement.select(from: table, order: order, limit: limit + 1)
+    let (sql, bindings) = statement.select(columns, from: table, order: order, limit: limit + 1)
     let rows = try db.query(sql, bindings: bindings)
     let items = try decode(rows.prefix(limit))
     guard rows.count > limit else { return Page(items: items, nextCursor: nil) }

@@ -223,14 +223,58 @@ extension Migrations {
                 CREATE INDEX assets_zone_created ON assets (zone, created_at, id);
                 CREATE INDEX assets_zone_name ON assets (zone, name, id);
                 CREATE INDEX assets_zone_value ON assets (zone, value_cents, id);
-                -- The status filter, and the dashboard's count by status (covering).
+                -- The status filter.
                 CREATE INDEX assets_zone_status ON assets (zone, status, created_at, id);
-                -- The branch filter, the foreign key's child side, and the dashboard's count by branch (covering).
+                -- The branch filter, the foreign key's child side, and the check for assets before a branch goes.
                 CREATE INDEX assets_branch ON assets (branch_id, zone, created_at, id);
                 CREATE INDEX assets_created ON assets (created_at, id);
                 CREATE INDEX assets_name ON assets (name, id);
                 CREATE INDEX assets_tag ON assets (tag, id);
                 CREATE INDEX assets_value ON assets (value_cents, id);
+                -- The version is the row's ETag and the key of the workers' rendered-row caches, so it moves on
+                -- every update, even one written outside the API (the API moves it itself; recursive triggers are
+                -- off, so this one does not fire again).
+                CREATE TRIGGER assets_version AFTER UPDATE ON assets WHEN NEW.version = OLD.version
+                    BEGIN UPDATE assets SET version = OLD.version + 1 WHERE id = NEW.id; END;
+                CREATE TRIGGER branches_version AFTER UPDATE ON branches WHEN NEW.version = OLD.version
+                    BEGIN UPDATE branches SET version = OLD.version + 1 WHERE id = NEW.id; END;
+
+                -- The number and value of the assets of each (branch, status), kept by triggers in the transaction of
+                -- every asset change, so the dashboard reads a few rows instead of counting a zone's assets.
+                CREATE TABLE asset_counts (
+                    branch_id   TEXT    NOT NULL,
+                    status      TEXT    NOT NULL,
+                    zone        TEXT    NOT NULL,
+                    count       INTEGER NOT NULL,
+                    value_cents INTEGER NOT NULL,
+                    PRIMARY KEY (branch_id, status)
+                ) WITHOUT ROWID;
+                CREATE INDEX asset_counts_zone ON asset_counts (zone, status, count, value_cents);
+                CREATE TRIGGER assets_counted AFTER INSERT ON assets
+                BEGIN
+                    INSERT INTO asset_counts (branch_id, status, zone, count, value_cents)
+                    VALUES (NEW.branch_id, NEW.status, NEW.zone, 1, NEW.value_cents)
+                    ON CONFLICT (branch_id, status)
+                    DO UPDATE SET count = count + 1, value_cents = value_cents + excluded.value_cents;
+                END;
+                CREATE TRIGGER assets_uncounted AFTER DELETE ON assets
+                BEGIN
+                    UPDATE asset_counts SET count = count - 1, value_cents = value_cents - OLD.value_cents
+                    WHERE branch_id = OLD.branch_id AND status = OLD.status;
+                    DELETE FROM asset_counts WHERE branch_id = OLD.branch_id AND status = OLD.status AND count = 0;
+                END;
+                CREATE TRIGGER assets_recounted AFTER UPDATE OF branch_id, status, value_cents ON assets
+                    WHEN OLD.branch_id IS NOT NEW.branch_id OR OLD.status IS NOT NEW.status
+                        OR OLD.value_cents IS NOT NEW.value_cents
+                BEGIN
+                    UPDATE asset_counts SET count = count - 1, value_cents = value_cents - OLD.value_cents
+                    WHERE branch_id = OLD.branch_id AND status = OLD.status;
+                    DELETE FROM asset_counts WHERE branch_id = OLD.branch_id AND status = OLD.status AND count = 0;
+                    INSERT INTO asset_counts (branch_id, status, zone, count, value_cents)
+                    VALUES (NEW.branch_id, NEW.status, NEW.zone, 1, NEW.value_cents)
+                    ON CONFLICT (branch_id, status)
+                    DO UPDATE SET count = count + 1, value_cents = value_cents + excluded.value_cents;
+                END;
 
                 -- One JSON value per (zone, key); known keys are checked by the handler against their schema.
                 CREATE TABLE settings (

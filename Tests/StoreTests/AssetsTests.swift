@@ -167,6 +167,18 @@ import Testing
                         cursor = page.nextCursor
                     } while cursor != nil
                     #expect(seen == (descending ? expected.reversed() : expected), "\(scope) \(column) \(descending)")
+                    // The keys-only list walks the same rows with the same cursors.
+                    var keys: [String] = []
+                    cursor = nil
+                    repeat {
+                        let page = try assets.listKeys(
+                            AssetFilter(scope: scope), order: ListOrder(column, descending: descending), limit: 4,
+                            cursor: cursor)
+                        #expect(page.items.allSatisfy { $0.version == 1 })
+                        keys += page.items.map(\.id)
+                        cursor = page.nextCursor
+                    } while cursor != nil
+                    #expect(keys == seen)
                 }
             }
         }
@@ -211,6 +223,82 @@ import Testing
             #expect(try assets.totalValue(in: .only("ZoneA")) == 4_000)
             #expect(try assets.totalValue(in: .only("ZoneB")) == 5)
             #expect(try assets.totalValue(in: .all) == 4_005)
+        }
+    }
+
+    @Test("find(ids:) returns the rows that exist, whatever their zone")
+    func findIds() throws {
+        try withZones { db, depot, annex throws in
+            let assets = Assets(db: db)
+            let a = try assets.insert(zone: "ZoneA", AssetFields(branchId: depot.id, tag: "T", name: "A", category: "c"))
+            let b = try assets.insert(zone: "ZoneB", AssetFields(branchId: annex.id, tag: "T", name: "B", category: "c"))
+            #expect(try Set(assets.find(ids: [a.id, b.id, "missing"]).map(\.id)) == [a.id, b.id])
+            #expect(try assets.find(ids: []).isEmpty)
+            #expect(try assets.find(ids: [a.id]) == [a])
+        }
+    }
+
+    @Test("the version moves by one on every update, also on one written outside the API")
+    func versionTrigger() throws {
+        try withZones { db, depot, _ throws in
+            let assets = Assets(db: db)
+            let branches = Branches(db: db)
+            let asset = try assets.insert(zone: "ZoneA", AssetFields(branchId: depot.id, tag: "T", name: "A", category: "c"))
+            #expect(try assets.update(id: asset.id, asset.fields).version == 2)
+            try db.execute("UPDATE assets SET name = 'Edited by hand' WHERE id = ?", asset.id)
+            #expect(try assets.find(id: asset.id, in: .all)?.version == 3)
+            #expect(try branches.update(id: depot.id, name: "Depot", address: "").version == 2)
+            try db.execute("UPDATE branches SET address = 'By hand' WHERE id = ?", depot.id)
+            #expect(try branches.find(id: depot.id, in: .all)?.version == 3)
+        }
+    }
+
+    @Test("the dashboard's counters stay equal to counting the assets, through inserts, moves, updates and deletes")
+    func countersFollowChanges() throws {
+        try withZones { db, depot, annex throws in
+            let assets = Assets(db: db)
+            let yard = try Branches(db: db).insert(zone: "ZoneA", name: "Yard")
+            var generator = SystemRandomNumberGenerator()
+            var live: [Asset] = []
+            for step in 0..<400 {
+                let action = live.isEmpty ? 0 : Int.random(in: 0..<4, using: &generator)
+                let status = Asset.statuses.randomElement(using: &generator)!
+                let value = Int64.random(in: 0..<10_000, using: &generator)
+                switch action {
+                case 0, 1:
+                    let zoneA = Bool.random(using: &generator)
+                    let branch = zoneA ? (Bool.random(using: &generator) ? depot : yard) : annex
+                    live.append(
+                        try assets.insert(
+                            zone: branch.zone,
+                            AssetFields(
+                                branchId: branch.id, tag: "T-\(step)", name: "A", category: "c", status: status,
+                                valueCents: value)))
+                case 2:
+                    let index = Int.random(in: 0..<live.count, using: &generator)
+                    var fields = live[index].fields
+                    fields.status = status
+                    fields.valueCents = value
+                    if live[index].zone == "ZoneA" { fields.branchId = Bool.random(using: &generator) ? depot.id : yard.id }
+                    live[index] = try assets.update(id: live[index].id, fields)
+                default:
+                    let index = Int.random(in: 0..<live.count, using: &generator)
+                    try assets.delete(id: live.remove(at: index).id)
+                }
+            }
+            for scope in [ZoneScope.all, .only("ZoneA"), .only("ZoneB")] {
+                let rows = live.filter { scope.zone == nil || $0.zone == scope.zone }
+                var byStatus = Dictionary(uniqueKeysWithValues: Asset.statuses.map { ($0, 0) })
+                for asset in rows { byStatus[asset.fields.status, default: 0] += 1 }
+                #expect(try assets.countByStatus(in: scope) == byStatus)
+                #expect(try assets.totalValue(in: scope) == rows.reduce(0) { $0 + $1.fields.valueCents })
+                let counts = try Branches(db: db).assetCounts(in: scope)
+                for count in counts {
+                    #expect(count.count == rows.filter { $0.fields.branchId == count.branchId }.count)
+                }
+            }
+            // Rows whose count reached zero are gone.
+            #expect(try db.queryOne("SELECT count(*) AS n FROM asset_counts WHERE count <= 0")?.get("n", as: Int.self) == 0)
         }
     }
 }

@@ -49,6 +49,11 @@ struct JSONOutput {
         byte < 0x20 || byte == 0x22 || byte == 0x5C
     }
 
+    /// JSON written before, as it is.
+    mutating func append(_ json: [UInt8]) {
+        bytes.append(contentsOf: json)
+    }
+
     mutating func string(_ value: String?) {
         if let value { string(value) } else { raw("null") }
     }
@@ -127,6 +132,12 @@ struct WrittenList<Row>: JSONWritable {
     let items: [Row]
     let nextCursor: String?
     let writeItem: (Row, inout JSONOutput) -> Void
+
+    init(items: [Row], nextCursor: String?, writeItem: @escaping (Row, inout JSONOutput) -> Void) {
+        self.items = items
+        self.nextCursor = nextCursor
+        self.writeItem = writeItem
+    }
 
     func write(to out: inout JSONOutput) {
         out.raw("{\"items\":[")
