@@ -160,7 +160,9 @@ struct AssetRoutes {
                 errors.add(zoneErrors)
                 let fields = Self.merge(body, into: existing.fields, errors: &errors)
                 try errors.check()
-                if fields.branchId != existing.fields.branchId { try requireBranch(fields.branchId, zone: existing.zone) }
+                if fields.branchId != existing.fields.branchId {
+                    try requireBranch(fields.branchId, zone: existing.zone)
+                }
                 let asset = try assets.update(id: id, fields, now: context.receivedAt)
                 try log.record(
                     .updated, .asset, id: id, zone: asset.zone, principal: principal, request: request,

@@ -70,7 +70,8 @@ struct BranchRoutes {
         try errors.check()
         let branch = try conflictOnDuplicate {
             try database.transaction {
-                let branch = try branches.insert(zone: zone, name: name ?? "", address: address, now: context.receivedAt)
+                let branch = try branches.insert(
+                    zone: zone, name: name ?? "", address: address, now: context.receivedAt)
                 try log.record(
                     .created, .branch, id: branch.id, zone: zone, principal: principal, request: request,
                     context: context, details: ["name": branch.name])
@@ -107,7 +108,8 @@ struct BranchRoutes {
                 guard let existing = try branches.find(id: id, in: scope) else { throw notFound }
                 try EntityTag.checkIfMatch(request, version: existing.version)
                 var zoneErrors: [HTTPError.FieldError] = []
-                ZoneRules.checkUnchanged(body.zone.value?.trimmingWhitespace(), current: existing.zone, errors: &zoneErrors)
+                ZoneRules.checkUnchanged(
+                    body.zone.value?.trimmingWhitespace(), current: existing.zone, errors: &zoneErrors)
                 if !zoneErrors.isEmpty { throw HTTPError.validation(zoneErrors) }
                 let branch = try branches.update(
                     id: id, name: name ?? existing.name, address: address ?? existing.address, now: context.receivedAt)

@@ -56,7 +56,8 @@ struct SettingsRoutes {
             guard container.contains(.value) else {
                 throw HTTPError.validation(field: "value", "is required")
             }
-            value = try container.decodeNil(forKey: .value) ? .null : try container.decode(JSONValue.self, forKey: .value)
+            value =
+                try container.decodeNil(forKey: .value) ? .null : try container.decode(JSONValue.self, forKey: .value)
         }
     }
 

@@ -8,7 +8,9 @@ import Testing
     func withZones<T>(_ body: (Database, Branch, Branch) throws -> T) throws -> T {
         try withDatabase { db throws in
             let branches = Branches(db: db)
-            return try body(db, try branches.insert(zone: "ZoneA", name: "Depot"), try branches.insert(zone: "ZoneB", name: "Annex"))
+            return try body(
+                db, try branches.insert(zone: "ZoneA", name: "Depot"), try branches.insert(zone: "ZoneB", name: "Annex")
+            )
         }
     }
 
@@ -107,8 +109,14 @@ import Testing
             let yard = try Branches(db: db).insert(zone: "ZoneA", name: "Yard")
             let rows: [(String, AssetFields)] = [
                 ("ZoneA", AssetFields(branchId: depot.id, tag: "IT-1", name: "Laptop", category: "it")),
-                ("ZoneA", AssetFields(branchId: yard.id, tag: "IT-2", name: "Old laptop", category: "it", status: "retired")),
-                ("ZoneA", AssetFields(branchId: depot.id, tag: "TL-1", name: "Drill", category: "tools", status: "in_repair")),
+                (
+                    "ZoneA",
+                    AssetFields(branchId: yard.id, tag: "IT-2", name: "Old laptop", category: "it", status: "retired")
+                ),
+                (
+                    "ZoneA",
+                    AssetFields(branchId: depot.id, tag: "TL-1", name: "Drill", category: "tools", status: "in_repair")
+                ),
                 ("ZoneB", AssetFields(branchId: annex.id, tag: "IT-1", name: "Laptop", category: "it")),
             ]
             for (zone, fields) in rows { _ = try assets.insert(zone: zone, fields) }
@@ -130,7 +138,8 @@ import Testing
         }
     }
 
-    @Test("keyset paging walks every sort in both directions without repeats or gaps, ties broken by id",
+    @Test(
+        "keyset paging walks every sort in both directions without repeats or gaps, ties broken by id",
         arguments: AssetColumn.allCases)
     func paging(column: AssetColumn) throws {
         try withZones { db, depot, annex throws in
@@ -143,7 +152,8 @@ import Testing
                     name: ["Drill", "Laptop", "saw"][index % 3], category: "c", valueCents: Int64(index % 4) * 100)
                 inserted.append(
                     try assets.insert(
-                        zone: index % 5 == 0 ? "ZoneB" : "ZoneA", fields, now: t0.addingTimeInterval(Double(index / 6))))
+                        zone: index % 5 == 0 ? "ZoneB" : "ZoneA", fields, now: t0.addingTimeInterval(Double(index / 6)))
+                )
             }
             func key(_ asset: Asset) -> String {
                 switch column {
@@ -207,7 +217,10 @@ import Testing
     func dashboard() throws {
         try withZones { db, depot, annex throws in
             let assets = Assets(db: db)
-            #expect(try assets.countByStatus(in: .only("ZoneA")) == ["in_service": 0, "in_repair": 0, "retired": 0, "lost": 0])
+            #expect(
+                try assets.countByStatus(in: .only("ZoneA")) == [
+                    "in_service": 0, "in_repair": 0, "retired": 0, "lost": 0,
+                ])
             #expect(try assets.totalValue(in: .all) == 0)
             for (index, status) in ["in_service", "in_service", "lost", "in_repair"].enumerated() {
                 _ = try assets.insert(
@@ -218,7 +231,10 @@ import Testing
             }
             _ = try assets.insert(
                 zone: "ZoneB", AssetFields(branchId: annex.id, tag: "T", name: "B", category: "c", valueCents: 5))
-            #expect(try assets.countByStatus(in: .only("ZoneA")) == ["in_service": 2, "in_repair": 1, "retired": 0, "lost": 1])
+            #expect(
+                try assets.countByStatus(in: .only("ZoneA")) == [
+                    "in_service": 2, "in_repair": 1, "retired": 0, "lost": 1,
+                ])
             #expect(try assets.countByStatus(in: .all)["in_service"] == 3)
             #expect(try assets.totalValue(in: .only("ZoneA")) == 4_000)
             #expect(try assets.totalValue(in: .only("ZoneB")) == 5)
@@ -230,8 +246,10 @@ import Testing
     func findIds() throws {
         try withZones { db, depot, annex throws in
             let assets = Assets(db: db)
-            let a = try assets.insert(zone: "ZoneA", AssetFields(branchId: depot.id, tag: "T", name: "A", category: "c"))
-            let b = try assets.insert(zone: "ZoneB", AssetFields(branchId: annex.id, tag: "T", name: "B", category: "c"))
+            let a = try assets.insert(
+                zone: "ZoneA", AssetFields(branchId: depot.id, tag: "T", name: "A", category: "c"))
+            let b = try assets.insert(
+                zone: "ZoneB", AssetFields(branchId: annex.id, tag: "T", name: "B", category: "c"))
             #expect(try Set(assets.find(ids: [a.id, b.id, "missing"]).map(\.id)) == [a.id, b.id])
             #expect(try assets.find(ids: []).isEmpty)
             #expect(try assets.find(ids: [a.id]) == [a])
@@ -243,7 +261,8 @@ import Testing
         try withZones { db, depot, _ throws in
             let assets = Assets(db: db)
             let branches = Branches(db: db)
-            let asset = try assets.insert(zone: "ZoneA", AssetFields(branchId: depot.id, tag: "T", name: "A", category: "c"))
+            let asset = try assets.insert(
+                zone: "ZoneA", AssetFields(branchId: depot.id, tag: "T", name: "A", category: "c"))
             #expect(try assets.update(id: asset.id, asset.fields).version == 2)
             try db.execute("UPDATE assets SET name = 'Edited by hand' WHERE id = ?", asset.id)
             #expect(try assets.find(id: asset.id, in: .all)?.version == 3)
@@ -279,7 +298,9 @@ import Testing
                     var fields = live[index].fields
                     fields.status = status
                     fields.valueCents = value
-                    if live[index].zone == "ZoneA" { fields.branchId = Bool.random(using: &generator) ? depot.id : yard.id }
+                    if live[index].zone == "ZoneA" {
+                        fields.branchId = Bool.random(using: &generator) ? depot.id : yard.id
+                    }
                     live[index] = try assets.update(id: live[index].id, fields)
                 default:
                     let index = Int.random(in: 0..<live.count, using: &generator)
@@ -298,7 +319,8 @@ import Testing
                 }
             }
             // Rows whose count reached zero are gone.
-            #expect(try db.queryOne("SELECT count(*) AS n FROM asset_counts WHERE count <= 0")?.get("n", as: Int.self) == 0)
+            #expect(
+                try db.queryOne("SELECT count(*) AS n FROM asset_counts WHERE count <= 0")?.get("n", as: Int.self) == 0)
         }
     }
 }

@@ -69,7 +69,8 @@ import Testing
             var all: [Branch] = []
             for (index, name) in ["delta", "Alpha", "charlie", "bravo", "echo", "Depot|1"].enumerated() {
                 // Two share a creation second, so the id breaks the tie.
-                all.append(try branches.insert(zone: "ZoneA", name: name, now: t0.addingTimeInterval(Double(index / 2))))
+                all.append(
+                    try branches.insert(zone: "ZoneA", name: name, now: t0.addingTimeInterval(Double(index / 2))))
             }
             _ = try branches.insert(zone: "ZoneB", name: "alpha")
 

@@ -76,7 +76,8 @@ import Testing
                                 #expect(try plan(db, keySQL, bindings) == lines)
                                 let what = "\(filter) \(order.text) cursor=\(withCursor)"
                                 expectIndexed(lines, what)
-                                let equalityFilter = filter.branchId != nil || filter.status != nil
+                                let equalityFilter =
+                                    filter.branchId != nil || filter.status != nil
                                     || filter.category != nil
                                 if !equalityFilter {
                                     #expect(!lines.contains { $0.contains("TEMP B-TREE") }, "\(what): \(lines)")
@@ -111,7 +112,9 @@ import Testing
             }
             let zone = ZoneScope.only("ZoneA")
             #expect(try lines(AssetFilter(scope: zone), ListOrder(.createdAt)).contains("INDEX assets_zone_created"))
-            #expect(try lines(AssetFilter(scope: zone), ListOrder(.name, descending: true)).contains("INDEX assets_zone_name"))
+            #expect(
+                try lines(AssetFilter(scope: zone), ListOrder(.name, descending: true)).contains(
+                    "INDEX assets_zone_name"))
             #expect(try lines(AssetFilter(scope: zone), ListOrder(.tag)).contains("INDEX assets_zone_tag"))
             #expect(try lines(AssetFilter(scope: zone), ListOrder(.valueCents)).contains("INDEX assets_zone_value"))
             #expect(try lines(AssetFilter(scope: .all), ListOrder(.valueCents)).contains("INDEX assets_value"))
@@ -198,7 +201,9 @@ import Testing
             // The rows a list page lacks, by id: one primary-key lookup per id of the JSON array.
             let byIds = try plan(db, Assets.findIdsSQL, [#"["a","b"]"#])
             expectIndexed(byIds, "find(ids:)")
-            #expect(byIds.contains { $0.hasPrefix("SEARCH assets USING INDEX sqlite_autoindex_assets_1 (id=?)") }, "\(byIds)")
+            #expect(
+                byIds.contains { $0.hasPrefix("SEARCH assets USING INDEX sqlite_autoindex_assets_1 (id=?)") },
+                "\(byIds)")
         }
     }
 }
