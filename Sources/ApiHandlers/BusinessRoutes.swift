@@ -1,9 +1,39 @@
+public import AuthHandlers
 public import FCGIHost
+public import Store
 
-/// The `/v1` business routes (branches, assets, settings, dashboard); registered by the wiring.
+/// The `/v1` business routes of API.md (branches, assets, settings, dashboard): the "foundation" service, served
+/// by the same workers as the auth routes and registered by the wiring.
+///
+/// Each route declares its permission where it is registered (``GuardedRoutes``), trusts the verified identity
+/// it is handed, and sees only its caller's zone (``ZoneRules``). Every change writes its row, an `activity` row
+/// and an audit row in one transaction.
+///
+///     BusinessRoutes(auth: auth, database: database).addRoutes(to: router)
 public struct BusinessRoutes {
-    public init() {}
+    let auth: AuthService
+    let database: Database
 
-    /// Adds the business routes; none are served yet, so `/v1/*` answers 404 problem+json.
-    public func addRoutes(to router: Router) {}
+    /// `database` is the worker's connection, the one `auth` writes audit rows through, so a change, its
+    /// activity row and its audit row commit together.
+    public init(auth: AuthService, database: Database) {
+        self.auth = auth
+        self.database = database
+    }
+
+    public func addRoutes(to router: Router) {
+        let assets = Assets(db: database)
+        let branches = Branches(db: database)
+        let activity = Activity(db: database)
+        let log = ChangeLog(auth: auth, activity: activity)
+        BranchRoutes(auth: auth, database: database, branches: branches, assets: assets, log: log)
+            .addRoutes(to: router)
+        AssetRoutes(
+            auth: auth, database: database, assets: assets, branches: branches, log: log, rendered: RenderedAssets()
+        ).addRoutes(to: router)
+        SettingsRoutes(auth: auth, database: database, settings: Settings(db: database), log: log)
+            .addRoutes(to: router)
+        DashboardRoutes(auth: auth, database: database, assets: assets, branches: branches, activity: activity)
+            .addRoutes(to: router)
+    }
 }

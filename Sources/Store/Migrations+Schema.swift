@@ -177,5 +177,126 @@ extension Migrations {
                     PRIMARY KEY (user_id, code_hash)
                 ) WITHOUT ROWID;
                 """),
+        Migration(
+            id: "2025-11-23 business",
+            sql: """
+                -- The business ("foundation") service. Every row belongs to a zone; lists are keyset-paged on
+                -- (sort column, id), so each sort has an index that starts with zone (a zoned caller) and one
+                -- without it (a caller without a zone listing every zone).
+                CREATE TABLE branches (
+                    id         TEXT    NOT NULL PRIMARY KEY,
+                    zone       TEXT    NOT NULL,
+                    name       TEXT    NOT NULL,
+                    address    TEXT    NOT NULL DEFAULT '',
+                    version    INTEGER NOT NULL DEFAULT 1,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE UNIQUE INDEX branches_zone_name ON branches (zone, name);
+                -- The parent key of the assets' (branch_id, zone) foreign key: an asset's branch is in its zone.
+                CREATE UNIQUE INDEX branches_id_zone ON branches (id, zone);
+                CREATE INDEX branches_zone_created ON branches (zone, created_at, id);
+                CREATE INDEX branches_name ON branches (name, id);
+                CREATE INDEX branches_created ON branches (created_at, id);
+
+                CREATE TABLE assets (
+                    id           TEXT    NOT NULL PRIMARY KEY,
+                    zone         TEXT    NOT NULL,
+                    branch_id    TEXT    NOT NULL,
+                    tag          TEXT    NOT NULL,
+                    name         TEXT    NOT NULL,
+                    category     TEXT    NOT NULL,
+                    status       TEXT    NOT NULL DEFAULT 'in_service'
+                                         CHECK (status IN ('in_service', 'in_repair', 'retired', 'lost')),
+                    assigned_to  TEXT,
+                    -- A calendar date: '+0 days' normalises 2023-02-29 to 2023-03-01, so only real dates equal it.
+                    purchased_at TEXT    CHECK (purchased_at IS NULL OR date(purchased_at, '+0 days') IS purchased_at),
+                    value_cents  INTEGER NOT NULL DEFAULT 0
+                                         CHECK (typeof(value_cents) = 'integer' AND value_cents >= 0),
+                    notes        TEXT    NOT NULL DEFAULT '',
+                    version      INTEGER NOT NULL DEFAULT 1,
+                    created_at   INTEGER NOT NULL,
+                    updated_at   INTEGER NOT NULL,
+                    FOREIGN KEY (branch_id, zone) REFERENCES branches (id, zone)
+                );
+                CREATE UNIQUE INDEX assets_zone_tag ON assets (zone, tag);
+                CREATE INDEX assets_zone_created ON assets (zone, created_at, id);
+                CREATE INDEX assets_zone_name ON assets (zone, name, id);
+                CREATE INDEX assets_zone_value ON assets (zone, value_cents, id);
+                -- The status filter.
+                CREATE INDEX assets_zone_status ON assets (zone, status, created_at, id);
+                -- The branch filter, the foreign key's child side, and the check for assets before a branch goes.
+                CREATE INDEX assets_branch ON assets (branch_id, zone, created_at, id);
+                CREATE INDEX assets_created ON assets (created_at, id);
+                CREATE INDEX assets_name ON assets (name, id);
+                CREATE INDEX assets_tag ON assets (tag, id);
+                CREATE INDEX assets_value ON assets (value_cents, id);
+                -- The version is the row's ETag and the key of the workers' rendered-row caches, so it moves on
+                -- every update, even one written outside the API (the API moves it itself; recursive triggers are
+                -- off, so this one does not fire again).
+                CREATE TRIGGER assets_version AFTER UPDATE ON assets WHEN NEW.version = OLD.version
+                    BEGIN UPDATE assets SET version = OLD.version + 1 WHERE id = NEW.id; END;
+                CREATE TRIGGER branches_version AFTER UPDATE ON branches WHEN NEW.version = OLD.version
+                    BEGIN UPDATE branches SET version = OLD.version + 1 WHERE id = NEW.id; END;
+
+                -- The number and value of the assets of each (branch, status), kept by triggers in the transaction of
+                -- every asset change, so the dashboard reads a few rows instead of counting a zone's assets.
+                CREATE TABLE asset_counts (
+                    branch_id   TEXT    NOT NULL,
+                    status      TEXT    NOT NULL,
+                    zone        TEXT    NOT NULL,
+                    count       INTEGER NOT NULL,
+                    value_cents INTEGER NOT NULL,
+                    PRIMARY KEY (branch_id, status)
+                ) WITHOUT ROWID;
+                CREATE INDEX asset_counts_zone ON asset_counts (zone, status, count, value_cents);
+                CREATE TRIGGER assets_counted AFTER INSERT ON assets
+                BEGIN
+                    INSERT INTO asset_counts (branch_id, status, zone, count, value_cents)
+                    VALUES (NEW.branch_id, NEW.status, NEW.zone, 1, NEW.value_cents)
+                    ON CONFLICT (branch_id, status)
+                    DO UPDATE SET count = count + 1, value_cents = value_cents + excluded.value_cents;
+                END;
+                CREATE TRIGGER assets_uncounted AFTER DELETE ON assets
+                BEGIN
+                    UPDATE asset_counts SET count = count - 1, value_cents = value_cents - OLD.value_cents
+                    WHERE branch_id = OLD.branch_id AND status = OLD.status;
+                    DELETE FROM asset_counts WHERE branch_id = OLD.branch_id AND status = OLD.status AND count = 0;
+                END;
+                CREATE TRIGGER assets_recounted AFTER UPDATE OF branch_id, status, value_cents ON assets
+                    WHEN OLD.branch_id IS NOT NEW.branch_id OR OLD.status IS NOT NEW.status
+                        OR OLD.value_cents IS NOT NEW.value_cents
+                BEGIN
+                    UPDATE asset_counts SET count = count - 1, value_cents = value_cents - OLD.value_cents
+                    WHERE branch_id = OLD.branch_id AND status = OLD.status;
+                    DELETE FROM asset_counts WHERE branch_id = OLD.branch_id AND status = OLD.status AND count = 0;
+                    INSERT INTO asset_counts (branch_id, status, zone, count, value_cents)
+                    VALUES (NEW.branch_id, NEW.status, NEW.zone, 1, NEW.value_cents)
+                    ON CONFLICT (branch_id, status)
+                    DO UPDATE SET count = count + 1, value_cents = value_cents + excluded.value_cents;
+                END;
+
+                -- One JSON value per (zone, key); known keys are checked by the handler against their schema.
+                CREATE TABLE settings (
+                    zone       TEXT    NOT NULL,
+                    key        TEXT    NOT NULL,
+                    value      TEXT    NOT NULL CHECK (json_valid(value)),
+                    updated_at INTEGER NOT NULL,
+                    updated_by TEXT,
+                    PRIMARY KEY (zone, key)
+                ) WITHOUT ROWID;
+
+                -- Written in the same transaction as every change to the three tables above.
+                CREATE TABLE activity (
+                    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at        INTEGER NOT NULL,
+                    zone      TEXT    NOT NULL,
+                    actor_id  TEXT,
+                    action    TEXT    NOT NULL CHECK (action IN ('created', 'updated', 'deleted')),
+                    entity    TEXT    NOT NULL CHECK (entity IN ('asset', 'branch', 'setting')),
+                    entity_id TEXT    NOT NULL
+                );
+                CREATE INDEX activity_zone ON activity (zone, id);
+                """),
     ]
 }

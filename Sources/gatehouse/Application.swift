@@ -60,7 +60,7 @@ struct Application {
         RoleRoutes(auth: auth).addRoutes(to: router)
         PermissionRoutes(auth: auth).addRoutes(to: router)
         AuditRoutes(auth: auth).addRoutes(to: router)
-        BusinessRoutes().addRoutes(to: router)
+        BusinessRoutes(auth: auth, database: database).addRoutes(to: router)
         metrics.countRoutes(of: router)
         self.router = router
         self.metrics = metrics
