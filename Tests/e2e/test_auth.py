@@ -103,7 +103,7 @@ def test_wrong_password_and_unknown_email_answer_alike(stack):
     user = register(stack)
     s = stack.session()
     wrong, unknown = [], []
-    for _ in range(5):
+    for _ in range(7):
         t = time.perf_counter()
         a = s.post(stack.url("/auth/login"), json={"email": user["email"], "password": "not the password"})
         wrong.append(time.perf_counter() - t)
@@ -113,8 +113,9 @@ def test_wrong_password_and_unknown_email_answer_alike(stack):
         assert a.status_code == b.status_code == 401
         assert a.json() == b.json()
         assert a.json()["code"] == "invalid_credentials"
-    # An unknown account still pays an argon2 verification: not an order of magnitude faster.
-    assert statistics.median(unknown) > 0.4 * statistics.median(wrong), (wrong, unknown)
+    # An unknown account still pays an argon2 verification: not several times faster (a loose bound, as the
+    # machine may be busy; without the dummy verification the unknown case is ~100x faster).
+    assert statistics.median(unknown) > 0.25 * statistics.median(wrong), (wrong, unknown)
 
 
 def test_login_missing_fields(stack):
