@@ -114,7 +114,7 @@ def test_wrong_password_and_unknown_email_answer_alike(stack):
         assert a.json() == b.json()
         assert a.json()["code"] == "invalid_credentials"
     # An unknown account still pays an argon2 verification: not several times faster (a loose bound, as the
-    # machine may be busy; without the dummy verification the unknown case is ~100x faster).
+    # machine may be busy; without the dummy verification the unknown case is over ten times faster).
     assert statistics.median(unknown) > 0.25 * statistics.median(wrong), (wrong, unknown)
 
 
