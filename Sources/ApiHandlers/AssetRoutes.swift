@@ -15,8 +15,8 @@ struct AssetRoutes {
     let assets: Assets
     let branches: Branches
     let log: ChangeLog
-    /// This worker's asset rows already written as JSON, for lists.
-    let rendered: RenderedAssets
+    /// The list pages this worker wrote lately.
+    let rendered: RenderedPages
 
     func addRoutes(to router: Router) {
         let routes = GuardedRoutes(router, auth: auth)
@@ -43,20 +43,20 @@ struct AssetRoutes {
         }
         filter.search = try ListParameters.search(request)
         let order: ListOrder<AssetColumn> = try ListParameters.order(request, default: ListOrder(.createdAt))
-        // The ids and versions of the page, then the rows this worker has not written at that version; one
-        // snapshot, so both reads agree.
-        let (page, fetched) = try database.readSnapshot {
-            let page = try assets.listKeys(filter, order: order, limit: paging.limit, cursor: paging.cursor)
-            let missing = page.items.filter { rendered.json($0) == nil }.map(\.id)
-            return (page, try assets.find(ids: missing))
+        // Which rows, at which versions: when this worker wrote the page for exactly those, it answers with that;
+        // otherwise it reads and writes the page. One snapshot, so the two reads agree.
+        let key = RenderedPages.Key(filter: filter, order: order, limit: paging.limit, cursor: paging.cursor)
+        let (rows, written, page) = try database.readSnapshot { () throws -> (Page<AssetKey>, [UInt8]?, Page<Asset>?) in
+            let rows = try assets.listKeys(filter, order: order, limit: paging.limit, cursor: paging.cursor)
+            if let json = rendered.json(key, rows: rows) { return (rows, json, nil) }
+            return (rows, nil, try assets.list(filter, order: order, limit: paging.limit, cursor: paging.cursor))
         }
-        // Every row the cache has, before inserting any (an insert may start the cache over).
-        var rows = page.items.map { rendered.json($0) }
-        let fetchedByID = Dictionary(fetched.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        for (index, key) in page.items.enumerated() where rows[index] == nil {
-            rows[index] = fetchedByID[key.id].map { rendered.insert($0) }
-        }
-        return .business(RenderedList(rows: rows.compactMap { $0 }, nextCursor: page.nextCursor))
+        if let written { return .business(json: written) }
+        guard let page else { throw HTTPError.internalError }
+        let response = Response.business(
+            WrittenList(items: page.items, nextCursor: page.nextCursor, writeItem: AssetBody.write))
+        rendered.insert(key, rows: rows, json: response.body)
+        return response
     }
 
     // MARK: Create
@@ -310,18 +310,6 @@ struct AssetBody: JSONWritable {
         out.string(asset.zone)
         out.raw("}")
     }
-}
-
-/// A page of assets from rows already written as JSON (``RenderedAssets``).
-struct RenderedList: JSONWritable {
-    let rows: [[UInt8]]
-    let nextCursor: String?
-
-    func write(to out: inout JSONOutput) {
-        WrittenList(items: rows, nextCursor: nextCursor) { json, out in out.append(json) }.write(to: &out)
-    }
-
-    var capacity: Int { 64 + rows.reduce(0) { $0 + $1.count + 1 } + (nextCursor?.utf8.count ?? 4) }
 }
 
 /// RFC 3339 `full-date` (`2024-02-29`): four-digit year, a real month and day.

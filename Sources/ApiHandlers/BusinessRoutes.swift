@@ -29,7 +29,7 @@ public struct BusinessRoutes {
         BranchRoutes(auth: auth, database: database, branches: branches, assets: assets, log: log)
             .addRoutes(to: router)
         AssetRoutes(
-            auth: auth, database: database, assets: assets, branches: branches, log: log, rendered: RenderedAssets()
+            auth: auth, database: database, assets: assets, branches: branches, log: log, rendered: RenderedPages()
         ).addRoutes(to: router)
         SettingsRoutes(auth: auth, database: database, settings: Settings(db: database), log: log)
             .addRoutes(to: router)

@@ -6,7 +6,7 @@ import Foundation
 
 /// Which zones a business query covers: one zone (a caller working in a zone, or one named with `?zone=`), or
 /// every zone (a caller without a zone who named none).
-public enum ZoneScope: Sendable, Equatable {
+public enum ZoneScope: Sendable, Hashable {
     case all
     case only(String)
 
@@ -19,7 +19,7 @@ public enum ZoneScope: Sendable, Equatable {
 
 /// A column a business list may be sorted by. Its ``name`` is both what clients write in `sort=` and the
 /// column's name in SQL: it comes from a closed enum, never from the request.
-public protocol SortColumn: CaseIterable, Sendable, Equatable {
+public protocol SortColumn: CaseIterable, Sendable, Hashable {
     var name: String { get }
     /// Integer columns bind and encode their cursor key as integers, text columns as text.
     var isInteger: Bool { get }
@@ -27,7 +27,7 @@ public protocol SortColumn: CaseIterable, Sendable, Equatable {
 
 /// The order of a business list: one column, ascending or descending, then `id` in the same direction, so the
 /// order is total and a keyset cursor names one position in it.
-public struct ListOrder<Column: SortColumn>: Sendable, Equatable {
+public struct ListOrder<Column: SortColumn>: Sendable, Hashable {
     public let column: Column
     public let descending: Bool
 

@@ -219,18 +219,20 @@ extension Migrations {
                     updated_at   INTEGER NOT NULL,
                     FOREIGN KEY (branch_id, zone) REFERENCES branches (id, zone)
                 );
+                -- The sort indexes end with the version, so a worker checking whether a page it wrote is still the
+                -- same (the rows' ids and versions) reads only the index.
                 CREATE UNIQUE INDEX assets_zone_tag ON assets (zone, tag);
-                CREATE INDEX assets_zone_created ON assets (zone, created_at, id);
-                CREATE INDEX assets_zone_name ON assets (zone, name, id);
-                CREATE INDEX assets_zone_value ON assets (zone, value_cents, id);
+                CREATE INDEX assets_zone_created ON assets (zone, created_at, id, version);
+                CREATE INDEX assets_zone_name ON assets (zone, name, id, version);
+                CREATE INDEX assets_zone_value ON assets (zone, value_cents, id, version);
                 -- The status filter.
                 CREATE INDEX assets_zone_status ON assets (zone, status, created_at, id);
                 -- The branch filter, the foreign key's child side, and the check for assets before a branch goes.
                 CREATE INDEX assets_branch ON assets (branch_id, zone, created_at, id);
-                CREATE INDEX assets_created ON assets (created_at, id);
-                CREATE INDEX assets_name ON assets (name, id);
-                CREATE INDEX assets_tag ON assets (tag, id);
-                CREATE INDEX assets_value ON assets (value_cents, id);
+                CREATE INDEX assets_created ON assets (created_at, id, version);
+                CREATE INDEX assets_name ON assets (name, id, version);
+                CREATE INDEX assets_tag ON assets (tag, id, version);
+                CREATE INDEX assets_value ON assets (value_cents, id, version);
                 -- The version is the row's ETag and the key of the workers' rendered-row caches, so it moves on
                 -- every update, even one written outside the API (the API moves it itself; recursive triggers are
                 -- off, so this one does not fire again).

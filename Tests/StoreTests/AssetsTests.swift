@@ -242,20 +242,6 @@ import Testing
         }
     }
 
-    @Test("find(ids:) returns the rows that exist, whatever their zone")
-    func findIds() throws {
-        try withZones { db, depot, annex throws in
-            let assets = Assets(db: db)
-            let a = try assets.insert(
-                zone: "ZoneA", AssetFields(branchId: depot.id, tag: "T", name: "A", category: "c"))
-            let b = try assets.insert(
-                zone: "ZoneB", AssetFields(branchId: annex.id, tag: "T", name: "B", category: "c"))
-            #expect(try Set(assets.find(ids: [a.id, b.id, "missing"]).map(\.id)) == [a.id, b.id])
-            #expect(try assets.find(ids: []).isEmpty)
-            #expect(try assets.find(ids: [a.id]) == [a])
-        }
-    }
-
     @Test("the version moves by one on every update, also on one written outside the API")
     func versionTrigger() throws {
         try withZones { db, depot, _ throws in

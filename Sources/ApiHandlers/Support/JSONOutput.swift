@@ -49,11 +49,6 @@ struct JSONOutput {
         byte < 0x20 || byte == 0x22 || byte == 0x5C
     }
 
-    /// JSON written before, as it is.
-    mutating func append(_ json: [UInt8]) {
-        bytes.append(contentsOf: json)
-    }
-
     mutating func string(_ value: String?) {
         if let value { string(value) } else { raw("null") }
     }
@@ -161,8 +156,13 @@ extension Response {
     static func business(_ value: some JSONWritable, status: Int = 200, version: Int64? = nil) -> Response {
         var out = JSONOutput(capacity: value.capacity)
         value.write(to: &out)
+        return business(json: out.bytes, status: status, version: version)
+    }
+
+    /// A business JSON answer of JSON already written.
+    static func business(json: [UInt8], status: Int = 200, version: Int64? = nil) -> Response {
         var headers = Headers([("Content-Type", "application/json; charset=utf-8"), ("Cache-Control", "no-store")])
         if let version { headers.set("ETag", EntityTag.of(version: version)) }
-        return Response(status: status, headers: headers, body: out.bytes)
+        return Response(status: status, headers: headers, body: json)
     }
 }
