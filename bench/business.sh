@@ -5,7 +5,7 @@
 #   GET /health                              the reference: nginx → FastCGI → a worker → one SQLite read;
 #   GET /v1/assets?limit=50                  the first page of the zone's asset list — target >= 0.5 × /health;
 #   GET /v1/assets?limit=50&cursor=…         a deep page (after 10,000 rows) by keyset cursor;
-#   GET /v1/assets?limit=50, every page      the zone's 400 pages in turn: mostly rows no worker has rendered;
+#   GET /v1/assets?limit=50, every page      the zone's 400 pages in turn: mostly pages no worker has kept;
 #   GET /v1/assets?status=in_repair&q=drill  a filtered search;
 #   GET /v1/dashboard                        counts by status and branch, total value, recent activity.
 # The machine is shared: ROUNDS (2) rounds measure every target in turn, /health before and after the list, and
@@ -64,8 +64,8 @@ with open(sys.argv[2], "w") as f:
 print(token, cursor)
 PY
 )
-# Every page of the zone in turn, each worker taking the next: the zone's 20,000 rows outnumber the 8,192 rows a
-# worker keeps rendered, so most rows of a page are fetched and written again (the cold path of the list).
+# Every page of the zone in turn, each worker taking the next: 400 pages of 18 KB outnumber the 2 MiB of pages a
+# worker keeps, so most pages are read and written again (the cold path of the list).
 cat > "$dir/pages.lua" <<LUA
 dofile("$dir/pages-data.lua")
 local i = 0
