@@ -54,6 +54,7 @@ lint:
 bench: release
 	bench/run.sh
 	bench/auth.sh
+	bench/business.sh
 
 clean:
 	rm -rf .build .build-* var
