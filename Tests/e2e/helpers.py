@@ -51,3 +51,18 @@ def import_users(stack, tmp_path, users: list):
     path.write_text(json.dumps({"users": users}))
     out = stack.cli("users", "import", str(path))
     assert out.returncode == 0, out.stderr
+
+
+def assert_problem(r, status, code):
+    """Asserts a problem+json answer (API.md "Errors") with this status and code; returns its body."""
+    assert r.status_code == status, (r.status_code, r.text)
+    assert r.headers["content-type"] == "application/problem+json"
+    body = r.json()
+    assert body["status"] == status and body["code"] == code, body
+    return body
+
+
+def error_fields(r):
+    """The field errors of a 422 `validation_failed`, as {field: message}."""
+    body = assert_problem(r, 422, "validation_failed")
+    return {e["field"]: e["message"] for e in body["errors"]}

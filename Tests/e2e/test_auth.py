@@ -6,14 +6,11 @@ import time
 import jwt
 import pytest
 
-from helpers import PASSWORD, bearer, claims_of, login, new_user, register, unique_email
+from helpers import PASSWORD, assert_problem, bearer, claims_of, login, new_user, register, unique_email
 
 
 def problem(r, status, code):
-    assert r.status_code == status, (r.status_code, r.text)
-    assert r.headers["content-type"] == "application/problem+json"
-    assert r.json()["code"] == code, r.text
-    return r.json()
+    return assert_problem(r, status, code)
 
 
 # --- register ------------------------------------------------------------------------------------------

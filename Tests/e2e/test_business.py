@@ -12,6 +12,7 @@ import uuid
 import pytest
 
 from conftest import Stack
+from helpers import assert_problem, error_fields
 
 RELAXED = {"RATE_LIMIT_LOGIN": "1000/1m", "RATE_LIMIT_LOGIN_IDENTIFIER": "1000/1m", "RATE_LIMIT_API": "0/1m"}
 PASSWORD = "correct horse battery staple"
@@ -99,17 +100,6 @@ def world(bstack):
     }
 
 
-def assert_problem(r, status, code):
-    assert r.status_code == status, (r.status_code, r.text)
-    assert r.headers["content-type"] == "application/problem+json"
-    body = r.json()
-    assert body["status"] == status and body["code"] == code, body
-    return body
-
-
-def error_fields(r):
-    body = assert_problem(r, 422, "validation_failed")
-    return {e["field"]: e["message"] for e in body["errors"]}
 
 
 def new_branch(caller, **fields):
