@@ -13,7 +13,6 @@ import Store
 struct Application {
     let router: Router
     let metrics: Metrics
-    let database: Database
 
     /// - Parameter slot: the worker's scoreboard slot; nil outside a worker (it then counts into a scratch one).
     init(config: Config, logger: Logger, slot: Int?) throws {
@@ -64,7 +63,6 @@ struct Application {
         metrics.countRoutes(of: router)
         self.router = router
         self.metrics = metrics
-        self.database = database
     }
 
     /// Start-up work of the supervisor before workers exist: the database directory and migrations.

@@ -72,10 +72,6 @@ public enum ChildProcess {
     }
 
     static var currentPID: Int32 { getpid() }
-    static var parentPID: Int32 { getppid() }
-
-    /// Ends the process at once, without running atexit handlers (after a fatal worker error).
-    static func exitImmediately(_ code: Int32) -> Never { _exit(code) }
 }
 
 extension ChildProcess {
