@@ -65,15 +65,19 @@ final class FCGIRequest {
         return result
     }
 
-    /// Reads up to `count` bytes of the body; fewer means end of input.
+    /// Reads up to `count` bytes of the body; fewer means end of input. The buffer grows as bytes arrive
+    /// (from 8 KiB), so a request without a body costs no 64 KiB allocation.
     func read(upTo count: Int) -> [UInt8] {
         guard count > 0 else { return [] }
-        var buffer = [UInt8](repeating: 0, count: count)
+        var buffer = [UInt8](repeating: 0, count: min(count, 8192))
         var filled = 0
         while filled < count {
+            if filled == buffer.count {
+                buffer.append(contentsOf: repeatElement(0, count: min(count, buffer.count * 2) - buffer.count))
+            }
             let got = unsafe buffer.withUnsafeMutableBytes { raw in
                 unsafe FCGX_GetStr(
-                    raw.baseAddress!.assumingMemoryBound(to: CChar.self) + filled, Int32(min(count - filled, 65536)),
+                    raw.baseAddress!.assumingMemoryBound(to: CChar.self) + filled, Int32(min(raw.count - filled, 65536)),
                     handle.pointee.in)
             }
             if got <= 0 { break }

@@ -9,8 +9,13 @@ extension Response {
         for field in headers where field.name.lowercased() != "content-length" {
             out.append(contentsOf: field.name.utf8)
             out.append(contentsOf: ": ".utf8)
-            // A header value never carries a line break into the head.
-            for byte in field.value.utf8 where byte != 13 && byte != 10 { out.append(byte) }
+            // A header value never carries a line break into the head (checked in one pass, copied in one go).
+            let value = field.value.utf8
+            if value.contains(where: { $0 == 13 || $0 == 10 }) {
+                for byte in value where byte != 13 && byte != 10 { out.append(byte) }
+            } else {
+                out.append(contentsOf: value)
+            }
             out.append(contentsOf: "\r\n".utf8)
         }
         if hasBody { out.append(contentsOf: "Content-Length: \(body.count)\r\n".utf8) }
