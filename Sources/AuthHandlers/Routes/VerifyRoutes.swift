@@ -40,14 +40,16 @@ public struct VerifyRoutes {
             }
         }
         let claims = principal.claims
+        // Lower-case names (HTTP names are case-insensitive; nginx reads them as $upstream_http_x_user_id):
+        // they need no lower-casing copy on the way into `Headers`, once per header per request.
         var headers = Headers([
-            ("X-User-Id", claims.sub), ("X-User-Email", claims.email), ("X-User-Roles", claims.roles.joined(separator: ",")),
-            ("X-User-Permissions", claims.permissions.joined(separator: ",")), ("X-Session-Id", claims.sid),
-            ("X-Zone", claims.ctx?.zone ?? ""), ("X-Department", claims.ctx?.department ?? ""),
-            ("X-Auth-Context", String(principal.contextSegment)),
+            ("x-user-id", claims.sub), ("x-user-email", claims.email), ("x-user-roles", claims.roles.joined(separator: ",")),
+            ("x-user-permissions", claims.permissions.joined(separator: ",")), ("x-session-id", claims.sid),
+            ("x-zone", claims.ctx?.zone ?? ""), ("x-department", claims.ctx?.department ?? ""),
+            ("x-auth-context", String(principal.contextSegment)),
         ])
         if let signature = principal.contextSignature {
-            headers.add("X-Auth-Context-Signature", signature)
+            headers.add("x-auth-context-signature", signature)
         }
         return Response(status: 204, headers: headers)
     }

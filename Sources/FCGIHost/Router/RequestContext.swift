@@ -8,18 +8,23 @@ public import Foundation
 
 /// What a handler gets beside its request: the logger and the time the request arrived.
 public struct RequestContext: Sendable {
-    public var logger: Logger
+    private let baseLogger: Logger
     /// A short id that ties the access-log line to the handler's own lines.
     public let requestID: String
     /// When the request arrived; handlers use it as "now".
     public let receivedAt: Date
 
     public init(logger: Logger, requestID: String = RequestContext.makeRequestID(), receivedAt: Date = Date()) {
-        var logger = logger
-        logger.metadata["request.id"] = requestID
-        self.logger = logger
+        baseLogger = logger
         self.requestID = requestID
         self.receivedAt = receivedAt
+    }
+
+    /// The worker's logger with `request.id` in its metadata; made when something logs, not per request.
+    public var logger: Logger {
+        var logger = baseLogger
+        logger.metadata["request.id"] = requestID
+        return logger
     }
 
     /// 16 hex digits, unique enough to grep for (not a secret): a per-process random start, then a counter, so
