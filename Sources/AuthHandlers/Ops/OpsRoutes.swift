@@ -36,13 +36,14 @@ public struct OpsRoutes {
         let version: String
     }
 
+    /// 200 with the version, or 503 `unavailable` (problem+json, like every error) when the database is unusable.
     func health(_ request: Request, context: RequestContext) throws -> Response {
         do {
             try probe()
             return healthyBody
         } catch {
             context.logger.error("Health check failed", metadata: ["error": "\(error)"])
-            return try .json(Health(status: "unavailable", version: version), status: 503)
+            throw HTTPError.unavailable
         }
     }
 
