@@ -126,8 +126,8 @@ public struct AccountRoutes {
         let principal = try auth.authenticate(request, now: context.receivedAt)
         let items = try auth.sessions.list(userId: principal.userID, now: context.receivedAt).map {
             SessionBody(
-                id: $0.id, createdAt: Timestamp.string($0.createdAt), lastUsedAt: Timestamp.string($0.lastUsedAt),
-                expiresAt: Timestamp.string($0.expiresAt), ip: $0.ip, userAgent: $0.userAgent,
+                id: $0.id, createdAt: RFC3339.string($0.createdAt), lastUsedAt: RFC3339.string($0.lastUsedAt),
+                expiresAt: RFC3339.string($0.expiresAt), ip: $0.ip, userAgent: $0.userAgent,
                 current: $0.id == principal.sessionID)
         }
         return try .json(ListBody(items: items, nextCursor: nil))

@@ -35,7 +35,7 @@ public struct AuditRoutes {
 
         init(_ entry: AuditEntry) {
             id = entry.id
-            at = Timestamp.string(entry.at)
+            at = RFC3339.string(entry.at)
             event = entry.event
             actorId = entry.actorId
             userId = entry.userId

@@ -29,8 +29,8 @@ struct UserBody: Encodable {
         self.roles = roles
         isActive = user.isActive
         profile = JSONText.decode(user.profile)
-        createdAt = Timestamp.string(user.createdAt)
-        updatedAt = Timestamp.string(user.updatedAt)
+        createdAt = RFC3339.string(user.createdAt)
+        updatedAt = RFC3339.string(user.updatedAt)
     }
 }
 

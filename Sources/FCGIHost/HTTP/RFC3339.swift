@@ -1,20 +1,20 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+public import FoundationEssentials
 #else
-import Foundation
+public import Foundation
 #endif
 
 /// RFC 3339 UTC timestamps as API.md writes them (`2026-11-22T16:30:05Z`), from whole seconds; hand-rolled
-/// because a list page writes a hundred of them (``JSONOutput/timestamp(_:)``).
-enum RFC3339 {
-    static func string(_ date: Date) -> String {
+/// because a list page writes a hundred of them.
+public enum RFC3339 {
+    public static func string(_ date: Date) -> String {
         let p = parts(date)
         return pad(p.year, 4) + "-" + pad(p.month, 2) + "-" + pad(p.day, 2) + "T" + pad(p.hour, 2) + ":"
             + pad(p.minute, 2) + ":" + pad(p.second, 2) + "Z"
     }
 
     /// The UTC calendar fields of `date`, to whole seconds.
-    static func parts(
+    public static func parts(
         _ date: Date
     ) -> (year: Int64, month: Int64, day: Int64, hour: Int64, minute: Int64, second: Int64) {
         let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
