@@ -43,7 +43,7 @@ struct Application {
             refreshSecret: try Self.readRefreshSecret(config: config), metrics: metrics)
         let router = Router()
         router.use(BrowserSupport(config: config).middleware)
-        router.use(auth.rateLimiter.apiMiddleware)
+        router.use(pathPrefixes: RateLimiter.apiPrefixes, auth.rateLimiter.apiMiddleware)
         OpsRoutes(
             version: gatehouseVersion, config: config, metrics: metrics, database: database,
             authorizeStats: { request in _ = try auth.require("ops:read", request) }

@@ -37,13 +37,12 @@ public struct RateLimiter {
 extension RateLimiter {
     /// The routes the `api` class (`RATE_LIMIT_API`) covers: management and business, not `/auth/verify` (one
     /// subrequest per page asset) nor health and metrics. The login-like routes have classes of their own.
-    static let apiPrefixes = ["/users", "/roles", "/permissions", "/audit", "/v1/"]
+    public static let apiPrefixes = ["/users", "/roles", "/permissions", "/audit", "/v1/"]
 
-    /// Middleware taking one `api` token per request to those routes, keyed by client address.
+    /// Middleware taking one `api` token per request, keyed by client address; the router applies it to
+    /// ``apiPrefixes`` (`router.use(pathPrefixes: RateLimiter.apiPrefixes, rateLimiter.apiMiddleware)`).
     public func apiMiddleware(_ request: Request, _ context: RequestContext, _ next: Router.Handler) throws -> Response {
-        if Self.apiPrefixes.contains(where: { request.path.hasPrefix($0) }) {
-            try check("api", key: request.clientAddress(trustedProxies: config.trustedProxies), now: context.receivedAt)
-        }
+        try check("api", key: request.clientAddress(trustedProxies: config.trustedProxies), now: context.receivedAt)
         return try next(request, context)
     }
 }

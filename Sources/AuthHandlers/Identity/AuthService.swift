@@ -31,6 +31,22 @@ public final class AuthService {
     let verifyCache: VerifyCache
     /// `SERVICE_SECRET`, the key of `X-Auth-Context-Signature`.
     let serviceKey: [UInt8]
+    /// The metrics every token validation moves, looked up once.
+    private let validationMetrics: ValidationMetrics?
+
+    private struct ValidationMetrics {
+        let validations: Metrics.Counter
+        let duration: Metrics.Histogram
+        let cacheHits: Metrics.Counter
+        let cacheMisses: Metrics.Counter
+
+        init(_ metrics: Metrics) {
+            validations = metrics.counter("auth_token_validations_total")
+            duration = metrics.histogram("auth_token_validation_duration_seconds")
+            cacheHits = metrics.counter("auth_verify_cache_hits_total")
+            cacheMisses = metrics.counter("auth_verify_cache_misses_total")
+        }
+    }
 
     public init(
         config: Config, database: Database, keys: SigningKeys, refreshSecret: [UInt8], metrics: Metrics?
@@ -57,6 +73,7 @@ public final class AuthService {
         argon2Cap = Argon2id.Parameters(
             memoryKiB: config.argon2MaxMemoryKiB, iterations: max(8, config.argon2Iterations),
             parallelism: max(8, config.argon2Parallelism), saltLength: 64, tagLength: 64)
+        validationMetrics = metrics.map(ValidationMetrics.init)
         verifyCache = VerifyCache(capacity: 10_000, sessions: sessions) { [weak metrics] in
             metrics?.scoreboard.writeGeneration
         }
@@ -67,9 +84,10 @@ public final class AuthService {
     /// The bearer token of `request`, if it sent one.
     public func bearerToken(_ request: Request) -> String? {
         guard let header = request.headers["Authorization"] else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingWhitespace()
+        guard let space = header.utf8.firstIndex(of: UInt8(ascii: " ")),
+            header[..<space].equalsIgnoringASCIICase("bearer")
+        else { return nil }
+        let token = header[header.utf8.index(after: space)...].trimmingWhitespace()
         return token.isEmpty ? nil : token
     }
 
@@ -91,18 +109,20 @@ public final class AuthService {
     public func verify(token: String, now: Date = Date()) throws -> Principal {
         let started = ContinuousClock.now
         defer {
-            metrics?.increment("auth_token_validations_total")
-            let elapsed = started.duration(to: .now)
-            metrics?.observe(
-                "auth_token_validation_duration_seconds",
-                seconds: Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
+            if let metrics, let handles = validationMetrics {
+                metrics.increment(handles.validations)
+                let elapsed = started.duration(to: .now)
+                metrics.observe(
+                    handles.duration,
+                    seconds: Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
+            }
         }
         let principal: Principal
         if let cached = verifyCache.lookup(token, now: now, leeway: config.leeway) {
-            metrics?.increment("auth_verify_cache_hits_total")
+            if let handles = validationMetrics { metrics?.increment(handles.cacheHits) }
             principal = cached
         } else {
-            metrics?.increment("auth_verify_cache_misses_total")
+            if let handles = validationMetrics { metrics?.increment(handles.cacheMisses) }
             principal = try verifySignature(token, now: now)
             verifyCache.insert(token, principal)
         }

@@ -39,18 +39,6 @@ public struct VerifyRoutes {
                 guard wanted.isEmpty || principal.has(wanted) else { throw AuthError.forbidden(missing: wanted) }
             }
         }
-        let claims = principal.claims
-        // Lower-case names (HTTP names are case-insensitive; nginx reads them as $upstream_http_x_user_id):
-        // they need no lower-casing copy on the way into `Headers`, once per header per request.
-        var headers = Headers([
-            ("x-user-id", claims.sub), ("x-user-email", claims.email), ("x-user-roles", claims.roles.joined(separator: ",")),
-            ("x-user-permissions", claims.permissions.joined(separator: ",")), ("x-session-id", claims.sid),
-            ("x-zone", claims.ctx?.zone ?? ""), ("x-department", claims.ctx?.department ?? ""),
-            ("x-auth-context", String(principal.contextSegment)),
-        ])
-        if let signature = principal.contextSignature {
-            headers.add("x-auth-context-signature", signature)
-        }
-        return Response(status: 204, headers: headers)
+        return Response(status: 204, headers: principal.identityHeaders)
     }
 }

@@ -1,8 +1,8 @@
 /// Request or response headers: ordered name/value pairs, looked up without regard to case.
 public struct Headers: Sendable, Sequence {
-    private var fields: [(name: String, value: String)]
+    private(set) var fields: [(name: String, value: String)]
     /// The names lower-cased once, parallel to `fields`, so lookups do not allocate.
-    private var keys: [String]
+    private(set) var keys: [String]
 
     public init(_ fields: [(String, String)] = []) {
         self.fields = fields.map { (name: $0.0, value: $0.1) }
@@ -30,7 +30,7 @@ public struct Headers: Sendable, Sequence {
     /// Adds a field, keeping any existing ones of the same name.
     public mutating func add(_ name: String, _ value: String) {
         fields.append((name: name, value: value))
-        keys.append(name.lowercased())
+        keys.append(Self.lowercase(name))
     }
 
     /// Replaces every field of that name with one value.
@@ -51,8 +51,8 @@ public struct Headers: Sendable, Sequence {
         fields.makeIterator()
     }
 
-    /// ASCII lower-casing without a copy when the name is already lower case (the usual case in code).
+    /// ASCII lower-casing (field names are ASCII tokens), without a copy when the name is already lower case.
     static func lowercase(_ name: String) -> String {
-        name.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) ? name.lowercased() : name
+        name.asciiLowercased()
     }
 }

@@ -2,6 +2,11 @@
 public struct QueryParameters: Sendable {
     public let pairs: [(name: String, value: String)]
 
+    /// No parameters.
+    public init() {
+        pairs = []
+    }
+
     /// Parses `a=1&b=two+words&c=%C3%A9`; a pair that does not decode is an error (400), not silently dropped.
     public init(parsing query: String) throws(HTTPError) {
         var pairs: [(name: String, value: String)] = []

@@ -7,7 +7,8 @@ public struct Request: Sendable, CustomStringConvertible {
     /// The decoded query parameters.
     public let query: QueryParameters
     public let headers: Headers
-    public let cookies: Cookies
+    /// Parsed when asked for: few routes read cookies, and most requests carry none.
+    public var cookies: Cookies { Cookies(headerValues: headers.values("Cookie")) }
     /// The peer nginx saw (`REMOTE_ADDR`); see ``clientAddress(trustedProxies:)`` for the client behind proxies.
     public let remoteAddress: String
     public let body: [UInt8]
@@ -20,11 +21,10 @@ public struct Request: Sendable, CustomStringConvertible {
         method: String, path: String, query: QueryParameters, headers: Headers, remoteAddress: String,
         body: [UInt8] = []
     ) {
-        self.method = method.uppercased()
+        self.method = method.utf8.contains(where: { $0 >= 97 && $0 <= 122 }) ? method.uppercased() : method
         self.path = path
         self.query = query
         self.headers = headers
-        self.cookies = Cookies(headerValues: headers.values("Cookie"))
         self.remoteAddress = remoteAddress
         self.body = body
     }
@@ -34,11 +34,13 @@ public struct Request: Sendable, CustomStringConvertible {
         method: String, target: String, headers: Headers = Headers(), remoteAddress: String = "127.0.0.1",
         body: [UInt8] = []
     ) throws(HTTPError) {
-        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        let query = try QueryParameters(parsing: parts.count > 1 ? String(parts[1]) : "")
-        self.init(
-            method: method, path: String(parts[0]), query: query, headers: headers, remoteAddress: remoteAddress,
-            body: body)
+        var path = target
+        var query = QueryParameters()
+        if let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) {
+            path = String(target[..<mark])
+            query = try QueryParameters(parsing: String(target[target.utf8.index(after: mark)...]))
+        }
+        self.init(method: method, path: path, query: query, headers: headers, remoteAddress: remoteAddress, body: body)
     }
 
     /// The media type of the body, lower case, without parameters (`application/json`).

@@ -9,9 +9,8 @@ public final class Metrics {
     public let scoreboard: Scoreboard
     private let counterIndex: [String: Int]
     private let histogramIndex: [String: Int]
-    /// "unmatched" first, then the router's patterns.
+    /// "unmatched" first, then the router's patterns (so a route's number is its index here).
     private(set) var routes: [String] = ["unmatched"]
-    private var routeIndex: [String: Int] = [:]
 
     public init(layout: Scoreboard.Layout, scoreboard: Scoreboard) {
         self.layout = layout
@@ -24,22 +23,48 @@ public final class Metrics {
     public func countRoutes(of router: Router) {
         routes = ["unmatched"] + router.patterns
         precondition(routes.count <= Scoreboard.maxRoutes, "too many routes for the scoreboard")
-        routeIndex = Dictionary(uniqueKeysWithValues: routes.enumerated().map { ($1, $0) })
+    }
+
+    /// A counter of the layout, looked up once so that counting on a hot path hashes no name.
+    public struct Counter: Sendable {
+        let index: Int
+    }
+
+    /// A histogram of the layout, looked up once.
+    public struct Histogram: Sendable {
+        let index: Int
+    }
+
+    public func counter(_ name: String) -> Counter {
+        guard let index = counterIndex[name] else { preconditionFailure("counter \(name) is not in the layout") }
+        return Counter(index: index)
+    }
+
+    public func histogram(_ name: String) -> Histogram {
+        guard let index = histogramIndex[name] else { preconditionFailure("histogram \(name) is not in the layout") }
+        return Histogram(index: index)
     }
 
     public func increment(_ name: String, by delta: UInt64 = 1) {
-        guard let index = counterIndex[name] else { preconditionFailure("counter \(name) is not in the layout") }
-        scoreboard.increment(counter: index, by: delta)
+        increment(counter(name), by: delta)
+    }
+
+    public func increment(_ counter: Counter, by delta: UInt64 = 1) {
+        scoreboard.increment(counter: counter.index, by: delta)
     }
 
     public func observe(_ name: String, seconds: Double) {
-        guard let index = histogramIndex[name] else { preconditionFailure("histogram \(name) is not in the layout") }
-        scoreboard.observe(histogram: index, seconds: seconds)
+        observe(histogram(name), seconds: seconds)
     }
 
-    /// Counts an answered request for `route` (a router pattern, or empty when nothing matched).
-    public func recordRequest(route: String, status: Int, seconds: Double) {
-        scoreboard.recordRequest(route: routeIndex[route] ?? 0, status: status, seconds: seconds)
+    public func observe(_ histogram: Histogram, seconds: Double) {
+        scoreboard.observe(histogram: histogram.index, seconds: seconds)
+    }
+
+    /// Counts an answered request for the route numbered `routeNumber` by ``Router/respondWithRoute(to:context:)``
+    /// (its place in the router's patterns from 1; 0 when nothing matched).
+    public func recordRequest(routeNumber: Int, status: Int, seconds: Double) {
+        scoreboard.recordRequest(route: routeNumber < routes.count ? routeNumber : 0, status: status, seconds: seconds)
     }
 
     /// The current value of a counter summed over every worker.

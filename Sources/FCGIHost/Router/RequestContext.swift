@@ -9,15 +9,29 @@ public import Foundation
 /// What a handler gets beside its request: the logger and the time the request arrived.
 public struct RequestContext: Sendable {
     private let baseLogger: Logger
-    /// A short id that ties the access-log line to the handler's own lines.
-    public let requestID: String
+    private let requestNumber: UInt64?
+    private let givenRequestID: String?
     /// When the request arrived; handlers use it as "now".
     public let receivedAt: Date
 
-    public init(logger: Logger, requestID: String = RequestContext.makeRequestID(), receivedAt: Date = Date()) {
+    /// A context whose request id is drawn from this process's sequence, formatted only when something reads it.
+    public init(logger: Logger, receivedAt: Date = Date()) {
         baseLogger = logger
-        self.requestID = requestID
+        requestNumber = RequestCounter.next()
+        givenRequestID = nil
         self.receivedAt = receivedAt
+    }
+
+    public init(logger: Logger, requestID: String, receivedAt: Date = Date()) {
+        baseLogger = logger
+        requestNumber = nil
+        givenRequestID = requestID
+        self.receivedAt = receivedAt
+    }
+
+    /// A short id that ties the access-log line to the handler's own lines.
+    public var requestID: String {
+        givenRequestID ?? Self.format(requestNumber ?? 0)
     }
 
     /// The worker's logger with `request.id` in its metadata; made when something logs, not per request.
@@ -30,7 +44,10 @@ public struct RequestContext: Sendable {
     /// 16 hex digits, unique enough to grep for (not a secret): a per-process random start, then a counter, so
     /// a request costs no `getrandom` system call.
     public static func makeRequestID() -> String {
-        let value = RequestCounter.next()
+        format(RequestCounter.next())
+    }
+
+    static func format(_ value: UInt64) -> String {
         let hex = String(value, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }

@@ -34,6 +34,14 @@ struct RoutePattern: Sendable, Equatable {
         return parameters
     }
 
+    /// Whether the pattern has no parameters (`/auth/verify`).
+    var isLiteral: Bool { literals.count == segments.count }
+
+    /// The literal segments, in order.
+    var literals: [String] {
+        segments.compactMap { if case .literal(let text) = $0 { text } else { nil } }
+    }
+
     /// Literal segments win over parameters, so `/users/me` beats `/users/{id}`.
     var specificity: [Int] { segments.map { if case .literal = $0 { 0 } else { 1 } } }
 }

@@ -5,6 +5,10 @@
 /// router.get("/users/{id}") { request, context in try .json(users.find(request.parameters.require("id"))) }
 /// let response = router.respond(to: request, context: context)
 /// ```
+///
+/// On the first request the routes are compiled into one endpoint per pattern, each already wrapped in the
+/// middleware that applies to it, and a table from literal paths to endpoints: a request to `/auth/verify`
+/// costs one dictionary lookup and no closure built per request. Adding a route or middleware later recompiles.
 public final class Router {
     public typealias Handler = (Request, RequestContext) throws -> Response
     /// Wraps every routed request; call `next` to go on.
@@ -16,8 +20,36 @@ public final class Router {
         let handler: Handler
     }
 
+    /// Middleware, for every path or only for paths that start with one of `pathPrefixes`.
+    struct ScopedMiddleware {
+        let pathPrefixes: [String]?
+        let run: Middleware
+
+        func applies(to path: String) -> Bool {
+            pathPrefixes.map { prefixes in prefixes.contains { path.hasPrefix($0) } } ?? true
+        }
+    }
+
+    /// Every route of one pattern behind its middleware; `number` is its place in ``patterns``, from 1.
+    struct Endpoint {
+        let pattern: RoutePattern
+        let number: Int
+        let handler: Handler
+    }
+
+    struct Table {
+        let endpoints: [Endpoint]
+        /// Endpoints of patterns without parameters, by path (`/auth/verify`), for paths in canonical form.
+        let literal: [String: Int]
+        /// Every endpoint, most specific first (literal segments beat parameters; then the order added).
+        let bySpecificity: [Int]
+        /// Not found, behind every middleware (a preflight to any path is answered by the CORS middleware).
+        let unmatched: Handler
+    }
+
     private var routes: [Route] = []
-    private var middleware: [Middleware] = []
+    private var middleware: [ScopedMiddleware] = []
+    private var table: Table?
 
     public init() {}
 
@@ -32,11 +64,20 @@ public final class Router {
         precondition(
             !routes.contains { $0.method == method && $0.pattern == pattern }, "route \(method) \(path) added twice")
         routes.append(Route(method: method, pattern: pattern, handler: handler))
+        table = nil
     }
 
-    /// Adds middleware; the first added is the outermost.
+    /// Adds middleware around every request; the first added is the outermost.
     public func use(_ middleware: @escaping Middleware) {
-        self.middleware.append(middleware)
+        self.middleware.append(ScopedMiddleware(pathPrefixes: nil, run: middleware))
+        table = nil
+    }
+
+    /// Adds middleware around requests whose path starts with one of `pathPrefixes` (decided once per route
+    /// pattern, and per request only for paths no route matches).
+    public func use(pathPrefixes: [String], _ middleware: @escaping Middleware) {
+        self.middleware.append(ScopedMiddleware(pathPrefixes: pathPrefixes, run: middleware))
+        table = nil
     }
 
     /// Every distinct route pattern, in the order added: the label set of per-route metrics.
@@ -55,45 +96,105 @@ public final class Router {
         respondWithRoute(to: request, context: context).response
     }
 
-    /// Answers, and names the route pattern that matched (empty when none did) for logs and metrics.
-    public func respondWithRoute(to request: Request, context: RequestContext) -> (response: Response, route: String) {
+    /// Answers, and names the route pattern that matched (empty when none did) and its place in ``patterns``
+    /// counted from 1 (0 when none did), for logs and metrics.
+    public func respondWithRoute(
+        to request: Request, context: RequestContext
+    ) -> (response: Response, route: String, routeNumber: Int) {
+        let table = self.table ?? compile()
         var request = request
+        var number = 0
         do {
-            let segments = try Self.split(request.path)
-            let candidates = routes.compactMap { route in route.pattern.match(segments).map { (route, $0) } }
-                .sorted { $0.0.pattern.specificity.lexicographicallyPrecedes($1.0.pattern.specificity) }
-            request.route = candidates.first?.0.pattern.text ?? ""
-            let inner: Handler = { request, context in try self.dispatch(request, candidates: candidates, context: context) }
-            let chain = middleware.reversed().reduce(inner) { next, middleware in
-                { request, context in try middleware(request, context, next) }
+            let handler: Handler
+            if let (index, parameters) = try Self.match(request.path, in: table) {
+                let endpoint = table.endpoints[index]
+                request.route = endpoint.pattern.text
+                request.parameters = parameters
+                number = endpoint.number
+                handler = endpoint.handler
+            } else {
+                handler = table.unmatched
             }
-            var response = try chain(request, context)
+            var response = try handler(request, context)
             if request.method == "HEAD" { response.body = [] }
-            return (response, request.route)
+            return (response, request.route, number)
         } catch {
-            return (Problem.response(for: error, logger: context.logger), request.route)
+            return (Problem.response(for: error, logger: context.logger), request.route, number)
         }
     }
 
-    private func dispatch(
-        _ request: Request, candidates: [(Route, Parameters)], context: RequestContext
-    ) throws -> Response {
-        guard let best = candidates.first else { throw HTTPError.notFound() }
-        // Only routes of the most specific pattern count, so /users/me does not inherit /users/{id}'s methods.
-        let samePattern = candidates.filter { $0.0.pattern == best.0.pattern }
-        let method = request.method == "HEAD" ? "GET" : request.method
-        guard let (route, parameters) = samePattern.first(where: { $0.0.method == method }) else {
-            var allowed = samePattern.map(\.0.method)
-            if allowed.contains("GET") { allowed.append("HEAD") }
-            throw HTTPError(
-                .methodNotAllowed, code: "method_not_allowed",
-                detail: "\(request.method) is not allowed here.",
-                headers: Headers([("Allow", allowed.joined(separator: ", "))]))
+    /// The endpoint for `path` and its parameters, nil when none matches.
+    static func match(_ path: String, in table: Table) throws(HTTPError) -> (Int, Parameters)? {
+        if isCanonical(path), let index = table.literal[path] { return (index, Parameters()) }
+        let segments = try split(path)
+        for index in table.bySpecificity {
+            if let parameters = table.endpoints[index].pattern.match(segments) { return (index, parameters) }
         }
-        var routed = request
-        routed.parameters = parameters
-        routed.route = route.pattern.text
-        return try route.handler(routed, context)
+        return nil
+    }
+
+    /// Whether `path` is spelled as a literal pattern is: `/` then segments without `%`, empty ones or a
+    /// trailing `/`, so it names a literal route exactly when it equals that route's pattern.
+    static func isCanonical(_ path: String) -> Bool {
+        var previous = UInt8(0)
+        for byte in path.utf8 {
+            if byte == UInt8(ascii: "%") || (byte == UInt8(ascii: "/") && previous == UInt8(ascii: "/")) { return false }
+            previous = byte
+        }
+        return path.utf8.first == UInt8(ascii: "/") && (previous != UInt8(ascii: "/") || path.utf8.count == 1)
+    }
+
+    private func compile() -> Table {
+        var endpoints: [Endpoint] = []
+        var literal: [String: Int] = [:]
+        for text in patterns {
+            let group = routes.filter { $0.pattern.text == text }
+            let pattern = group[0].pattern
+            let applicable = middleware.filter { $0.applies(to: text) }.map(\.run)
+            if pattern.isLiteral { literal["/" + pattern.literals.joined(separator: "/")] = endpoints.count }
+            endpoints.append(
+                Endpoint(
+                    pattern: pattern, number: endpoints.count + 1,
+                    handler: Self.wrap(Self.dispatcher(for: group), in: applicable)))
+        }
+        let bySpecificity = endpoints.indices.sorted {
+            let (a, b) = (endpoints[$0].pattern.specificity, endpoints[$1].pattern.specificity)
+            return a == b ? $0 < $1 : a.lexicographicallyPrecedes(b)
+        }
+        // Scoped middleware around an unmatched path decides by the path itself.
+        let everywhere = middleware.map { scoped -> Middleware in
+            guard scoped.pathPrefixes != nil else { return scoped.run }
+            return { request, context, next in
+                try scoped.applies(to: request.path) ? scoped.run(request, context, next) : next(request, context)
+            }
+        }
+        let unmatched = Self.wrap({ _, _ in throw HTTPError.notFound() }, in: everywhere)
+        let table = Table(endpoints: endpoints, literal: literal, bySpecificity: bySpecificity, unmatched: unmatched)
+        self.table = table
+        return table
+    }
+
+    /// Picks the route of `group` (one pattern) by method; HEAD is served by GET; anything else is 405 + Allow.
+    private static func dispatcher(for group: [Route]) -> Handler {
+        var allowed = group.map(\.method)
+        if allowed.contains("GET") { allowed.append("HEAD") }
+        let allow = allowed.joined(separator: ", ")
+        return { request, context in
+            let method = request.method == "HEAD" ? "GET" : request.method
+            guard let route = group.first(where: { $0.method == method }) else {
+                throw HTTPError(
+                    .methodNotAllowed, code: "method_not_allowed", detail: "\(request.method) is not allowed here.",
+                    headers: Headers([("Allow", allow)]))
+            }
+            return try route.handler(request, context)
+        }
+    }
+
+    /// `handler` inside `middleware`, the first of which is the outermost.
+    private static func wrap(_ handler: @escaping Handler, in middleware: [Middleware]) -> Handler {
+        middleware.reversed().reduce(handler) { next, middleware in
+            { request, context in try middleware(request, context, next) }
+        }
     }
 
     /// Splits a path into percent-decoded segments; `//` and a trailing `/` collapse.

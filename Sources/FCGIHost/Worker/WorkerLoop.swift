@@ -67,14 +67,14 @@ public struct WorkerLoop {
         let started = ContinuousClock.now
         let context = RequestContext(logger: logger)
         let parameters = FastCGIParameters(connection.parameters())
-        var route = ""
+        var routeNumber = 0
         var response: Response
         var request: Request?
         do {
             let body = try readBody(connection, parameters: parameters)
             let parsed = try parameters.request(body: body)
             request = parsed
-            (response, route) = router.respondWithRoute(to: parsed, context: context)
+            (response, _, routeNumber) = router.respondWithRoute(to: parsed, context: context)
         } catch {
             response = Problem.response(for: error, logger: context.logger)
         }
@@ -84,7 +84,7 @@ public struct WorkerLoop {
         }
         let elapsed = started.duration(to: .now)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        metrics?.recordRequest(route: route, status: response.status, seconds: seconds)
+        metrics?.recordRequest(routeNumber: routeNumber, status: response.status, seconds: seconds)
         guard context.logger.logLevel <= .info else { return }
         var fields: Logger.Metadata = [
             "http.method": request?.method ?? parameters["REQUEST_METHOD"] ?? "",
