@@ -33,7 +33,7 @@ public struct VerifyRoutes {
             throw AuthError.originNotAllowed
         }
         let principal = try auth.authenticate(request, now: context.receivedAt)
-        if let required = request.headers["X-Required-Permission"] {
+        if let required = request.headers["x-required-permission"] {
             for permission in required.split(separator: ",") {
                 let wanted = permission.trimmingWhitespace()
                 guard wanted.isEmpty || principal.has(wanted) else { throw AuthError.forbidden(missing: wanted) }

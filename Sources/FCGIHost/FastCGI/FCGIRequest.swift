@@ -48,29 +48,42 @@ final class FCGIRequest {
         unsafe FCGX_Finish_r(handle)
     }
 
-    /// Every FastCGI parameter of the current request, copied.
-    func parameters() -> [(String, String)] {
-        var result: [(String, String)] = []
-        guard var cursor = unsafe handle.pointee.envp else { return result }
+    /// Every FastCGI parameter of the current request, copied: `HTTP_*` ones straight into header fields
+    /// (named from the bytes in one pass), the others as CGI name/value pairs.
+    func parameters() -> FastCGIParameters {
+        var cgi: [(String, String)] = []
+        var fields: [(String, String)] = []
+        guard var cursor = unsafe handle.pointee.envp else { return FastCGIParameters(cgi: cgi, headerFields: fields) }
+        let headerPrefix = Array("HTTP_".utf8)
         while let entry = unsafe cursor.pointee {
             let length = unsafe strlen(entry)
             let bytes = unsafe UnsafeRawBufferPointer(start: entry, count: length)
             if let equals = unsafe bytes.firstIndex(of: UInt8(ascii: "=")) {
-                let name = unsafe String(decoding: bytes[..<equals], as: UTF8.self)
                 let value = unsafe String(decoding: bytes[(equals + 1)...], as: UTF8.self)
-                result.append((name, value))
+                if unsafe equals > headerPrefix.count, unsafe bytes[..<headerPrefix.count].elementsEqual(headerPrefix) {
+                    unsafe fields.append((FastCGIParameters.headerName(bytes[headerPrefix.count..<equals]), value))
+                } else {
+                    let name = unsafe String(decoding: bytes[..<equals], as: UTF8.self)
+                    cgi.append((name, value))
+                    if name == "CONTENT_TYPE" || name == "CONTENT_LENGTH", !value.isEmpty {
+                        fields.append((FastCGIParameters.headerName(name.utf8), value))
+                    }
+                }
             }
             unsafe cursor += 1
         }
-        return result
+        return FastCGIParameters(cgi: cgi, headerFields: fields)
     }
 
-    /// Reads up to `count` bytes of the body; fewer means end of input. The buffer grows as bytes arrive
-    /// (from 8 KiB), so a request without a body costs no 64 KiB allocation.
+    /// Reads up to `count` bytes of the body; fewer means end of input. One byte is read first, so a request
+    /// without a body allocates nothing; then the buffer grows as bytes arrive (from 8 KiB).
     func read(upTo count: Int) -> [UInt8] {
         guard count > 0 else { return [] }
+        let first = unsafe FCGX_GetChar(handle.pointee.in)
+        guard first >= 0 else { return [] }
         var buffer = [UInt8](repeating: 0, count: min(count, 8192))
-        var filled = 0
+        buffer[0] = UInt8(truncatingIfNeeded: first)
+        var filled = 1
         while filled < count {
             if filled == buffer.count {
                 buffer.append(contentsOf: repeatElement(0, count: min(count, buffer.count * 2) - buffer.count))

@@ -1,14 +1,38 @@
 /// Turns the FastCGI parameters nginx sends (`nginx/gatehouse-fastcgi.conf` lists them) into request parts.
 public struct FastCGIParameters: Sendable {
-    /// The parameters in the order nginx sent them (headers keep their order). A linear search over a few
-    /// dozen short names is cheaper than hashing them all into a dictionary on every request.
+    /// The CGI parameters (`REQUEST_METHOD`, `REQUEST_URI`, ...), in the order nginx sent them. A linear search
+    /// over a few short names is cheaper than hashing them all into a dictionary on every request.
     let pairs: [(String, String)]
+    /// The request headers: `HTTP_*` (`HTTP_X_REQUESTED_WITH` → `x-requested-with`) plus non-empty
+    /// `CONTENT_TYPE` and `CONTENT_LENGTH`, in the order sent; lookups return the first of a name nginx sent
+    /// twice (a `fastcgi_param` comes first).
+    public let headers: Headers
 
+    /// From name/value pairs as nginx sends them.
     public init(_ pairs: [(String, String)]) {
-        self.pairs = pairs
+        var cgi: [(String, String)] = []
+        var fields: [(String, String)] = []
+        fields.reserveCapacity(pairs.count)
+        for (name, value) in pairs {
+            if name.hasPrefix("HTTP_") {
+                fields.append((Self.headerName(name.utf8.dropFirst(5)), value))
+            } else {
+                cgi.append((name, value))
+                if name == "CONTENT_TYPE" || name == "CONTENT_LENGTH", !value.isEmpty {
+                    fields.append((Self.headerName(name.utf8[...]), value))
+                }
+            }
+        }
+        self.init(cgi: cgi, headerFields: fields)
     }
 
-    /// The first value of the parameter `name`.
+    /// From CGI parameters and header fields already split and named (the FastCGI reader builds them so).
+    init(cgi: [(String, String)], headerFields: [(String, String)]) {
+        pairs = cgi
+        headers = Headers(lowercasedFields: headerFields)
+    }
+
+    /// The first value of the CGI parameter `name` (not an `HTTP_*` one: see ``headers``).
     public subscript(name: String) -> String? {
         pairs.first { $0.0 == name }?.1
     }
@@ -20,21 +44,6 @@ public struct FastCGIParameters: Sendable {
             throw HTTPError(.badRequest, code: "invalid_request", detail: "Content-Length is not a number.")
         }
         return length
-    }
-
-    /// Headers from `HTTP_*` (`HTTP_X_REQUESTED_WITH` → `x-requested-with`) plus `CONTENT_TYPE` and `CONTENT_LENGTH`,
-    /// in the order sent; lookups return the first of a name nginx sent twice (a `fastcgi_param` comes first).
-    public var headers: Headers {
-        var fields: [(String, String)] = []
-        fields.reserveCapacity(pairs.count)
-        for (name, value) in pairs {
-            if name.hasPrefix("HTTP_") {
-                fields.append((Self.headerName(name.utf8.dropFirst(5)), value))
-            } else if name == "CONTENT_TYPE" || name == "CONTENT_LENGTH", !value.isEmpty {
-                fields.append((Self.headerName(name.utf8[...]), value))
-            }
-        }
-        return Headers(lowercasedFields: fields)
     }
 
     /// The request, given its body (read separately under the size limit).
@@ -53,8 +62,8 @@ public struct FastCGIParameters: Sendable {
     }
 
     /// `X_REQUESTED_WITH` → `x-requested-with`, in one pass over the bytes.
-    static func headerName(_ cgiName: Substring.UTF8View) -> String {
-        String(decoding: cgiName.map { $0 == UInt8(ascii: "_") ? UInt8(ascii: "-") : ($0 >= 65 && $0 <= 90 ? $0 + 32 : $0) },
+    static func headerName(_ cgiName: some Collection<UInt8>) -> String {
+        String(decoding: cgiName.lazy.map { $0 == UInt8(ascii: "_") ? UInt8(ascii: "-") : ($0 >= 65 && $0 <= 90 ? $0 + 32 : $0) },
                as: UTF8.self)
     }
 }

@@ -1,10 +1,11 @@
 extension Response {
     /// The CGI-style response head and body a FastCGI responder writes (`Status:` line, headers, blank line).
-    /// Built on bytes without intermediate strings: header values such as `X-Auth-Context` are long, and this
-    /// runs on every request.
-    func serialized() -> [UInt8] {
+    /// Built on bytes without intermediate strings, into `out` (emptied first; a worker reuses one buffer, so
+    /// answering allocates nothing once it has grown): header values such as `X-Auth-Context` are long, and
+    /// this runs on every request.
+    func serialize(into out: inout [UInt8]) {
         let hasBody = status != 204 && status != 304
-        var out: [UInt8] = []
+        out.removeAll(keepingCapacity: true)
         out.reserveCapacity(256 + (hasBody ? body.count : 0) + headers.reduce(0) { $0 + $1.value.utf8.count })
         out.append(contentsOf: "Status: ".utf8)
         Self.appendDecimal(status, to: &out)
@@ -30,7 +31,6 @@ extension Response {
         }
         out.append(contentsOf: "\r\n".utf8)
         if hasBody { out.append(contentsOf: body) }
-        return out
     }
 
     /// The decimal digits of a non-negative `value`.

@@ -41,6 +41,7 @@ public struct WorkerLoop {
         logger.info("Worker started", metadata: ["worker.pid": "\(ChildProcess.currentPID)"])
 
         var served = 0
+        var output: [UInt8] = []
         while true {
             let ready = try poll.wait()
             if ready.contains(signals.descriptor) {
@@ -52,7 +53,7 @@ public struct WorkerLoop {
             }
             guard ready.contains(listenDescriptor), try request.accept() else { continue }
             metrics?.scoreboard.setState(.busy)
-            serve(request)
+            serve(request, output: &output)
             request.finish()
             metrics?.scoreboard.setState(.idle)
             served += 1
@@ -63,10 +64,10 @@ public struct WorkerLoop {
         }
     }
 
-    private func serve(_ connection: FCGIRequest) {
+    private func serve(_ connection: FCGIRequest, output: inout [UInt8]) {
         let started = ContinuousClock.now
         let context = RequestContext(logger: logger)
-        let parameters = FastCGIParameters(connection.parameters())
+        let parameters = connection.parameters()
         var routeNumber = 0
         var response: Response
         var request: Request?
@@ -78,14 +79,16 @@ public struct WorkerLoop {
         } catch {
             response = Problem.response(for: error, logger: context.logger)
         }
-        let delivered = connection.write(response.serialized())
+        response.serialize(into: &output)
+        let delivered = connection.write(output)
+        if output.capacity > 65536 { output = [] }  // a large answer does not pin its buffer for good
         if let method = request?.method, method != "GET", method != "HEAD", method != "OPTIONS" {
             metrics?.scoreboard.bumpWriteGeneration()
         }
         let elapsed = started.duration(to: .now)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         metrics?.recordRequest(routeNumber: routeNumber, status: response.status, seconds: seconds)
-        guard context.logger.logLevel <= .info else { return }
+        guard logger.logLevel <= .info else { return }
         var fields: Logger.Metadata = [
             "http.method": request?.method ?? parameters["REQUEST_METHOD"] ?? "",
             "http.path": request?.path ?? "", "http.status": "\(response.status)",
