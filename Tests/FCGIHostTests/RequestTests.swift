@@ -58,4 +58,26 @@ import FCGIHost
         #expect(!request.description.contains("hunter2"))
         #expect(request.description.contains("Accept"))
     }
+
+    @Test("a header value cannot carry a line break into the response head, however it is added")
+    func headerValuesStaySingleLine() {
+        var headers = Headers([("X-Injected", "a\r\nSet-Cookie: stolen=1")])
+        headers.add("Location", "/next\nX-Other: 1")
+        headers.set("X-Injected", "b\r\n\r\nbody")
+        #expect(headers["x-injected"] == "b" + "body")
+        #expect(headers["LOCATION"] == "/next" + "X-Other: 1")
+        #expect(headers.allSatisfy { !$0.value.contains("\r") && !$0.value.contains("\n") })
+    }
+
+    @Test("header names compare ASCII-case-insensitively, and non-ASCII names are kept as they are")
+    func headerNameCase() {
+        let headers = Headers([("X-Required-Permission", "read:x"), ("X-Ünïcode", "1")])
+        #expect(headers["x-required-permission"] == "read:x")
+        #expect(headers["X-REQUIRED-PERMISSION"] == "read:x")
+        #expect(headers["x-Ünïcode"] == "1")
+        #expect(headers["x-ünïcode"] == nil)
+        #expect("Bearer".equalsIgnoringASCIICase("bEARER"))
+        #expect(!"Bearer".equalsIgnoringASCIICase("Bearer "))
+        #expect(!"[".equalsIgnoringASCIICase("{"))
+    }
 }

@@ -101,4 +101,52 @@ import Foundation
     func patterns() {
         #expect(makeRouter().patterns == ["/users/{id}", "/users/me", "/users/{id}/assignments/{aid}", "/boom"])
     }
+
+    @Test("a literal route is found however its path is spelled: doubled or trailing slashes, escaped letters")
+    func literalSpellings() throws {
+        let router = makeRouter()
+        for target in ["/users/me", "/users//me", "/users/me/", "//users/me", "/users/m%65", "/%75sers/me?x=1"] {
+            #expect(String(decoding: try respond(router, "GET", target).body, as: UTF8.self) == "me", "\(target)")
+        }
+        // An escaped slash stays inside its segment: one segment, not the two of /users/me.
+        #expect(try respond(router, "GET", "/users%2Fme").status == 404)
+        #expect(try respond(router, "GET", "/users/me/x").status == 404)
+        #expect(try respond(router, "GET", "/users/%ZZ").status == 400)
+    }
+
+    @Test("scoped middleware runs for routes and unmatched paths under its prefixes only")
+    func scopedMiddleware() throws {
+        let router = makeRouter()
+        router.use(pathPrefixes: ["/users"]) { request, context, next in
+            var response = (try? next(request, context)) ?? Response(status: 404)
+            response.headers.add("X-Scoped", request.route.isEmpty ? "unmatched" : request.route)
+            return response
+        }
+        #expect(try respond(router, "GET", "/users/me").headers["X-Scoped"] == "/users/me")
+        #expect(try respond(router, "GET", "/users/7/assignments/1").headers["X-Scoped"] == "/users/{id}/assignments/{aid}")
+        #expect(try respond(router, "GET", "/users/7/nothing").headers["X-Scoped"] == "unmatched")
+        #expect(try respond(router, "GET", "/boom").headers["X-Scoped"] == nil)
+        #expect(try respond(router, "GET", "/nowhere").headers["X-Scoped"] == nil)
+    }
+
+    @Test("routes added after the first request are served too")
+    func addAfterServing() throws {
+        let router = makeRouter()
+        #expect(try respond(router, "GET", "/late").status == 404)
+        router.get("/late") { _, _ in .text("late") }
+        #expect(try respond(router, "GET", "/late").status == 200)
+    }
+
+    @Test("each answer names its route and the route's place in the pattern list, 0 when none matched")
+    func routeNumbers() throws {
+        let router = makeRouter()
+        let context = RequestContext(logger: quietLogger)
+        for (target, pattern) in [("/users/me", "/users/me"), ("/users/5", "/users/{id}"), ("/boom", "/boom")] {
+            let answer = router.respondWithRoute(to: try Request(method: "GET", target: target), context: context)
+            #expect(answer.route == pattern)
+            #expect(router.patterns[answer.routeNumber - 1] == pattern)
+        }
+        let missing = router.respondWithRoute(to: try Request(method: "GET", target: "/none"), context: context)
+        #expect(missing.route == "" && missing.routeNumber == 0)
+    }
 }

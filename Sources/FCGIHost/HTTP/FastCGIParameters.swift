@@ -61,9 +61,13 @@ public struct FastCGIParameters: Sendable {
             method: method, target: target, headers: headers, remoteAddress: self["REMOTE_ADDR"] ?? "", body: body)
     }
 
-    /// `X_REQUESTED_WITH` → `x-requested-with`, in one pass over the bytes.
+    /// `X_REQUESTED_WITH` → `x-requested-with`, in one pass over the bytes (names up to 15 bytes allocate nothing).
     static func headerName(_ cgiName: some Collection<UInt8>) -> String {
-        String(decoding: cgiName.lazy.map { $0 == UInt8(ascii: "_") ? UInt8(ascii: "-") : ($0 >= 65 && $0 <= 90 ? $0 + 32 : $0) },
-               as: UTF8.self)
+        let renamed = cgiName.lazy.map { $0 == UInt8(ascii: "_") ? UInt8(ascii: "-") : ($0 >= 65 && $0 <= 90 ? $0 + 32 : $0) }
+        guard cgiName.allSatisfy({ $0 < 0x80 }) else { return String(decoding: Array(renamed), as: UTF8.self) }
+        var name = ""
+        name.reserveCapacity(cgiName.count)
+        for byte in renamed { name.unicodeScalars.append(Unicode.Scalar(byte)) }
+        return name
     }
 }

@@ -5,16 +5,14 @@ extension StringProtocol {
     /// Inlinable, so callers in other modules get it specialised rather than through generic metadata.
     @inlinable
     public func asciiLowercased() -> String {
-        let bytes = utf8
-        guard bytes.contains(where: { $0 >= 65 && $0 <= 90 }) else { return String(self) }
-        return unsafe String(unsafeUninitializedCapacity: bytes.count) { buffer in
-            var count = 0
-            for byte in bytes {
-                unsafe buffer[count] = byte >= 65 && byte <= 90 ? byte + 32 : byte
-                count += 1
-            }
-            return count
+        guard utf8.contains(where: { $0 >= 65 && $0 <= 90 }) else { return String(self) }
+        var result = ""
+        result.reserveCapacity(utf8.count)
+        for scalar in unicodeScalars {
+            let value = scalar.value
+            result.unicodeScalars.append(value >= 65 && value <= 90 ? Unicode.Scalar(UInt8(value + 32)) : scalar)
         }
+        return result
     }
 
     /// Whether the text equals `other` when ASCII letters are compared without regard to case.
