@@ -61,12 +61,12 @@ final class FCGIRequest {
             if let equals = unsafe bytes.firstIndex(of: UInt8(ascii: "=")) {
                 let value = unsafe String(decoding: bytes[(equals + 1)...], as: UTF8.self)
                 if unsafe equals > headerPrefix.count, unsafe bytes[..<headerPrefix.count].elementsEqual(headerPrefix) {
-                    unsafe fields.append((FastCGIParameters.headerName(bytes[headerPrefix.count..<equals]), value))
+                    unsafe fields.append((headerName(fromCGI: bytes[headerPrefix.count..<equals]), value))
                 } else {
                     let name = unsafe String(decoding: bytes[..<equals], as: UTF8.self)
                     cgi.append((name, value))
                     if name == "CONTENT_TYPE" || name == "CONTENT_LENGTH", !value.isEmpty {
-                        fields.append((FastCGIParameters.headerName(name.utf8), value))
+                        fields.append((headerName(fromCGI: name.utf8), value))
                     }
                 }
             }

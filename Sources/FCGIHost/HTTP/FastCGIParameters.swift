@@ -15,11 +15,11 @@ public struct FastCGIParameters: Sendable {
         fields.reserveCapacity(pairs.count)
         for (name, value) in pairs {
             if name.hasPrefix("HTTP_") {
-                fields.append((Self.headerName(name.utf8.dropFirst(5)), value))
+                fields.append((headerName(fromCGI: name.utf8.dropFirst(5)), value))
             } else {
                 cgi.append((name, value))
                 if name == "CONTENT_TYPE" || name == "CONTENT_LENGTH", !value.isEmpty {
-                    fields.append((Self.headerName(name.utf8[...]), value))
+                    fields.append((headerName(fromCGI: name.utf8[...]), value))
                 }
             }
         }
@@ -29,7 +29,7 @@ public struct FastCGIParameters: Sendable {
     /// From CGI parameters and header fields already split and named (the FastCGI reader builds them so).
     init(cgi: [(String, String)], headerFields: [(String, String)]) {
         pairs = cgi
-        headers = Headers(lowercasedFields: headerFields)
+        headers = Headers(fromFastCGI: headerFields)
     }
 
     /// The first value of the CGI parameter `name` (not an `HTTP_*` one: see ``headers``).
@@ -61,13 +61,4 @@ public struct FastCGIParameters: Sendable {
             method: method, target: target, headers: headers, remoteAddress: self["REMOTE_ADDR"] ?? "", body: body)
     }
 
-    /// `X_REQUESTED_WITH` → `x-requested-with`, in one pass over the bytes (names up to 15 bytes allocate nothing).
-    static func headerName(_ cgiName: some Collection<UInt8>) -> String {
-        let renamed = cgiName.lazy.map { $0 == UInt8(ascii: "_") ? UInt8(ascii: "-") : ($0 >= 65 && $0 <= 90 ? $0 + 32 : $0) }
-        guard cgiName.allSatisfy({ $0 < 0x80 }) else { return String(decoding: Array(renamed), as: UTF8.self) }
-        var name = ""
-        name.reserveCapacity(cgiName.count)
-        for byte in renamed { name.unicodeScalars.append(Unicode.Scalar(byte)) }
-        return name
-    }
 }

@@ -11,14 +11,12 @@ extension Response {
         out.append(UInt8(ascii: " "))
         out.append(contentsOf: HTTPStatus.reason(status).utf8)
         out.append(contentsOf: "\r\n".utf8)
-        let keys = headers.keys, fields = headers.fields
-        for index in fields.indices {
-            // Content-Length is computed here; comparing lengths first keeps long names off the string compare.
-            let key = keys[index]
-            if key.utf8.count == 14, key == "content-length" { continue }
-            out.append(contentsOf: fields[index].name.utf8)
+        for field in headers.fields {
+            // Content-Length is computed here.
+            if field.name.equalsIgnoringASCIICase("Content-Length") { continue }
+            out.append(contentsOf: field.name.utf8)
             out.append(contentsOf: ": ".utf8)
-            out.append(contentsOf: fields[index].value.utf8)
+            out.append(contentsOf: field.value.utf8)
             out.append(contentsOf: "\r\n".utf8)
         }
         if hasBody {
