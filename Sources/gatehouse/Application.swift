@@ -40,7 +40,8 @@ struct Application {
         }
         let auth = AuthService(
             config: config, database: database, keys: keys,
-            refreshSecret: try Self.readRefreshSecret(config: config), metrics: metrics)
+            refreshSecret: try Self.readRefreshSecret(config: config), metrics: metrics,
+            passwordGate: ConcurrencyGate(scoreboard: scoreboard, limit: config.argon2Concurrency))
         let router = Router()
         router.use(BrowserSupport(config: config).middleware)
         router.use(pathPrefixes: RateLimiter.apiPrefixes, auth.rateLimiter.apiMiddleware)

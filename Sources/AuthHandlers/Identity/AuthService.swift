@@ -31,6 +31,8 @@ public final class AuthService {
     let verifyCache: VerifyCache
     /// `SERVICE_SECRET`, the key of `X-Auth-Context-Signature`.
     let serviceKey: [UInt8]
+    /// At most `ARGON2_CONCURRENCY` argon2id computations at once across the workers; nil outside a worker.
+    let passwordGate: ConcurrencyGate?
     /// The metrics every token validation moves, looked up once.
     private let validationMetrics: ValidationMetrics?
 
@@ -49,8 +51,10 @@ public final class AuthService {
     }
 
     public init(
-        config: Config, database: Database, keys: SigningKeys, refreshSecret: [UInt8], metrics: Metrics?
+        config: Config, database: Database, keys: SigningKeys, refreshSecret: [UInt8], metrics: Metrics?,
+        passwordGate: ConcurrencyGate? = nil
     ) {
+        self.passwordGate = passwordGate
         self.config = config
         self.database = database
         self.keys = keys
@@ -215,14 +219,20 @@ public final class AuthService {
 
     // MARK: Passwords
 
-    /// Hashes a password with the configured argon2id parameters.
+    /// Hashes a password with the configured argon2id parameters (behind the password gate in a worker).
     public func hashPassword(_ password: String) throws -> String {
-        try Argon2id.hash(password, parameters: argon2)
+        try passwordWork { try Argon2id.hash(password, parameters: argon2) }
     }
 
     /// Checks a password against a stored PHC string, refusing strings that would cost more than the cap.
     public func verifyPassword(_ password: String, hash: String) -> Bool {
-        (try? Argon2id.verify(password, encoded: hash, cap: argon2Cap)) ?? false
+        passwordWork { (try? Argon2id.verify(password, encoded: hash, cap: argon2Cap)) ?? false }
+    }
+
+    /// argon2id work, through the gate that keeps it to `ARGON2_CONCURRENCY` at once across the workers.
+    private func passwordWork<T>(_ work: () throws -> T) rethrows -> T {
+        guard let passwordGate else { return try work() }
+        return try passwordGate.run { () throws(any Error) -> T in try work() }
     }
 
     /// The same work as a real check, for an unknown account, so timing does not tell whether it exists.

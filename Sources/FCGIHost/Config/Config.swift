@@ -43,6 +43,8 @@ public struct Config: Sendable {
     public let argon2Iterations: Int
     public let argon2Parallelism: Int
     public let argon2MaxMemoryKiB: Int
+    /// How many argon2id computations may run at once across the workers (``ConcurrencyGate``).
+    public let argon2Concurrency: Int
     public let mailerCommand: String
     public let mailFrom: String
     public let passwordResetURL: String
@@ -136,6 +138,9 @@ public struct Config: Sendable {
         argon2Iterations = try reader.integer("ARGON2_ITERATIONS", 1...64)
         argon2Parallelism = try reader.integer("ARGON2_PARALLELISM", 1...64)
         argon2MaxMemoryKiB = try reader.integer("ARGON2_MAX_MEMORY_KIB", 8...(4 << 20))
+        let argon2Concurrency = try reader.integer("ARGON2_CONCURRENCY", 0...64)
+        self.argon2Concurrency =
+            argon2Concurrency == 0 ? min(64, max(1, ProcessInfo.processInfo.activeProcessorCount)) : argon2Concurrency
         if argon2MaxMemoryKiB < argon2MemoryKiB {
             throw ConfigError(key: "ARGON2_MAX_MEMORY_KIB", message: "must not be below ARGON2_MEMORY_KIB")
         }

@@ -54,6 +54,9 @@ public struct ConfigKey: Sendable {
         ConfigKey("ARGON2_ITERATIONS", "2", "argon2id time cost."),
         ConfigKey("ARGON2_PARALLELISM", "1", "argon2id lanes."),
         ConfigKey("ARGON2_MAX_MEMORY_KIB", "262144", "Stored hashes asking for more memory than this are refused."),
+        ConfigKey(
+            "ARGON2_CONCURRENCY", "0",
+            "Password hashes computed at once across all workers (the rest wait their turn); 0 means one per CPU core."),
         ConfigKey("MAILER_COMMAND", "", "Shell command that reads one RFC 5322 message on stdin (e.g. /usr/sbin/sendmail -t); empty keeps mail queued."),
         ConfigKey("MAIL_FROM", "gatehouse@localhost", "From address of password-reset mail."),
         ConfigKey("PASSWORD_RESET_URL", "", "Reset link; {token} is replaced. Empty: JWT_ISSUER + /reset-password?token={token}."),

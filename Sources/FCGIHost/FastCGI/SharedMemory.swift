@@ -48,13 +48,36 @@ final class SharedMemory {
 
     /// An atomic add, for the few words every process writes.
     func atomicAdd(_ word: Int, _ delta: UInt64) {
-        precondition(word >= 0 && word < wordCount, "scoreboard word out of range")
-        _ = unsafe cfastcgi_atomic_add((base + word * 8).assumingMemoryBound(to: UInt64.self), delta)
+        _ = unsafe cfastcgi_atomic_add(pointer(word), delta)
     }
 
     func atomicLoad(_ word: Int) -> UInt64 {
+        return unsafe cfastcgi_atomic_load(pointer(word))
+    }
+
+    func atomicStore(_ word: Int, _ value: UInt64) {
+        unsafe cfastcgi_atomic_store(pointer(word), value)
+    }
+
+    /// Sets `word` to `desired` if it holds `expected`, atomically across processes.
+    func compareExchange(_ word: Int, expected: UInt64, desired: UInt64) -> Bool {
+        unsafe cfastcgi_atomic_cas(pointer(word), expected, desired)
+    }
+
+    /// Sleeps while the low half of `word` equals `expected`, until woken or `timeoutMilliseconds` pass;
+    /// false when the time ran out.
+    func wait(_ word: Int, whileLowHalfIs expected: UInt32, timeoutMilliseconds: Int) -> Bool {
+        unsafe cfastcgi_futex_wait(pointer(word), expected, timeoutMilliseconds) == 0 || errno != ETIMEDOUT
+    }
+
+    /// Wakes up to `count` processes sleeping in ``wait(_:whileLowHalfIs:timeoutMilliseconds:)`` on `word`.
+    func wake(_ word: Int, count: Int32) {
+        _ = unsafe cfastcgi_futex_wake(pointer(word), count)
+    }
+
+    private func pointer(_ word: Int) -> UnsafeMutablePointer<UInt64> {
         precondition(word >= 0 && word < wordCount, "scoreboard word out of range")
-        return unsafe cfastcgi_atomic_load((base + word * 8).assumingMemoryBound(to: UInt64.self))
+        return unsafe (base + word * 8).assumingMemoryBound(to: UInt64.self)
     }
 }
 

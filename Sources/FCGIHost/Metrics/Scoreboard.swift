@@ -39,11 +39,13 @@ public final class Scoreboard {
     static let histogramsWord = routesWord + maxRoutes * statusCount
     static let histogramStride = buckets.count + 2  // buckets, count, sum in nanoseconds
     static let slotWords = (histogramsWord + maxHistograms * histogramStride + 7) / 8 * 8
-    /// Words before the first slot, shared by every process: word 0 is the write generation.
-    static let headerWords = 8
+    /// Words before the first slot, shared by every process: word 0 is the write generation, word 8 the
+    /// ``ConcurrencyGate``'s wake-up sequence, and the `maxGateSlots` words from 16 its holders' pids.
+    static let headerWords = 80
+    static let gateSequenceWord = 8, gateHoldersWord = 16, maxGateSlots = 64
     static let fileSize = (headerWords + capacity * slotWords) * 8
 
-    private let memory: SharedMemory
+    let memory: SharedMemory
     /// The slot this process writes, if it is a worker.
     public private(set) var slot: Int?
 
@@ -90,8 +92,9 @@ public final class Scoreboard {
         memory.store(word(slot, Self.pidWord), UInt64(UInt32(bitPattern: pid)))
     }
 
-    /// Frees a dead worker's slot (it may have died busy).
+    /// Frees a dead worker's slot (it may have died busy), and any gate slot it held.
     func releaseSlot(_ slot: Int) {
+        ConcurrencyGate.releaseSlots(heldBy: memory.load(word(slot, Self.pidWord)), in: self)
         memory.store(word(slot, Self.stateWord), SlotState.free.rawValue)
         memory.store(word(slot, Self.pidWord), 0)
     }

@@ -1,0 +1,93 @@
+/// Lets at most `limit` processes of the service do one kind of expensive work at once, across every worker.
+///
+/// Built for argon2id, which takes a core and `ARGON2_MEMORY_KIB` of memory for tens of milliseconds. With more
+/// workers than cores (the default is four per core, so cheap requests find a free worker while hashes run),
+/// concurrent hashes would only share the cores: each finishes later, all their memory is resident at once,
+/// and they evict each other's caches. Behind the gate they run one per core at full speed, and the other
+/// workers keep answering. A worker that waits sleeps in the kernel (a futex on the scoreboard).
+///
+/// The slots live in the scoreboard and hold their owner's pid, taken with a compare-and-swap, so a slot is
+/// never lost: the supervisor frees a dead worker's slots when it reaps it, and a waiter that has slept for
+/// 50 ms without a wake-up frees slots whose process has gone.
+///
+/// ```swift
+/// let gate = ConcurrencyGate(scoreboard: metrics.scoreboard, limit: config.argon2Concurrency)
+/// let hash = try gate.run { try Argon2id.hash(password, parameters: parameters) }
+/// ```
+public final class ConcurrencyGate {
+    private let memory: SharedMemory
+    public let limit: Int
+    private let pid: UInt64
+
+    /// A gate of `limit` slots (clamped to 1...64) over the scoreboard's shared words.
+    public init(scoreboard: Scoreboard, limit: Int) {
+        memory = scoreboard.memory
+        self.limit = min(max(1, limit), Scoreboard.maxGateSlots)
+        pid = UInt64(UInt32(bitPattern: ChildProcess.currentPID))
+    }
+
+    /// Runs `body` holding a slot, waiting for one first if all are taken.
+    public func run<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        let slot = acquire()
+        defer { release(slot) }
+        return try body()
+    }
+
+    /// How many slots are held right now, by any process (for metrics and tests).
+    public var held: Int {
+        (0..<limit).count { memory.atomicLoad(Scoreboard.gateHoldersWord + $0) != 0 }
+    }
+
+    private func acquire() -> Int {
+        while true {
+            // The sequence is read before the slots, so a release between the two ends the wait at once.
+            let sequence = memory.atomicLoad(Scoreboard.gateSequenceWord)
+            for slot in 0..<limit
+            where memory.compareExchange(Scoreboard.gateHoldersWord + slot, expected: 0, desired: pid) {
+                return slot
+            }
+            let woken = memory.wait(
+                Scoreboard.gateSequenceWord, whileLowHalfIs: UInt32(truncatingIfNeeded: sequence),
+                timeoutMilliseconds: 50)
+            if !woken { freeSlotsOfVanishedProcesses() }
+        }
+    }
+
+    private func release(_ slot: Int) {
+        memory.atomicStore(Scoreboard.gateHoldersWord + slot, 0)
+        Self.announceRelease(memory, waking: 1)
+    }
+
+    private func freeSlotsOfVanishedProcesses() {
+        for slot in 0..<Scoreboard.maxGateSlots {
+            let holder = memory.atomicLoad(Scoreboard.gateHoldersWord + slot)
+            if holder != 0, !processExists(Int32(truncatingIfNeeded: holder)) {
+                Self.releaseSlots(heldBy: holder, in: memory)
+            }
+        }
+    }
+
+    /// Frees every slot `pid` holds (the supervisor calls it for a worker it reaped).
+    static func releaseSlots(heldBy pid: UInt64, in scoreboard: Scoreboard) {
+        releaseSlots(heldBy: pid, in: scoreboard.memory)
+    }
+
+    private static func releaseSlots(heldBy pid: UInt64, in memory: SharedMemory) {
+        guard pid != 0 else { return }
+        var freed = 0
+        for slot in 0..<Scoreboard.maxGateSlots
+        where memory.compareExchange(Scoreboard.gateHoldersWord + slot, expected: pid, desired: 0) {
+            freed += 1
+        }
+        if freed > 0 { announceRelease(memory, waking: Int32(freed)) }
+    }
+
+    private static func announceRelease(_ memory: SharedMemory, waking count: Int32) {
+        memory.atomicAdd(Scoreboard.gateSequenceWord, 1)
+        memory.wake(Scoreboard.gateSequenceWord, count: count)
+    }
+}
+
+// One per worker process; shared with other processes only through the scoreboard.
+@available(*, unavailable)
+extension ConcurrencyGate: Sendable {}
