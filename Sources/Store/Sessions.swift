@@ -48,14 +48,16 @@ public struct Sessions {
 
     /// Starts a session for a login.
     /// - Throws: ``StoreError/invalidReference`` when the user does not exist.
+    /// A new session; `id` defaults to a fresh UUID (callers holding a faster random source pass their own).
     public func create(
-        userId: String, expiresAt: Date, ip: String? = nil, userAgent: String? = nil, now: Date = Date()
+        id: String? = nil, userId: String, expiresAt: Date, ip: String? = nil, userAgent: String? = nil,
+        now: Date = Date()
     ) throws -> Session {
         let row = try db.queryOne(
             """
             INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ip, user_agent)
             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *
-            """, newID(), userId, now, now, expiresAt, ip, userAgent)
+            """, id ?? newID(), userId, now, now, expiresAt, ip, userAgent)
         return try Session(row: row.orThrow())
     }
 

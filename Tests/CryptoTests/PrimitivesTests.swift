@@ -1,4 +1,9 @@
 import Testing
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 @testable import Crypto
 
 @Suite("Primitives: SHA-256, HMAC, constant-time comparison, CSPRNG")
@@ -44,6 +49,22 @@ struct PrimitivesTests {
         #expect(Random.bytes(count: 0).isEmpty)
         #expect(Random.bytes(count: 33).count == 33)
         #expect(Random.bytes(count: 32) != Random.bytes(count: 32))
+    }
+
+    @Test("random UUIDs are RFC 9562 version 4, lower case, and Foundation reads them back as the same value")
+    func randomUUID() throws {
+        let ids = (0..<200).map { _ in Random.uuid() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids {
+            let bytes = Array(id.utf8)
+            #expect(bytes.count == 36)
+            #expect([8, 13, 18, 23].allSatisfy { bytes[$0] == UInt8(ascii: "-") })
+            #expect(bytes[14] == UInt8(ascii: "4"))
+            #expect("89ab".utf8.contains(bytes[19]))
+            #expect(id == id.lowercased())
+            let parsed = try #require(UUID(uuidString: id))
+            #expect(parsed.uuidString.lowercased() == id)
+        }
     }
 
     @Test("secret buffers compare in constant time and hand out a copy only on request")

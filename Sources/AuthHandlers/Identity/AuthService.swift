@@ -172,7 +172,7 @@ public final class AuthService {
         let issued = Int64(now.timeIntervalSince1970)
         return AccessClaims(
             iss: config.issuer, aud: config.audience, sub: user.id, sid: sessionID,
-            jti: UUID().uuidString.lowercased(), iat: issued, nbf: issued,
+            jti: Random.uuid(), iat: issued, nbf: issued,
             exp: issued + Int64(config.accessTokenLifetime), email: user.email, name: user.name, roles: roleNames,
             permissions: permissions,
             ctx: current.map {
@@ -199,18 +199,22 @@ public final class AuthService {
             user: .init(id: user.id, email: user.email, name: user.name, roles: claims.roles, permissions: claims.permissions))
     }
 
-    /// Starts a session: its row, its first refresh token, and the token response.
+    /// Starts a session: its row, its first refresh token, and the token response. `alongside` runs in the same
+    /// transaction once the session exists (login clears the lockout counter and writes its audit row there,
+    /// one commit instead of three); the token is signed after the commit, outside the write lock.
     public func startSession(
-        user: User, request: Request, now: Date = Date()
+        user: User, request: Request, now: Date = Date(), alongside: (Session) throws -> Void = { _ in }
     ) throws -> (session: Session, response: TokenResponse) {
         let refresh = RefreshToken.generate()
         let session = try database.transaction {
             let session = try sessions.create(
-                userId: user.id, expiresAt: now.addingTimeInterval(TimeInterval(config.refreshTokenLifetime)),
+                id: Random.uuid(), userId: user.id,
+                expiresAt: now.addingTimeInterval(TimeInterval(config.refreshTokenLifetime)),
                 ip: request.clientAddress(trustedProxies: config.trustedProxies), userAgent: request.userAgent, now: now)
             try refreshTokens.issue(
                 hash: RefreshToken.hash(refresh), sessionId: session.id,
                 expiresAt: session.expiresAt, now: now)
+            try alongside(session)
             return session
         }
         metrics?.increment("auth_session_creations_total")

@@ -112,16 +112,20 @@ public struct LoginRoutes {
             context.logger.notice("Login failed", metadata: ["auth.reason": user == nil ? "unknown_account" : "bad_password"])
             throw AuthError.invalidCredentials
         }
-        try auth.lockouts.succeed(identifier: identifier)
         guard user.isActive else {
+            try auth.lockouts.succeed(identifier: identifier)
             auth.record("login.failure", user: user.id, request: request, context: context, details: ["reason": "disabled"])
             throw AuthError.accountDisabled
         }
-        if let hash = user.passwordHash, auth.needsRehash(hash) {
-            try auth.users.rehashPassword(try auth.hashPassword(body.password), forUser: user.id, now: now)
+        // A new hash is computed before the transaction, so the write lock is never held across argon2.
+        let rehashed = try user.passwordHash.flatMap { auth.needsRehash($0) ? try auth.hashPassword(body.password) : nil }
+        var (_, tokens) = try auth.startSession(user: user, request: request, now: now) { session in
+            try auth.lockouts.succeed(identifier: identifier)
+            if let rehashed { try auth.users.rehashPassword(rehashed, forUser: user.id, now: now) }
+            auth.record(
+                "login.success", actor: user.id, user: user.id, request: request, context: context,
+                details: ["session_id": session.id])
         }
-        var (session, tokens) = try auth.startSession(user: user, request: request, now: now)
-        auth.record("login.success", actor: user.id, user: user.id, request: request, context: context, details: ["session_id": session.id])
         var headers = Headers()
         if browser.wantsCookie(request, bodyFlag: body.useCookies) {
             headers.add("Set-Cookie", browser.cookieHeader(tokens.refreshToken))

@@ -19,4 +19,21 @@ public enum Random {
         guard rc == 1 else { fatalError("RAND_bytes failed: \(OpenSSLError.drainQueue())") }
         return bytes
     }
+
+    /// A random UUID (RFC 9562 version 4), lower case and hyphenated, from the same generator: no system call,
+    /// unlike Foundation's `UUID()`, which opens `/dev/urandom` each time (token `jti`s, session ids).
+    public static func uuid() -> String {
+        var random = bytes(count: 16)
+        random[6] = (random[6] & 0x0F) | 0x40  // version 4
+        random[8] = (random[8] & 0x3F) | 0x80  // the RFC variant
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(36)
+        for (index, byte) in random.enumerated() {
+            if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
 }
