@@ -9,7 +9,8 @@ public import Foundation
 /// What a handler gets beside its request: the logger and the time the request arrived.
 public struct RequestContext: Sendable {
     private let baseLogger: Logger
-    private let requestNumber: UInt64?
+    /// This process's request sequence number, formatted as the request id only when something reads it.
+    private let requestNumber: UInt64
     private let givenRequestID: String?
     /// When the request arrived; handlers use it as "now".
     public let receivedAt: Date
@@ -24,14 +25,14 @@ public struct RequestContext: Sendable {
 
     public init(logger: Logger, requestID: String, receivedAt: Date = Date()) {
         baseLogger = logger
-        requestNumber = nil
+        requestNumber = 0
         givenRequestID = requestID
         self.receivedAt = receivedAt
     }
 
     /// A short id that ties the access-log line to the handler's own lines.
     public var requestID: String {
-        givenRequestID ?? Self.format(requestNumber ?? 0)
+        givenRequestID ?? Self.format(requestNumber)
     }
 
     /// The worker's logger with `request.id` in its metadata; made when something logs, not per request.
