@@ -4,7 +4,7 @@ import hashlib
 import hmac
 import json
 
-from helpers import bearer, login, new_user, import_roles, import_users, unique_email, PASSWORD
+from helpers import bearer, claims_of, login, new_user, import_roles, import_users, register, unique_email, PASSWORD
 
 
 def test_no_token_is_401_problem_json_and_never_reaches_the_upstream(stack):
@@ -103,3 +103,51 @@ def test_a_command_line_deactivation_is_refused_at_once(stack, tmp_path):
     for _ in range(12):
         r = s.get(stack.url("/app/x"), headers=bearer(tokens))
         assert r.status_code == 401 and r.json()["code"] == "token_revoked"
+
+
+def test_access_cookie_mode(fresh_stack):
+    """ACCESS_COOKIE=true: a browser that logged in reaches protected pages with its cookie alone."""
+    stack = fresh_stack({"REGISTRATION_OPEN": "true", "ACCESS_COOKIE": "true"})
+    origin = stack.setting("ALLOWED_ORIGINS")
+    user = register(stack)
+    browser = stack.session()
+    r = browser.post(stack.url("/auth/login"), json={"email": user["email"], "password": PASSWORD},
+                     headers={"X-Requested-With": "fetch"})
+    assert r.status_code == 200, r.text
+    token = r.json()["access_token"]  # still in the body, for the page's own API calls
+    cookies = r.raw.headers.getlist("Set-Cookie")
+    assert f"gh_access={token}; Max-Age={r.json()['expires_in']}; Path=/; HttpOnly; Secure; SameSite=Strict" in cookies
+    assert any(c.startswith("gh_refresh=") for c in cookies)
+
+    # A page load with the cookie alone: identity reaches the upstream, the token does not; other cookies do.
+    r = stack.session().get(stack.url("/app/page"), headers={"Cookie": f"theme=dark; gh_access={token}; lang=en"})
+    assert r.status_code == 200, r.text
+    seen = r.json()["headers"]
+    assert seen["x-user-id"] == user["id"]
+    assert seen["cookie"] == "theme=dark; lang=en"
+    assert stack.session().get(stack.url("/files/hello.txt"), headers={"Cookie": f"gh_access={token}"}).status_code == 200
+
+    # The browser sends the cookie whichever site started the request: a state-changing one needs an allowed Origin.
+    for headers in ({}, {"Origin": "https://evil.example"}):
+        r = stack.session().post(stack.url("/app/form"), headers={"Cookie": f"gh_access={token}", **headers})
+        assert r.status_code == 403 and r.json()["code"] == "origin_not_allowed", r.text
+    r = stack.session().post(stack.url("/app/form"), headers={"Cookie": f"gh_access={token}", "Origin": origin})
+    assert r.status_code == 200 and r.json()["method"] == "POST"
+
+    # Logout clears both cookies, and the old access cookie is refused at once.
+    r = browser.post(stack.url("/auth/logout"), headers={"Origin": origin})
+    assert r.status_code == 204
+    cleared = r.raw.headers.getlist("Set-Cookie")
+    assert "gh_access=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict" in cleared
+    assert any(c.startswith("gh_refresh=;") for c in cleared)
+    r = stack.session().get(stack.url("/app/page"), headers={"Cookie": f"gh_access={token}"})
+    assert r.status_code == 401 and r.json()["code"] == "token_revoked"
+
+
+def test_access_cookie_is_ignored_unless_enabled(stack):
+    _, tokens = new_user(stack)
+    r = stack.session().get(stack.url("/app/page"), headers={"Cookie": f"gh_access={tokens['access_token']}"})
+    assert r.status_code == 401 and r.json()["code"] == "token_missing"
+    r = stack.session().post(stack.url("/auth/login"), json={"email": claims_of(tokens["access_token"])["email"],
+                             "password": PASSWORD}, headers={"X-Requested-With": "fetch"})
+    assert not any(c.startswith("gh_access=") for c in r.raw.headers.getlist("Set-Cookie"))

@@ -1,15 +1,21 @@
 public import FCGIHost
 
-/// Browser clients: the `gh_refresh` cookie, the `Origin` rule for cookie-authenticated requests, CORS for
-/// `ALLOWED_ORIGINS`, and `Cache-Control: no-store` on everything under `/auth/` (API.md "Tokens", "Errors").
+/// Browser clients: the `gh_refresh` cookie (and with `ACCESS_COOKIE=true` the `gh_access` one), the `Origin`
+/// rule for cookie-authenticated requests, CORS for `ALLOWED_ORIGINS`, and `Cache-Control: no-store` on
+/// everything under `/auth/` (API.md "Tokens", "Errors", the auth_request contract).
 public struct BrowserSupport {
     static let refreshCookie = "gh_refresh"
+    static let accessCookie = "gh_access"
     let allowedOrigins: Set<String>
     let refreshLifetime: Int
+    let accessCookieEnabled: Bool
+    let accessLifetime: Int
 
     public init(config: Config) {
         allowedOrigins = Set(config.allowedOrigins)
         refreshLifetime = config.refreshTokenLifetime
+        accessCookieEnabled = config.accessCookieEnabled
+        accessLifetime = config.accessTokenLifetime
     }
 
     /// Whether the client asked for the refresh token as a cookie.
@@ -22,6 +28,28 @@ public struct BrowserSupport {
         let value = token ?? ""
         let maxAge = token == nil ? 0 : refreshLifetime
         return "\(Self.refreshCookie)=\(value); Max-Age=\(maxAge); Path=/auth; HttpOnly; Secure; SameSite=Strict"
+    }
+
+    /// The `Set-Cookie` values of a browser-mode token response: the refresh token, and the access token when
+    /// `ACCESS_COOKIE` is on (for `/auth/verify`; it stays in the body too, for the page's own API calls).
+    func sessionCookies(_ tokens: TokenResponse) -> [String] {
+        var cookies = [cookieHeader(tokens.refreshToken)]
+        if accessCookieEnabled {
+            cookies.append(
+                "\(Self.accessCookie)=\(tokens.accessToken); Max-Age=\(accessLifetime); Path=/; HttpOnly; Secure; SameSite=Strict")
+        }
+        return cookies
+    }
+
+    /// The `Set-Cookie` values that delete the cookies `request` carried (logout).
+    func clearingCookies(_ request: Request) -> [String] {
+        let cookies = request.cookies
+        var clearing: [String] = []
+        if cookies[Self.refreshCookie] != nil { clearing.append(cookieHeader(nil)) }
+        if cookies[Self.accessCookie] != nil {
+            clearing.append("\(Self.accessCookie)=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict")
+        }
+        return clearing
     }
 
     /// A cookie-authenticated request must come from an allowed origin (a CSRF defence beside SameSite).

@@ -128,7 +128,7 @@ public struct LoginRoutes {
         }
         var headers = Headers()
         if browser.wantsCookie(request, bodyFlag: body.useCookies) {
-            headers.add("Set-Cookie", browser.cookieHeader(tokens.refreshToken))
+            for cookie in browser.sessionCookies(tokens) { headers.add("Set-Cookie", cookie) }
             tokens.refreshToken = nil
         }
         var response = try Response.json(tokens)
@@ -172,9 +172,7 @@ public struct LoginRoutes {
             auth.record("logout", actor: session.userId, user: session.userId, request: request, context: context, details: ["session_id": session.id])
         }
         var response = Response.noContent
-        if request.cookies[BrowserSupport.refreshCookie] != nil {
-            response.headers.add("Set-Cookie", browser.cookieHeader(nil))
-        }
+        for cookie in browser.clearingCookies(request) { response.headers.add("Set-Cookie", cookie) }
         return response
     }
 }

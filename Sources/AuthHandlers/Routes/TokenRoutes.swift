@@ -71,13 +71,13 @@ public struct TokenRoutes {
         if case .rotated = outcome {
             auth.record("refresh", actor: user.id, user: user.id, request: request, context: context, details: ["session_id": session.id])
         }
-        var cookieHeader: String?
+        var cookies: [String] = []
         if fromCookie || browser.wantsCookie(request, bodyFlag: body?.useCookies) {
-            cookieHeader = browser.cookieHeader(tokens.refreshToken)
+            cookies = browser.sessionCookies(tokens)
             tokens.refreshToken = nil
         }
         var response = try Response.json(tokens)
-        if let cookieHeader { response.headers.add("Set-Cookie", cookieHeader) }
+        for cookie in cookies { response.headers.add("Set-Cookie", cookie) }
         return response
     }
 }

@@ -6,11 +6,13 @@ public struct VerifyRoutes {
     /// Copied out of the configuration once: copying `Config` itself on every request retains all its fields.
     let checkOrigin: Bool
     let allowedOrigins: Set<String>
+    let acceptsAccessCookie: Bool
 
     public init(auth: AuthService) {
         self.auth = auth
         checkOrigin = auth.config.originValidationEnabled
         allowedOrigins = Set(auth.config.allowedOrigins)
+        acceptsAccessCookie = auth.config.accessCookieEnabled
     }
 
     public func addRoutes(to router: Router) {
@@ -32,7 +34,7 @@ public struct VerifyRoutes {
         if checkOrigin, let origin = request.headers["Origin"], !allowedOrigins.contains(origin) {
             throw AuthError.originNotAllowed
         }
-        let principal = try auth.authenticate(request, now: context.receivedAt)
+        let principal = try auth.verify(token: try token(of: request), now: context.receivedAt)
         if let required = request.headers["x-required-permission"] {
             for permission in required.split(separator: ",") {
                 let wanted = permission.trimmingWhitespace()
@@ -40,5 +42,23 @@ public struct VerifyRoutes {
             }
         }
         return Response(status: 204, headers: principal.identityHeaders)
+    }
+
+    /// The bearer token, or with `ACCESS_COOKIE=true` the `gh_access` cookie. A browser sends that cookie with
+    /// every request to the site, whichever page started it, so a request authenticated by it that changes
+    /// state (`X-Original-Method`, set by the shipped snippet, other than GET, HEAD or OPTIONS; unknown counts
+    /// as changing) must come from an allowed `Origin`, as cookie-authenticated requests to Gatehouse must.
+    func token(of request: Request) throws -> String {
+        if let bearer = auth.bearerToken(request) { return bearer }
+        guard acceptsAccessCookie, let cookie = request.cookies[BrowserSupport.accessCookie], !cookie.isEmpty else {
+            throw AuthError.tokenMissing
+        }
+        let method = request.headers["x-original-method"]?.uppercased() ?? ""
+        if !["GET", "HEAD", "OPTIONS"].contains(method) {
+            guard let origin = request.headers["Origin"], allowedOrigins.contains(origin) else {
+                throw AuthError.originNotAllowed
+            }
+        }
+        return cookie
     }
 }

@@ -23,6 +23,8 @@ public struct Config: Sendable {
     public let registrationOpen: Bool
     public let ipAllowlistEnabled: Bool
     public let originValidationEnabled: Bool
+    /// Browser mode also sets the access token as cookie `gh_access`, which `/auth/verify` accepts.
+    public let accessCookieEnabled: Bool
     public let allowedOrigins: [String]
     public let trustedProxies: [CIDR]
     public let listen: ListenAddress
@@ -113,6 +115,7 @@ public struct Config: Sendable {
         registrationOpen = try reader.bool("REGISTRATION_OPEN")
         ipAllowlistEnabled = try reader.bool("IP_WHITELIST_ENABLED")
         originValidationEnabled = try reader.bool("ORIGIN_VALIDATION_ENABLED")
+        accessCookieEnabled = try reader.bool("ACCESS_COOKIE")
         allowedOrigins = try reader.origins("ALLOWED_ORIGINS")
         trustedProxies = try reader.cidrs("TRUSTED_PROXIES")
         listen = try reader.listen("LISTEN")

@@ -29,6 +29,11 @@ public struct ConfigKey: Sendable {
         ConfigKey("REGISTRATION_OPEN", "false", "Whether POST /auth/register is open to anyone."),
         ConfigKey("IP_WHITELIST_ENABLED", "false", "Enforce SaaS clients' IP allowlists."),
         ConfigKey("ORIGIN_VALIDATION_ENABLED", "false", "Check Origin against ALLOWED_ORIGINS at /auth/verify."),
+        ConfigKey(
+            "ACCESS_COOKIE", "false",
+            "Browser mode also sets the access token as cookie gh_access (HttpOnly, Secure, SameSite=Strict, Path=/), "
+                + "which /auth/verify accepts when no Authorization header is sent (pages a browser navigates to); "
+                + "a state-changing request authenticated by it needs an allowed Origin."),
         ConfigKey("ALLOWED_ORIGINS", "", "Comma-separated origins allowed for browsers (CORS and cookie requests)."),
         ConfigKey("TRUSTED_PROXIES", "", "Comma-separated CIDRs whose X-Forwarded-For is believed."),
         ConfigKey("LISTEN", "unix:/run/gatehouse/gatehouse.sock", "unix:/path.sock or host:port (ignored under socket activation)."),
