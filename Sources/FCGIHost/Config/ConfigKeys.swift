@@ -29,11 +29,7 @@ public struct ConfigKey: Sendable {
         ConfigKey("REGISTRATION_OPEN", "false", "Whether POST /auth/register is open to anyone."),
         ConfigKey("IP_WHITELIST_ENABLED", "false", "Enforce SaaS clients' IP allowlists."),
         ConfigKey("ORIGIN_VALIDATION_ENABLED", "false", "Check Origin against ALLOWED_ORIGINS at /auth/verify."),
-        ConfigKey(
-            "ACCESS_COOKIE", "false",
-            "Browser mode also sets the access token as cookie gh_access (HttpOnly, Secure, SameSite=Strict, Path=/), "
-                + "which /auth/verify accepts when no Authorization header is sent (pages a browser navigates to); "
-                + "a state-changing request authenticated by it needs an allowed Origin."),
+        ConfigKey("ACCESS_COOKIE", "false", "Browser mode also sets the access token as cookie gh_access (HttpOnly, Secure, SameSite=Strict, Path=/), which /auth/verify accepts without an Authorization header; a state-changing request it authenticates needs an allowed Origin."),
         ConfigKey("ALLOWED_ORIGINS", "", "Comma-separated origins allowed for browsers (CORS and cookie requests)."),
         ConfigKey("TRUSTED_PROXIES", "", "Comma-separated CIDRs whose X-Forwarded-For is believed."),
         ConfigKey("LISTEN", "unix:/run/gatehouse/gatehouse.sock", "unix:/path.sock or host:port (ignored under socket activation)."),
@@ -59,9 +55,7 @@ public struct ConfigKey: Sendable {
         ConfigKey("ARGON2_ITERATIONS", "2", "argon2id time cost."),
         ConfigKey("ARGON2_PARALLELISM", "1", "argon2id lanes."),
         ConfigKey("ARGON2_MAX_MEMORY_KIB", "262144", "Stored hashes asking for more memory than this are refused."),
-        ConfigKey(
-            "ARGON2_CONCURRENCY", "0",
-            "Password hashes computed at once across all workers (the rest wait their turn); 0 means one per CPU core."),
+        ConfigKey("ARGON2_CONCURRENCY", "0", "Password hashes computed at once across all workers (the rest wait their turn); 0 means one per CPU core."),
         ConfigKey("MAILER_COMMAND", "", "Shell command that reads one RFC 5322 message on stdin (e.g. /usr/sbin/sendmail -t); empty keeps mail queued."),
         ConfigKey("MAIL_FROM", "gatehouse@localhost", "From address of password-reset mail."),
         ConfigKey("PASSWORD_RESET_URL", "", "Reset link; {token} is replaced. Empty: JWT_ISSUER + /reset-password?token={token}."),

@@ -60,7 +60,7 @@ final class FCGIRequest {
             let bytes = unsafe UnsafeRawBufferPointer(start: entry, count: length)
             if let equals = unsafe bytes.firstIndex(of: UInt8(ascii: "=")) {
                 let value = unsafe String(decoding: bytes[(equals + 1)...], as: UTF8.self)
-                if unsafe equals > headerPrefix.count, unsafe bytes[..<headerPrefix.count].elementsEqual(headerPrefix) {
+                if equals > headerPrefix.count, unsafe bytes[..<headerPrefix.count].elementsEqual(headerPrefix) {
                     unsafe fields.append((headerName(fromCGI: bytes[headerPrefix.count..<equals]), value))
                 } else {
                     let name = unsafe String(decoding: bytes[..<equals], as: UTF8.self)
