@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Accounts benchmark, in one invocation:
 #   1. POST /auth/login through nginx at the configured argon2id parameters, against raw libargon2 hashes/s
-#      (bench/argon2_loop.c, one process per core, wall-clock), alternated for ROUNDS rounds (3), median — target
-#      >= 0.9;
+#      (bench/argon2_loop.c, one process per core, wall-clock), measured before and after each of ROUNDS (3) login
+#      runs, median round — target >= 0.9;
 #   2. GET behind nginx auth_request (+ empty_gif) with Gatehouse's /auth/verify and a cached token, against the
-#      same auth_request to the C libfcgi responder, alternated the same way — target >= 0.8;
+#      same auth_request to the C libfcgi responder, bracketed the same way — target >= 0.8;
 #   3. the same with a fresh token on every request (signature checked each time);
 #   4. POST /auth/refresh (each wrk thread follows its own rotation chain).
 set -euo pipefail
@@ -100,25 +100,33 @@ raw_argon2() {
 median_round() { sort -n "$1" | awk '{ line[NR] = $0 } END { print line[int((NR + 1) / 2)] }'; }
 
 echo "wrk -t2 -c$connections -d${duration}s; $workers Gatehouse workers; $(nproc) cores; argon2id m=19456 t=2 p=1"
-# Each comparison alternates its two sides for $rounds rounds and keeps the round with the median ratio: on
-# shared cores one interval can run slow, and alternating exposes both sides to the same conditions.
+# Each comparison measures its reference, then Gatehouse and the reference again, $rounds times (reference,
+# Gatehouse, reference, Gatehouse, ..., reference); a round's ratio divides by the mean of the references just
+# before and after it, so a drift of the machine's speed (on these shared cores raw argon2 alone moved from
+# 115 to 134 hashes/s within half a minute) moves both sides alike. The round with the median ratio is kept.
 rounds=${ROUNDS:-3}
 : > "$dir/login-rounds"
+before=$(raw_argon2)
 for round in $(seq "$rounds"); do
-    rr=$(raw_argon2)
     read -r rl_rps rl_p50 rl_p99 < <(connections=8 measure "login" http://127.0.0.1:18083/auth/login -s "$dir/login.lua")
+    after=$(raw_argon2)
+    rr=$(awk -v a="$before" -v b="$after" 'BEGIN {printf "%.1f", (a + b) / 2}')
     ratio=$(awk -v l="$rl_rps" -v a="$rr" 'BEGIN {printf "%.3f", l / a}')
-    echo "  round $round: raw argon2 $rr hashes/s, login $rl_rps req/s, ratio $ratio" >&2
+    echo "  round $round: raw argon2 $before then $after hashes/s, login $rl_rps req/s, ratio $ratio" >&2
     echo "$ratio $rr $rl_rps $rl_p50 $rl_p99" >> "$dir/login-rounds"
+    before=$after
 done
 read -r _ raw l_rps l_p50 l_p99 < <(median_round "$dir/login-rounds")
 : > "$dir/verify-rounds"
+read -r rc_before _ < <(measure "C auth_request" http://127.0.0.1:18085/)
 for round in $(seq "$rounds"); do
-    read -r rc_rps rc_p50 rc_p99 < <(measure "C auth_request" http://127.0.0.1:18085/)
     read -r rv_rps rv_p50 rv_p99 < <(measure "verify cached" http://127.0.0.1:18084/ -s "$dir/cached.lua")
+    read -r rc_after rc_p50 rc_p99 < <(measure "C auth_request" http://127.0.0.1:18085/)
+    rc_rps=$(awk -v a="$rc_before" -v b="$rc_after" 'BEGIN {printf "%.2f", (a + b) / 2}')
     ratio=$(awk -v v="$rv_rps" -v c="$rc_rps" 'BEGIN {printf "%.3f", v / c}')
-    echo "  round $round: C responder $rc_rps req/s, verify cached $rv_rps req/s, ratio $ratio" >&2
+    echo "  round $round: C responder $rc_before then $rc_after req/s, verify cached $rv_rps req/s, ratio $ratio" >&2
     echo "$ratio $rc_rps $rc_p50 $rc_p99 $rv_rps $rv_p50 $rv_p99" >> "$dir/verify-rounds"
+    rc_before=$rc_after
 done
 read -r _ c_rps c_p50 c_p99 v_rps v_p50 v_p99 < <(median_round "$dir/verify-rounds")
 read -r f_rps f_p50 f_p99 < <(measure "verify fresh" http://127.0.0.1:18084/ -s "$dir/fresh.lua")
