@@ -130,6 +130,25 @@ def test_auth_responses_are_not_cached(stack):
     assert r.headers["cache-control"] == "no-store"
 
 
+def test_parallel_logins_queue_behind_argon2_concurrency(fresh_stack):
+    """ARGON2_CONCURRENCY=1 with four workers: eight logins at once all succeed, and the hashes that had to wait
+    for the one slot are counted (one hash at a time is checked across processes by ConcurrencyGateTests)."""
+    stack = fresh_stack({"REGISTRATION_OPEN": "true", "WORKERS": "4", "ARGON2_CONCURRENCY": "1",
+                         "RATE_LIMIT_LOGIN": "1000/1m", "RATE_LIMIT_LOGIN_IDENTIFIER": "1000/1m"})
+    user = register(stack)
+
+    def attempt(_):
+        return stack.session().post(stack.url("/auth/login"), json={"email": user["email"], "password": PASSWORD})
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(attempt, range(8)))
+    assert [r.status_code for r in answers] == [200] * 8
+    assert len({r.json()["refresh_token"] for r in answers}) == 8
+    metrics = stack.session().get(stack.url("/metrics")).text
+    waits = [line for line in metrics.splitlines() if line.startswith("auth_password_hash_waits_total ")]
+    assert len(waits) == 1 and int(waits[0].split()[1]) >= 1, waits
+
+
 # --- lockout -------------------------------------------------------------------------------------------
 
 

@@ -236,7 +236,9 @@ public final class AuthService {
     /// argon2id work, through the gate that keeps it to `ARGON2_CONCURRENCY` at once across the workers.
     private func passwordWork<T>(_ work: () throws -> T) rethrows -> T {
         guard let passwordGate else { return try work() }
-        return try passwordGate.run { () throws(any Error) -> T in try work() }
+        return try passwordGate.run(onWait: { metrics?.increment("auth_password_hash_waits_total") }) {
+            () throws(any Error) -> T in try work()
+        }
     }
 
     /// The same work as a real check, for an unknown account, so timing does not tell whether it exists.

@@ -11,6 +11,7 @@ public enum MetricNames {
         ("auth_rate_limited_total", "Requests refused by a rate limit."),
         ("auth_verify_cache_hits_total", "Verifications answered from the per-worker cache."),
         ("auth_verify_cache_misses_total", "Verifications that needed a signature check."),
+        ("auth_password_hash_waits_total", "Password hashes that waited for a free ARGON2_CONCURRENCY slot."),
     ]
 
     public static let histograms: [(name: String, help: String)] = [

@@ -26,9 +26,10 @@ public final class ConcurrencyGate {
         pid = UInt64(UInt32(bitPattern: ChildProcess.currentPID))
     }
 
-    /// Runs `body` holding a slot, waiting for one first if all are taken.
-    public func run<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
-        let slot = acquire()
+    /// Runs `body` holding a slot, waiting for one first if all are taken (then `onWait` is called once,
+    /// before the wait: a metric of how often work queues).
+    public func run<T, E: Error>(onWait: () -> Void = {}, _ body: () throws(E) -> T) throws(E) -> T {
+        let slot = acquire(onWait: onWait)
         defer { release(slot) }
         return try body()
     }
@@ -38,13 +39,18 @@ public final class ConcurrencyGate {
         (0..<limit).count { memory.atomicLoad(Scoreboard.gateHoldersWord + $0) != 0 }
     }
 
-    private func acquire() -> Int {
+    private func acquire(onWait: () -> Void) -> Int {
+        var waited = false
         while true {
             // The sequence is read before the slots, so a release between the two ends the wait at once.
             let sequence = memory.atomicLoad(Scoreboard.gateSequenceWord)
             for slot in 0..<limit
             where memory.compareExchange(Scoreboard.gateHoldersWord + slot, expected: 0, desired: pid) {
                 return slot
+            }
+            if !waited {
+                waited = true
+                onWait()
             }
             let woken = memory.wait(
                 Scoreboard.gateSequenceWord, whileLowHalfIs: UInt32(truncatingIfNeeded: sequence),
