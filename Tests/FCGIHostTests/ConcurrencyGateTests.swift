@@ -51,6 +51,21 @@ import Foundation
     }
     #endif
 
+    @Test("a run inside a run uses the slot already held instead of waiting for a second one")
+    func reentrant() throws {
+        try withGateFiles { scoreboard, _ in
+            let finished = DispatchSemaphore(value: 0)
+            let thread = Thread {
+                guard let board = try? Scoreboard(path: scoreboard, create: false) else { return }
+                let gate = ConcurrencyGate(scoreboard: board, limit: 1)
+                let inner = gate.run { gate.run { 42 } }
+                if inner == 42 { finished.signal() }
+            }
+            thread.start()
+            #expect(finished.wait(timeout: .now() + 10) == .success)
+        }
+    }
+
     @Test("gate contender (works only when started by the multi-process tests)")
     func gateChildProcess() throws {
         guard let spec = ProcessInfo.processInfo.environment[gateChildKey] else { return }

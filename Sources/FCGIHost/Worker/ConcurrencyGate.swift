@@ -18,6 +18,7 @@ public final class ConcurrencyGate {
     private let memory: SharedMemory
     public let limit: Int
     private let pid: UInt64
+    private var holding = false
 
     /// A gate of `limit` slots (clamped to 1...64) over the scoreboard's shared words.
     public init(scoreboard: Scoreboard, limit: Int) {
@@ -28,15 +29,17 @@ public final class ConcurrencyGate {
 
     /// Runs `body` holding a slot, waiting for one first if all are taken (then `onWait` is called once,
     /// before the wait: a metric of how often work queues).
+    /// A call from inside `body` runs at once on the slot already held (waiting for a second one could wait for
+    /// ever with a limit of one).
     public func run<T, E: Error>(onWait: () -> Void = {}, _ body: () throws(E) -> T) throws(E) -> T {
+        if holding { return try body() }
         let slot = acquire(onWait: onWait)
-        defer { release(slot) }
+        holding = true
+        defer {
+            holding = false
+            release(slot)
+        }
         return try body()
-    }
-
-    /// How many slots are held right now, by any process (for metrics and tests).
-    public var held: Int {
-        (0..<limit).count { memory.atomicLoad(Scoreboard.gateHoldersWord + $0) != 0 }
     }
 
     private func acquire(onWait: () -> Void) -> Int {
