@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 setup() {
     local dir=$1 port=$2
-    mkdir -p "$dir"/{run,log,keys,tls,files,nginx/tmp,nginx/snippets}
+    mkdir -p "$dir"/{run,log,keys,tls,files,nginx/tmp,nginx/snippets,nginx/conf.d}
     [ -f "$dir/files/hello.txt" ] || echo "Only signed-in users can read this file." > "$dir/files/hello.txt"
     dir=$(cd "$dir" && pwd)
     chmod 700 "$dir/keys"
@@ -33,11 +33,17 @@ ENV
         chmod 600 "$dir/tls/key.pem"
     fi
     cp "$here"/nginx/snippets/*.conf "$dir/nginx/snippets/"
+    sed "s|unix:/run/gatehouse/gatehouse.sock|unix:$dir/run/gatehouse.sock|" "$here/nginx/conf.d/gatehouse-upstream.conf" \
+        > "$dir/nginx/conf.d/gatehouse-upstream.conf"
+    grep -q "unix:$dir/run/gatehouse.sock" "$dir/nginx/conf.d/gatehouse-upstream.conf" || {
+        echo "dev-stack: nginx/conf.d/gatehouse-upstream.conf no longer names /run/gatehouse/gatehouse.sock" >&2
+        exit 1
+    }
     local user_line="# nginx runs as the invoking user"
     # As root, nginx's workers would drop to nobody and could not reach the 0660 socket.
     [ "$(id -u)" = 0 ] && user_line="user root root;"
     local app_port=$((port + 1))
-    sed -e "s|@VAR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@APP_PORT@|$app_port|g" -e "s|@SOCKET@|$dir/run/gatehouse.sock|g" \
+    sed -e "s|@VAR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@APP_PORT@|$app_port|g" \
         -e "s|@USER_LINE@|$user_line|" "$here/nginx/dev/nginx.conf.in" > "$dir/nginx/nginx.conf"
     nginx -t -q -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -g "error_log $dir/log/nginx-error.log;" 2>/dev/null || \
         nginx -t -p "$dir/nginx" -c "$dir/nginx/nginx.conf"
