@@ -2,11 +2,7 @@ import FCGIHost
 import Glibc
 import Testing
 
-#if canImport(FoundationEssentials)
 import Foundation
-#else
-import Foundation
-#endif
 
 /// The gate across real processes: this test binary runs again as each contender (as the lockout test does),
 /// the contenders log "enter"/"exit" lines with O_APPEND (so the file's order is the order they happened in),

@@ -34,11 +34,14 @@ public struct BrowserSupport {
     /// `ACCESS_COOKIE` is on (for `/auth/verify`; it stays in the body too, for the page's own API calls).
     func sessionCookies(_ tokens: TokenResponse) -> [String] {
         var cookies = [cookieHeader(tokens.refreshToken)]
-        if accessCookieEnabled {
-            cookies.append(
-                "\(Self.accessCookie)=\(tokens.accessToken); Max-Age=\(accessLifetime); Path=/; HttpOnly; Secure; SameSite=Strict")
-        }
+        if accessCookieEnabled { cookies.append(accessCookieHeader(tokens.accessToken)) }
         return cookies
+    }
+
+    /// `Set-Cookie` for an access token (or, with nil, one that deletes it).
+    func accessCookieHeader(_ token: String?) -> String {
+        let maxAge = token == nil ? 0 : accessLifetime
+        return "\(Self.accessCookie)=\(token ?? ""); Max-Age=\(maxAge); Path=/; HttpOnly; Secure; SameSite=Strict"
     }
 
     /// The `Set-Cookie` values that delete the cookies `request` carried (logout).
@@ -46,9 +49,7 @@ public struct BrowserSupport {
         let cookies = request.cookies
         var clearing: [String] = []
         if cookies[Self.refreshCookie] != nil { clearing.append(cookieHeader(nil)) }
-        if cookies[Self.accessCookie] != nil {
-            clearing.append("\(Self.accessCookie)=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict")
-        }
+        if cookies[Self.accessCookie] != nil { clearing.append(accessCookieHeader(nil)) }
         return clearing
     }
 

@@ -51,9 +51,8 @@ final class FCGIRequest {
     /// Every FastCGI parameter of the current request, copied: `HTTP_*` ones straight into header fields
     /// (named from the bytes in one pass), the others as CGI name/value pairs.
     func parameters() -> FastCGIParameters {
-        var cgi: [(String, String)] = []
-        var fields: [(String, String)] = []
-        guard var cursor = unsafe handle.pointee.envp else { return FastCGIParameters(cgi: cgi, headerFields: fields) }
+        var builder = FastCGIParameters.Builder()
+        guard var cursor = unsafe handle.pointee.envp else { return builder.parameters }
         let headerPrefix = Array("HTTP_".utf8)
         while let entry = unsafe cursor.pointee {
             let length = unsafe strlen(entry)
@@ -61,18 +60,14 @@ final class FCGIRequest {
             if let equals = unsafe bytes.firstIndex(of: UInt8(ascii: "=")) {
                 let value = unsafe String(decoding: bytes[(equals + 1)...], as: UTF8.self)
                 if equals > headerPrefix.count, unsafe bytes[..<headerPrefix.count].elementsEqual(headerPrefix) {
-                    unsafe fields.append((headerName(fromCGI: bytes[headerPrefix.count..<equals]), value))
+                    unsafe builder.addHeader(headerName(fromCGI: bytes[headerPrefix.count..<equals]), value)
                 } else {
-                    let name = unsafe String(decoding: bytes[..<equals], as: UTF8.self)
-                    cgi.append((name, value))
-                    if name == "CONTENT_TYPE" || name == "CONTENT_LENGTH", !value.isEmpty {
-                        fields.append((headerName(fromCGI: name.utf8), value))
-                    }
+                    unsafe builder.addCGI(String(decoding: bytes[..<equals], as: UTF8.self), value)
                 }
             }
             unsafe cursor += 1
         }
-        return FastCGIParameters(cgi: cgi, headerFields: fields)
+        return builder.parameters
     }
 
     /// Reads up to `count` bytes of the body; fewer means end of input. One byte is read first, so a request

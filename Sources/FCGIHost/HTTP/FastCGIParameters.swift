@@ -10,26 +10,42 @@ public struct FastCGIParameters: Sendable {
 
     /// From name/value pairs as nginx sends them.
     public init(_ pairs: [(String, String)]) {
-        var cgi: [(String, String)] = []
-        var fields: [(String, String)] = []
-        fields.reserveCapacity(pairs.count)
+        var builder = Builder()
         for (name, value) in pairs {
-            if name.hasPrefix("HTTP_") {
-                fields.append((headerName(fromCGI: name.utf8.dropFirst(5)), value))
+            if name.utf8.count > 5, name.hasPrefix("HTTP_") {
+                builder.addHeader(headerName(fromCGI: name.utf8.dropFirst(5)), value)
             } else {
-                cgi.append((name, value))
-                if name == "CONTENT_TYPE" || name == "CONTENT_LENGTH", !value.isEmpty {
-                    fields.append((headerName(fromCGI: name.utf8[...]), value))
-                }
+                builder.addCGI(name, value)
             }
         }
-        self.init(cgi: cgi, headerFields: fields)
+        self = builder.parameters
     }
 
-    /// From CGI parameters and header fields already split and named (the FastCGI reader builds them so).
-    init(cgi: [(String, String)], headerFields: [(String, String)]) {
+    private init(cgi: [(String, String)], headerFields: [(String, String)]) {
         pairs = cgi
         headers = Headers(fromFastCGI: headerFields)
+    }
+
+    /// Collects parameters as they are read, splitting CGI parameters from headers in one place (the FastCGI
+    /// reader names `HTTP_*` headers straight from the C bytes, without a `String` of the CGI name first).
+    struct Builder {
+        private var cgi: [(String, String)] = []
+        private var fields: [(String, String)] = []
+
+        /// An `HTTP_*` parameter, its name already a header name (``headerName(fromCGI:)``).
+        mutating func addHeader(_ name: String, _ value: String) {
+            fields.append((name, value))
+        }
+
+        /// Any other parameter; a non-empty `CONTENT_TYPE` or `CONTENT_LENGTH` is a header too.
+        mutating func addCGI(_ name: String, _ value: String) {
+            cgi.append((name, value))
+            if name == "CONTENT_TYPE" || name == "CONTENT_LENGTH", !value.isEmpty {
+                fields.append((headerName(fromCGI: name.utf8), value))
+            }
+        }
+
+        var parameters: FastCGIParameters { FastCGIParameters(cgi: cgi, headerFields: fields) }
     }
 
     /// The first value of the CGI parameter `name` (not an `HTTP_*` one: see ``headers``).

@@ -94,7 +94,7 @@ public final class Scoreboard {
 
     /// Frees a dead worker's slot (it may have died busy), and any gate slot it held.
     func releaseSlot(_ slot: Int) {
-        ConcurrencyGate.releaseSlots(heldBy: memory.load(word(slot, Self.pidWord)), in: self)
+        ConcurrencyGate.releaseSlots(heldBy: memory.load(word(slot, Self.pidWord)), in: memory)
         memory.store(word(slot, Self.stateWord), SlotState.free.rawValue)
         memory.store(word(slot, Self.pidWord), 0)
     }

@@ -77,11 +77,7 @@ public final class ConcurrencyGate {
     }
 
     /// Frees every slot `pid` holds (the supervisor calls it for a worker it reaped).
-    static func releaseSlots(heldBy pid: UInt64, in scoreboard: Scoreboard) {
-        releaseSlots(heldBy: pid, in: scoreboard.memory)
-    }
-
-    private static func releaseSlots(heldBy pid: UInt64, in memory: SharedMemory) {
+    static func releaseSlots(heldBy pid: UInt64, in memory: SharedMemory) {
         guard pid != 0 else { return }
         var freed = 0
         for slot in 0..<Scoreboard.maxGateSlots
