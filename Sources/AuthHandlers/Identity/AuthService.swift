@@ -191,7 +191,13 @@ public final class AuthService {
     public func tokenResponse(
         user: User, sessionID: String, refreshToken: String, context: Assignment? = nil, now: Date = Date()
     ) throws -> TokenResponse {
-        let claims = try makeClaims(user: user, sessionID: sessionID, context: context, now: now)
+        try tokenResponse(
+            user: user, claims: makeClaims(user: user, sessionID: sessionID, context: context, now: now),
+            refreshToken: refreshToken)
+    }
+
+    /// Signs `claims` and builds the token response around them.
+    func tokenResponse(user: User, claims: AccessClaims, refreshToken: String) throws -> TokenResponse {
         let token = try keys.sign(claims)
         return TokenResponse(
             accessToken: token, expiresIn: config.accessTokenLifetime, refreshToken: refreshToken,
@@ -206,7 +212,7 @@ public final class AuthService {
         user: User, request: Request, now: Date = Date(), alongside: (Session) throws -> Void = { _ in }
     ) throws -> (session: Session, response: TokenResponse) {
         let refresh = RefreshToken.generate()
-        let session = try database.transaction {
+        let (session, claims) = try database.transaction {
             let session = try sessions.create(
                 id: Random.uuid(), userId: user.id,
                 expiresAt: now.addingTimeInterval(TimeInterval(config.refreshTokenLifetime)),
@@ -215,10 +221,12 @@ public final class AuthService {
                 hash: RefreshToken.hash(refresh), sessionId: session.id,
                 expiresAt: session.expiresAt, now: now)
             try alongside(session)
-            return session
+            // Read here, the roles and assignments come from the transaction's snapshot: no read transaction of
+            // their own, and they are the ones the session starts with.
+            return (session, try makeClaims(user: user, sessionID: session.id, now: now))
         }
         metrics?.increment("auth_session_creations_total")
-        return (session, try tokenResponse(user: user, sessionID: session.id, refreshToken: refresh, now: now))
+        return (session, try tokenResponse(user: user, claims: claims, refreshToken: refresh))
     }
 
     // MARK: Passwords
