@@ -66,15 +66,11 @@ public struct TokenRoutes {
             try auth.sessions.revoke(id: session.id, reason: "account disabled", now: now)
             throw AuthError.tokenRevoked
         }
-        // One transaction for the session's last use, its audit row and the claims' reads; signed after the commit.
-        let claims = try auth.database.transaction {
-            try auth.sessions.touch(id: session.id, at: now)
-            if case .rotated = outcome {
-                auth.record("refresh", actor: user.id, user: user.id, request: request, context: context, details: ["session_id": session.id])
-            }
-            return try auth.makeClaims(user: user, sessionID: session.id, now: now)
+        try auth.sessions.touch(id: session.id, at: now)
+        var tokens = try auth.tokenResponse(user: user, sessionID: session.id, refreshToken: successor, now: now)
+        if case .rotated = outcome {
+            auth.record("refresh", actor: user.id, user: user.id, request: request, context: context, details: ["session_id": session.id])
         }
-        var tokens = try auth.tokenResponse(user: user, claims: claims, refreshToken: successor)
         var cookies: [String] = []
         if fromCookie || browser.wantsCookie(request, bodyFlag: body?.useCookies) {
             cookies = browser.sessionCookies(tokens)
