@@ -104,8 +104,8 @@ echo "wrk -t2 -c$connections -d${duration}s; $workers Gatehouse workers; $(nproc
 # Gatehouse, reference, Gatehouse, ..., reference); a round's ratio divides by the mean of the references just
 # before and after it, so a drift of the machine's speed (on these shared cores raw argon2 alone moved from
 # 115 to 134 hashes/s within half a minute) moves both sides alike. The round with the median ratio is kept.
-# Login gets more rounds: memory-bound argon2 drifts most, so its single rounds scatter by +-0.04 around their
-# median, where the cached verify rounds stay within +-0.02.
+# Login gets more rounds: memory-bound argon2 drifts most, so its single rounds lie up to 0.06 from their run's
+# median, the cached verify rounds up to 0.03.
 rounds=${ROUNDS:-3}
 login_rounds=${LOGIN_ROUNDS:-7}
 : > "$dir/login-rounds"
