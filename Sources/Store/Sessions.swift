@@ -46,9 +46,9 @@ public struct Sessions {
         self.db = db
     }
 
-    /// Starts a session for a login.
+    /// Starts a session for a login; `id` defaults to a fresh UUID (callers holding a faster random source pass
+    /// their own).
     /// - Throws: ``StoreError/invalidReference`` when the user does not exist.
-    /// A new session; `id` defaults to a fresh UUID (callers holding a faster random source pass their own).
     public func create(
         id: String? = nil, userId: String, expiresAt: Date, ip: String? = nil, userAgent: String? = nil,
         now: Date = Date()

@@ -5,14 +5,13 @@ public struct VerifyRoutes {
     let auth: AuthService
     /// Copied out of the configuration once: copying `Config` itself on every request retains all its fields.
     let checkOrigin: Bool
-    let allowedOrigins: Set<String>
-    let acceptsAccessCookie: Bool
+    /// The allowed origins, the `gh_access` cookie and its `Origin` rule.
+    let browser: BrowserSupport
 
     public init(auth: AuthService) {
         self.auth = auth
         checkOrigin = auth.config.originValidationEnabled
-        allowedOrigins = Set(auth.config.allowedOrigins)
-        acceptsAccessCookie = auth.config.accessCookieEnabled
+        browser = BrowserSupport(config: auth.config)
     }
 
     public func addRoutes(to router: Router) {
@@ -31,7 +30,7 @@ public struct VerifyRoutes {
     }
 
     func decide(_ request: Request, context: RequestContext) throws -> Response {
-        if checkOrigin, let origin = request.headers["Origin"], !allowedOrigins.contains(origin) {
+        if checkOrigin, let origin = request.headers["Origin"], !browser.allowedOrigins.contains(origin) {
             throw AuthError.originNotAllowed
         }
         let principal = try auth.verify(token: try token(of: request), now: context.receivedAt)
@@ -50,15 +49,11 @@ public struct VerifyRoutes {
     /// as changing) must come from an allowed `Origin`, as cookie-authenticated requests to Gatehouse must.
     func token(of request: Request) throws -> String {
         if let bearer = auth.bearerToken(request) { return bearer }
-        guard acceptsAccessCookie, let cookie = request.cookies[BrowserSupport.accessCookie], !cookie.isEmpty else {
+        guard browser.accessCookieEnabled, let cookie = request.cookies[BrowserSupport.accessCookie], !cookie.isEmpty else {
             throw AuthError.tokenMissing
         }
         let method = request.headers["x-original-method"]?.uppercased() ?? ""
-        if !["GET", "HEAD", "OPTIONS"].contains(method) {
-            guard let origin = request.headers["Origin"], allowedOrigins.contains(origin) else {
-                throw AuthError.originNotAllowed
-            }
-        }
+        if !["GET", "HEAD", "OPTIONS"].contains(method) { try browser.requireAllowedOrigin(request) }
         return cookie
     }
 }
