@@ -58,7 +58,7 @@ run() {
     for _ in $(seq 50); do [ -S "$dir/run/gatehouse.sock" ] && break; sleep 0.1; done
     local app_port
     app_port=$(sed -n 's|.*proxy_pass http://127.0.0.1:\([0-9]*\);.*|\1|p' "$dir/nginx/nginx.conf" | head -n 1)
-    python3 "$here/scripts/demo-upstream.py" "$app_port" &
+    python3 "$here/scripts/demo-upstream.py" "$app_port" "$dir/run/demo-fcgi.sock" &
     local app=$!
     nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -g "daemon off;" &
     local nginx=$!
@@ -71,7 +71,7 @@ run() {
     local port
     port=$(sed -n 's/.*listen 127.0.0.1:\([0-9]*\).*/\1/p' "$dir/nginx/nginx.conf")
     echo "Gatehouse is up: https://127.0.0.1:$port/health (certificate: $dir/tls/cert.pem). Ctrl-C stops."
-    echo "Protected: https://127.0.0.1:$port/app/ (demo upstream) and /files/hello.txt"
+    echo "Protected: https://127.0.0.1:$port/app/ (demo upstream), /fcgi/ (demo FastCGI app) and /files/hello.txt"
     wait -n "$nginx" "$gatehouse" "$app" || true
     stop
 }

@@ -106,12 +106,4 @@ public struct Lockouts {
             "SELECT locked_until FROM lockouts WHERE identifier = ? AND locked_until > ?", identifier, now
         )?.get("locked_until")
     }
-
-    /// Deletes counters with no lock in force whose window started before `date`, and returns how many.
-    /// Their lock history (for doubling) goes with them.
-    @discardableResult
-    public func prune(before date: Date) throws -> Int {
-        try db.execute("DELETE FROM lockouts WHERE window_start < ?1 AND locked_until < ?1", date)
-        return db.changes
-    }
 }

@@ -300,5 +300,27 @@ extension Migrations {
                 );
                 CREATE INDEX activity_zone ON activity (zone, id);
                 """),
+        Migration(
+            id: "2026-12-03 retention",
+            sql: """
+                -- The supervisor deletes expired rows in small batches (Retention); these indexes let each batch
+                -- find its rows without scanning the table while it holds the write lock.
+                CREATE INDEX lockouts_window ON lockouts (window_start);
+                CREATE INDEX rate_limits_updated ON rate_limits (updated_at);
+                CREATE INDEX sessions_expires ON sessions (expires_at);
+                CREATE INDEX sessions_revoked ON sessions (revoked_at) WHERE revoked_at IS NOT NULL;
+                CREATE INDEX refresh_tokens_expires ON refresh_tokens (expires_at);
+                CREATE INDEX password_resets_expires ON password_resets (expires_at);
+                CREATE INDEX outbox_created ON outbox (created_at);
+                -- Password-reset requests as submitted, taken up by the supervisor: the request itself writes this
+                -- one row whether or not the account exists, so its timing tells nothing.
+                CREATE TABLE password_reset_requests (
+                    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+                    identifier   TEXT    NOT NULL CHECK (length(CAST(identifier AS BLOB)) <= 254),
+                    requested_at INTEGER NOT NULL,
+                    ip           TEXT,
+                    user_agent   TEXT
+                );
+                """),
     ]
 }

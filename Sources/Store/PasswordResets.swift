@@ -40,11 +40,41 @@ public struct PasswordResets {
             return userId
         }
     }
+}
 
-    /// Deletes tokens that expired before `date`, and returns how many.
+/// A password-reset request as submitted to `POST /auth/password/forgot`, before anyone looked the account up.
+public struct PasswordResetRequest: Sendable {
+    public let id: Int64
+    public let identifier: String
+    public let requestedAt: Date
+    public let ip: String?
+    public let userAgent: String?
+}
+
+extension PasswordResets {
+    /// Queues a request for `identifier` (already normalised, at most 254 bytes): the one write the route makes,
+    /// the same whether the account exists or not. The supervisor takes it up (``takeRequests(limit:)``).
+    public func request(identifier: String, ip: String?, userAgent: String?, now: Date = Date()) throws {
+        try db.execute(
+            "INSERT INTO password_reset_requests (identifier, requested_at, ip, user_agent) VALUES (?, ?, ?, ?)",
+            identifier, now, ip, userAgent)
+    }
+
+    /// The oldest queued requests, at most `limit`.
+    public func pendingRequests(limit: Int = 20) throws -> [PasswordResetRequest] {
+        try db.query(
+            "SELECT id, identifier, requested_at, ip, user_agent FROM password_reset_requests ORDER BY id LIMIT ?", limit
+        ).map { row in
+            PasswordResetRequest(
+                id: try row.get("id"), identifier: try row.get("identifier"), requestedAt: try row.get("requested_at"),
+                ip: try row.get("ip"), userAgent: try row.get("user_agent"))
+        }
+    }
+
+    /// Removes a request once it has been taken up; false when another process took it first.
     @discardableResult
-    public func prune(before date: Date) throws -> Int {
-        try db.execute("DELETE FROM password_resets WHERE expires_at < ?", date)
-        return db.changes
+    public func finishRequest(id: Int64) throws -> Bool {
+        try db.execute("DELETE FROM password_reset_requests WHERE id = ?", id)
+        return db.changes == 1
     }
 }

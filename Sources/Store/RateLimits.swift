@@ -44,11 +44,4 @@ public struct RateLimits {
         let wait = ((1 - tokens) / refillPerSecond).rounded(.up)
         return (false, max(1, Int(min(wait, Double(Int32.max)))))
     }
-
-    /// Deletes buckets untouched since `date` (they would be full again), and returns how many.
-    @discardableResult
-    public func prune(before date: Date) throws -> Int {
-        try db.execute("DELETE FROM rate_limits WHERE updated_at < ?", date.timeIntervalSince1970)
-        return db.changes
-    }
 }

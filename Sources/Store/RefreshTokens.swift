@@ -95,11 +95,4 @@ public struct RefreshTokens {
             return .rotated(try Sessions(db: db).find(id: sessionId) ?? session)
         }
     }
-
-    /// Deletes tokens that expired before `date`, and returns how many.
-    @discardableResult
-    public func prune(before date: Date) throws -> Int {
-        try db.execute("DELETE FROM refresh_tokens WHERE expires_at < ?", date)
-        return db.changes
-    }
 }

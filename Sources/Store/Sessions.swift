@@ -117,11 +117,4 @@ public struct Sessions {
     public func revocationEpoch() throws -> Int64 {
         try db.queryOne("SELECT epoch FROM revocation_epoch WHERE id = 1").orThrow().get("epoch")
     }
-
-    /// Deletes sessions that expired or were revoked before `date`, and returns how many.
-    @discardableResult
-    public func prune(before date: Date) throws -> Int {
-        try db.execute("DELETE FROM sessions WHERE expires_at < ?1 OR revoked_at < ?1", date)
-        return db.changes
-    }
 }

@@ -73,6 +73,12 @@ struct Application {
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
+        // The database holds password hashes and session data: readable by the service user only (SQLite gives its
+        // -wal and -shm files the mode of the database file).
+        if !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+            else { throw ConfigError(key: "DATABASE_URL", message: "cannot create \(path)") }
+        }
         let database = try Database(path: path)
         try Migrations.checkKnown(on: database)
         for id in try Migrations.run(on: database) {
@@ -109,10 +115,17 @@ struct Application {
         return Array(data)
     }
 
-    /// Housekeeping between signals in the supervisor: mail delivery from the outbox.
+    /// Work between signals in the supervisor: password-reset requests taken up, mail delivered from the outbox,
+    /// expired rows pruned.
     static func supervisorTick(config: Config, logger: Logger) throws -> (Config) -> Void {
         let database = try Database(path: DatabaseURL.path(from: config.databaseURL), createIfMissing: false)
+        let resets = PasswordResetMailer(database: database, logger: logger)
         let delivery = OutboxDelivery(database: database, logger: logger)
-        return { current in delivery.tick(config: current) }
+        let housekeeping = Housekeeping(database: database, logger: logger)
+        return { current in
+            resets.tick(config: current)
+            delivery.tick(config: current)
+            housekeeping.tick(config: current)
+        }
     }
 }

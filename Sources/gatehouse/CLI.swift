@@ -5,6 +5,7 @@ import Foundation
 #endif
 import FCGIHost
 import Store
+import AuthHandlers
 
 /// The version printed by `gatehouse version` and `/health`.
 let gatehouseVersion = "0.1.0"
@@ -13,14 +14,16 @@ extension CommandLine {
     /// Parses the subcommand and runs it; returns the exit status (0 ok, 1 explained failure, 2 usage).
     static func runGatehouse() -> Int32 {
         var arguments = Array(CommandLine.arguments.dropFirst())
-        guard let command = arguments.first else {
-            printError(CLI.usage)
-            return 2
-        }
-        arguments.removeFirst()
         let environment = ProcessInfo.processInfo.environment
         do {
+            // Global options may stand before the command or after it (`gatehouse --config F migrate`, as git and
+            // systemctl users type them, or `gatehouse migrate --config F`).
             var options = try CLI.Options(parsing: &arguments, environment: environment)
+            guard !options.rest.isEmpty else {
+                printError(CLI.usage)
+                return 2
+            }
+            let command = options.rest.removeFirst()
             switch command {
             case "serve": return try ServeCommand.run(options: &options, environment: environment)
             case "worker": return try WorkerCommand.run(options: &options, environment: environment)
@@ -46,6 +49,13 @@ extension CommandLine {
                 let config = try options.loadConfig(environment: environment)
                 let application = try Application(config: config, logger: config.makeLogger(label: "gatehouse.cli"), slot: nil)
                 for route in application.router.routeTable { print("\(route.method) \(route.pattern)") }
+                return 0
+            case "prune":
+                try options.expectNoMore()
+                let config = try options.loadConfig(environment: environment)
+                let database = try Database(path: DatabaseURL.path(from: config.databaseURL), createIfMissing: false)
+                let housekeeping = Housekeeping(database: database, logger: config.makeLogger(label: "gatehouse.cli"))
+                for (kind, count) in try housekeeping.pruneAll(config: config) { print("\(kind.rawValue) \(count)") }
                 return 0
             case "check-config":
                 let config = try options.loadConfig(environment: environment)
@@ -76,7 +86,7 @@ extension CommandLine {
 
 enum CLI {
     static let usage = """
-        usage: gatehouse <command> [--config PATH] [options]
+        usage: gatehouse [--config PATH] <command> [options]
 
           serve [--pidfile PATH]      start the supervisor and its workers
           migrate                     apply database migrations
@@ -85,10 +95,11 @@ enum CLI {
           roles import FILE.json      import roles and permissions
           keys generate [--alg EdDSA|ES256|RS256] | rotate | list | retire KID
           backup PATH                 online backup of the database
+          prune                       delete expired rows now (the supervisor does it every PRUNE_INTERVAL)
           check-config                print the effective configuration, secrets masked
           version                     print the version
 
-        --config defaults to $GATEHOUSE_CONFIG or /etc/gatehouse/gatehouse.env.
+        --config may also follow the command; it defaults to $GATEHOUSE_CONFIG or /etc/gatehouse/gatehouse.env.
         """
 
     struct UsageError: Error {

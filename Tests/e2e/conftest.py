@@ -61,8 +61,8 @@ class Stack:
             if sock.exists():
                 break
             time.sleep(0.05)
-        self.app = subprocess.Popen([sys.executable, str(ROOT / "scripts/demo-upstream.py"), str(self.port + 1)],
-                                    stdout=log, stderr=log)
+        self.app = subprocess.Popen([sys.executable, str(ROOT / "scripts/demo-upstream.py"), str(self.port + 1),
+                                     str(self.dir / "run/demo-fcgi.sock")], stdout=log, stderr=log)
         self.nginx = subprocess.Popen(
             ["nginx", "-p", str(self.dir / "nginx"), "-c", str(self.dir / "nginx/nginx.conf"), "-g", "daemon off;"],
             stdout=log, stderr=log)

@@ -35,6 +35,19 @@ public struct RateLimiter {
 }
 
 extension RateLimiter {
+    /// The bucket key of a client address: an IPv4 address as it is (an IPv4-mapped IPv6 address counts as its
+    /// IPv4 address), an IPv6 address by its `RATE_LIMIT_IPV6_PREFIX` block (`2001:db8:1:2:0:0:0:0/64`), since
+    /// one subscriber holds a whole /64 and could otherwise take a fresh bucket per request.
+    public static func addressKey(_ address: String, ipv6Prefix: Int) -> String {
+        guard let parsed = IPAddress(address) else { return String(address.utf8.prefix(64)) ?? "unknown" }
+        return parsed.isV4 ? parsed.description : "\(parsed.masked(prefixLength: ipv6Prefix))/\(ipv6Prefix)"
+    }
+
+    /// The bucket key of the request's client (``addressKey(_:ipv6Prefix:)`` of its address).
+    public func clientKey(_ request: Request) -> String {
+        Self.addressKey(request.clientAddress(trustedProxies: config.trustedProxies), ipv6Prefix: config.rateLimitIPv6Prefix)
+    }
+
     /// The routes the `api` class (`RATE_LIMIT_API`) covers: management and business, not `/auth/verify` (one
     /// subrequest per page asset) nor health and metrics. The login-like routes have classes of their own.
     public static let apiPrefixes = ["/users", "/roles", "/permissions", "/audit", "/v1/"]
@@ -42,7 +55,7 @@ extension RateLimiter {
     /// Middleware taking one `api` token per request, keyed by client address; the router applies it to
     /// ``apiPrefixes`` (`router.use(pathPrefixes: RateLimiter.apiPrefixes, rateLimiter.apiMiddleware)`).
     public func apiMiddleware(_ request: Request, _ context: RequestContext, _ next: Router.Handler) throws -> Response {
-        try check("api", key: request.clientAddress(trustedProxies: config.trustedProxies), now: context.receivedAt)
+        try check("api", key: clientKey(request), now: context.receivedAt)
         return try next(request, context)
     }
 }

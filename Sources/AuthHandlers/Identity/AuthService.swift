@@ -151,6 +151,12 @@ public final class AuthService {
         } catch {
             throw AuthError.tokenInvalid("The token is not a Gatehouse access token.")
         }
+        // No token of ours lives longer than the configured lifetime: a longer one was not issued by this
+        // configuration (or comes from whoever else holds an HS256 secret), and its exp is not to be trusted.
+        let (lifetime, overflow) = claims.exp.subtractingReportingOverflow(claims.iat)
+        guard !overflow, lifetime <= Int64(config.accessTokenLifetime) + Int64(config.leeway) else {
+            throw AuthError.tokenInvalid("The token's lifetime exceeds the configured access-token lifetime.")
+        }
         let segment = token.split(separator: ".", omittingEmptySubsequences: false)[1]
         let signature = serviceKey.isEmpty
             ? nil : Base64URL.encode(HMAC.sha256(key: serviceKey, data: Array(segment.utf8)))

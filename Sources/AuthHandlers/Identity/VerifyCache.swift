@@ -35,7 +35,9 @@ final class VerifyCache {
 
     func lookup(_ token: String, now: Date, leeway: Int) -> Principal? {
         guard let entry = tokens[token] else { return nil }
-        guard Int64(now.timeIntervalSince1970) < entry.expiresAt + Int64(leeway) else {
+        // Saturating: a token's exp is whatever its signer wrote, up to Int64.max.
+        let (end, overflow) = entry.expiresAt.addingReportingOverflow(Int64(leeway))
+        guard Int64(now.timeIntervalSince1970) < (overflow ? Int64.max : end) else {
             tokens[token] = nil
             return nil
         }

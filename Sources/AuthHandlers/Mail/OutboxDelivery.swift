@@ -69,7 +69,10 @@ public final class OutboxDelivery {
 
     /// The message as the mailer reads it: headers, a blank line, the body (CRLF line ends, RFC 5322 §2.1).
     static func render(_ message: OutboxMessage, from: String) -> String {
-        func clean(_ value: String) -> String { value.filter { $0 != "\r" && $0 != "\n" } }
+        // On unicode scalars, not Characters: Swift reads "\r\n" as one Character, equal to neither "\r" nor "\n".
+        func clean(_ value: String) -> String {
+            String(String.UnicodeScalarView(value.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }))
+        }
         let headers = [
             "From: \(clean(from))", "To: \(clean(message.recipient))", "Subject: \(clean(message.subject))",
             "MIME-Version: 1.0",

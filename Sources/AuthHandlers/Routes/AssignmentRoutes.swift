@@ -58,7 +58,7 @@ public struct AssignmentRoutes {
         guard let zone = checked.zone, let department = checked.department, let role = body.role else {
             throw HTTPError.internalError
         }
-        try Escalation(auth: auth).requireCanGrant(roles: [role], principal: principal)
+        try Escalation(auth: auth).requireCanAssign(role: role, zone: zone, principal: principal)
         let primary = try body.primary ?? (auth.assignments.list(userId: user.id).first { $0.isPrimary } == nil)
         let assignment: Assignment
         do {
@@ -84,11 +84,12 @@ public struct AssignmentRoutes {
         let body = try request.decode(AssignmentFields.self)
         let checked = try validate(body)
         guard checked.errors.isEmpty else { throw HTTPError.validation(checked.errors) }
-        // A new role, or reactivating the assignment, grants the role.
-        let role = body.role ?? existing.role
-        if role != existing.role || (body.active == true && !existing.active) {
-            try Escalation(auth: auth).requireCanGrant(roles: [role], principal: principal)
-        }
+        // Any change to an assignment is a grant of what it becomes and a removal of what it was: the caller must be
+        // able to hand out both (a move from ZoneA to ZoneB is a ZoneB grant).
+        let escalation = Escalation(auth: auth)
+        try escalation.requireCanAssign(role: existing.role, zone: existing.zone, principal: principal)
+        try escalation.requireCanAssign(
+            role: body.role ?? existing.role, zone: checked.zone ?? existing.zone, principal: principal)
         let assignment: Assignment
         do {
             assignment = try auth.assignments.update(
@@ -110,9 +111,9 @@ public struct AssignmentRoutes {
         let principal = try auth.require("users:write", request, now: context.receivedAt)
         let user = try requireUser(request)
         let id = try request.parameters.require("aid")
-        guard let assignment = try auth.assignments.find(id: id, userId: user.id),
-            try auth.assignments.delete(id: id, userId: user.id)
-        else { throw notFound }
+        guard let assignment = try auth.assignments.find(id: id, userId: user.id) else { throw notFound }
+        try Escalation(auth: auth).requireCanAssign(role: assignment.role, zone: assignment.zone, principal: principal)
+        guard try auth.assignments.delete(id: id, userId: user.id) else { throw notFound }
         record("assignment.deleted", assignment, principal: principal, request: request, context: context)
         return .noContent
     }

@@ -87,7 +87,10 @@ public struct BrowserSupport {
             response.headers.add("Access-Control-Expose-Headers", "ETag, Retry-After, WWW-Authenticate")
         }
         if !allowedOrigins.isEmpty { response.headers.add("Vary", "Origin") }
-        if request.path.hasPrefix("/auth/") || request.path == "/auth" {
+        // Decided on the route that matched, not the path as spelt: `//auth/login` and `/%61uth/login` reach the
+        // login route too.
+        let path = request.route.isEmpty ? request.path : request.route
+        if path.hasPrefix("/auth/") || path == "/auth" {
             response.headers.set("Cache-Control", "no-store")
             response.headers.set("Pragma", "no-cache")
         }

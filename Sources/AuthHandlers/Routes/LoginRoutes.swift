@@ -32,8 +32,7 @@ public struct LoginRoutes {
         guard auth.config.registrationOpen else {
             throw HTTPError(.forbidden, code: "registration_closed", detail: "Registration is closed.")
         }
-        let client = request.clientAddress(trustedProxies: auth.config.trustedProxies)
-        try auth.rateLimiter.check("register", key: client, now: context.receivedAt)
+        try auth.rateLimiter.check("register", key: auth.rateLimiter.clientKey(request), now: context.receivedAt)
         let body = try request.decode(RegisterBody.self)
         let email = Identifier.normalize(body.email)
         let name = body.name.trimmingWhitespace()
@@ -66,19 +65,17 @@ public struct LoginRoutes {
     }
 
     /// The lockout counter is taken before the password is checked (DESIGN.md), unknown accounts cost the same
-    /// argon2 work, and both wrong email and wrong password answer the same 401.
+    /// argon2 work, and both wrong email and wrong password answer the same 401. The body is checked before
+    /// anything is written, so an identifier over 254 bytes never becomes a lockout, bucket or audit key.
     func login(_ request: Request, context: RequestContext) throws -> Response {
         let config = auth.config
         let now = context.receivedAt
-        let client = request.clientAddress(trustedProxies: config.trustedProxies)
-        try auth.rateLimiter.check("login", key: client, now: now)
         let body = try request.decode(LoginBody.self)
-        guard let submitted = body.email ?? body.username else {
-            throw HTTPError.validation(field: "email", "is required")
-        }
-        let identifier = Identifier.normalize(submitted)
-        guard !identifier.isEmpty else { throw HTTPError.validation(field: "email", "is required") }
+        let field = body.email == nil && body.username != nil ? "username" : "email"
+        let identifier = try Identifier.required(body.email ?? body.username, field: field)
+        try auth.rateLimiter.check("login", key: auth.rateLimiter.clientKey(request), now: now)
         try auth.rateLimiter.check("login_identifier", key: identifier, now: now)
+        try auth.rateLimiter.check("login_global", key: "all", now: now)
 
         switch try auth.lockouts.begin(identifier: identifier, now: now, threshold: config.lockoutThreshold,
                                        window: TimeInterval(config.lockoutWindow)) {

@@ -68,6 +68,17 @@ struct Escalation {
         }
     }
 
+    /// 403 unless the caller may hand out `role` in `zone`: it holds every permission the role gives, and, when
+    /// it works in a zone itself, `zone` is that zone (API.md "Assignments"). Creating, changing and removing an
+    /// assignment all ask this, of the assignment before and after the change.
+    func requireCanAssign(role: String, zone: String, principal: Principal) throws {
+        if let own = principal.zone, own != zone {
+            throw HTTPError.forbidden(
+                "You manage assignments in your own zone (\(own)) only, and this one is in \(zone).")
+        }
+        try requireCanGrant(roles: [role], principal: principal)
+    }
+
     /// 403 unless the caller holds every one of `permissions`.
     func requireCanGrant(permissions: [String], principal: Principal, what: () -> String = { "Granting these" }) throws
     {

@@ -10,7 +10,6 @@ import Store
 /// `POST /auth/password/forgot` (always 202, nothing to enumerate) and `POST /auth/password/reset`.
 public struct PasswordResetRoutes {
     let auth: AuthService
-    static let lifetime: TimeInterval = 30 * 60
 
     public init(auth: AuthService) {
         self.auth = auth
@@ -25,35 +24,18 @@ public struct PasswordResetRoutes {
         let email: String
     }
 
+    /// Queues the request and answers 202 at once: the one write here is the same whether the account exists or
+    /// not, so neither the answer nor its timing tells. The supervisor takes the request up within a second
+    /// (``PasswordResetMailer``): it looks the account up, makes the token and queues the mail.
     func forgot(_ request: Request, context: RequestContext) throws -> Response {
         let now = context.receivedAt
-        let client = request.clientAddress(trustedProxies: auth.config.trustedProxies)
-        try auth.rateLimiter.check("reset", key: "ip:\(client)", now: now)
         let body = try request.decode(ForgotBody.self)
-        let email = Identifier.normalize(body.email)
+        let email = try Identifier.required(body.email, field: "email")
+        try auth.rateLimiter.check("reset", key: "ip:\(auth.rateLimiter.clientKey(request))", now: now)
         try auth.rateLimiter.check("reset", key: "id:\(email)", now: now)
-        if let user = try auth.users.find(email: email), user.isActive {
-            let token = Base64URL.encode(Random.bytes(count: 32))
-            let link = auth.config.passwordResetURL.replacing("{token}", with: token)
-            try auth.database.transaction {
-                try auth.passwordResets.create(
-                    hash: SHA256.hash(token), userId: user.id, expiresAt: now.addingTimeInterval(Self.lifetime), now: now)
-                try auth.outbox.enqueue(
-                    recipient: user.email, subject: "Reset your password",
-                    body: """
-                        Someone asked to reset the password of \(user.email).
-                        To choose a new password, open this link within 30 minutes:
-
-                        \(link)
-
-                        If it was not you, ignore this message; your password stays as it is.
-                        """, now: now)
-            }
-            auth.record("password.reset_requested", user: user.id, request: request, context: context)
-        } else {
-            // The same work as the branch above, minus the mail, so timing says nothing either.
-            _ = SHA256.hash(Base64URL.encode(Random.bytes(count: 32)))
-        }
+        try auth.passwordResets.request(
+            identifier: email, ip: request.clientAddress(trustedProxies: auth.config.trustedProxies),
+            userAgent: request.userAgent, now: now)
         return try .json(["status": "accepted"], status: 202)
     }
 
@@ -70,7 +52,7 @@ public struct PasswordResetRoutes {
     func reset(_ request: Request, context: RequestContext) throws -> Response {
         let now = context.receivedAt
         try auth.rateLimiter.check(
-            "reset", key: "ip:\(request.clientAddress(trustedProxies: auth.config.trustedProxies))", now: now)
+            "reset", key: "ip:\(auth.rateLimiter.clientKey(request))", now: now)
         let body = try request.decode(ResetBody.self)
         let invalidToken = HTTPError.validation(field: "token", "is invalid, used or expired")
         guard RefreshToken.isWellFormed(body.token) else { throw invalidToken }

@@ -96,10 +96,13 @@ public struct RoleRoutes {
             errors.insert(.init(field: "name", message: "must be the name in the path (roles are not renamed)"), at: 0)
         }
         guard errors.isEmpty else { throw HTTPError.validation(errors) }
+        // Adding a permission grants it, and removing one is held to the same rule (DESIGN.md "Authorization"):
+        // otherwise roles:write could strip the administrators' role of what the caller does not hold.
         let current = Set(try auth.roles.find(name: name)?.permissions ?? [])
+        let wanted = Set(body.permissions)
         try Escalation(auth: auth).requireCanGrant(
-            permissions: Array(Set(body.permissions).subtracting(current)), principal: principal
-        ) { "Adding these permissions" }
+            permissions: Array(wanted.symmetricDifference(current)), principal: principal
+        ) { "Adding or removing these permissions" }
         let (role, created) = try auth.database.transaction {
             let created = try auth.roles.find(name: name) == nil
             let role = try auth.roles.upsert(
@@ -115,6 +118,10 @@ public struct RoleRoutes {
     func delete(_ request: Request, context: RequestContext) throws -> Response {
         let principal = try auth.require("roles:write", request, now: context.receivedAt)
         let name = try request.parameters.require("name")
+        guard let existing = try auth.roles.find(name: name) else { throw notFound }
+        try Escalation(auth: auth).requireCanGrant(permissions: existing.permissions, principal: principal) {
+            "Deleting this role"
+        }
         guard let role = try auth.roles.find(name: name), try auth.roles.delete(name: name) else { throw notFound }
         record("role.deleted", role, principal: principal, request: request, context: context)
         return .noContent

@@ -31,7 +31,7 @@ public struct TokenRoutes {
     func refresh(_ request: Request, context: RequestContext) throws -> Response {
         let now = context.receivedAt
         try auth.rateLimiter.check(
-            "refresh", key: request.clientAddress(trustedProxies: auth.config.trustedProxies), now: now)
+            "refresh", key: auth.rateLimiter.clientKey(request), now: now)
         let body: RefreshBody? = request.body.isEmpty ? nil : try request.decode(RefreshBody.self)
         let cookie = request.cookies[BrowserSupport.refreshCookie]
         guard let presented = body?.refreshToken ?? cookie else { throw AuthError.tokenMissing }

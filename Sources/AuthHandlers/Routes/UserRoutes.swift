@@ -47,10 +47,13 @@ public struct UserRoutes {
         let roles: [String]?
         let isActive: Bool?
         let profile: [String: JSONValue]?
+        /// Needed when a caller changes its own password or email (as `PUT /auth/password` asks for it).
+        let currentPassword: String?
 
         enum CodingKeys: String, CodingKey {
             case email, password, name, roles, profile
             case isActive = "is_active"
+            case currentPassword = "current_password"
         }
     }
 
@@ -121,10 +124,13 @@ public struct UserRoutes {
         let roles: [String]?
         let isActive: Bool?
         let profile: [String: JSONValue]?
+        /// Needed when a caller changes its own password or email (as `PUT /auth/password` asks for it).
+        let currentPassword: String?
 
         enum CodingKeys: String, CodingKey {
             case email, password, name, roles, profile
             case isActive = "is_active"
+            case currentPassword = "current_password"
         }
 
         /// The fields given that only `users:write` may change.
@@ -176,6 +182,16 @@ public struct UserRoutes {
         }
         if let roles = body.roles { errors += try unknownRoles(roles) }
         guard errors.isEmpty else { throw HTTPError.validation(errors) }
+        // A stolen access token must not become a permanent takeover: changing your own password or email needs
+        // the current password, on this route as on PUT /auth/password.
+        if isSelf, body.password != nil || (email != nil && email != existing.email) {
+            guard let current = body.currentPassword, !current.isEmpty else {
+                throw HTTPError.validation(field: "current_password", "is required to change your own password or email")
+            }
+            guard let hash = existing.passwordHash, auth.verifyPassword(current, hash: hash) else {
+                throw HTTPError.validation(field: "current_password", "is wrong")
+            }
+        }
         let escalation = Escalation(auth: auth)
         if !isSelf, !body.privilegedFields.isEmpty {
             try escalation.requireCovers(user: existing, principal: principal)

@@ -28,6 +28,8 @@ public struct Config: Sendable {
     public let allowedOrigins: [String]
     public let trustedProxies: [CIDR]
     public let listen: ListenAddress
+    /// `LISTEN_ALLOW_REMOTE`: a TCP `LISTEN` address outside loopback is refused unless this is set.
+    public let listenAllowRemote: Bool
     public let socketMode: Int
     public let socketGroup: String
     public let runtimeDirectory: String
@@ -41,6 +43,12 @@ public struct Config: Sendable {
     public let lockoutDuration: Int
     public let lockoutMaxDuration: Int
     public let rateLimits: [String: RateLimit]
+    /// `RATE_LIMIT_IPV6_PREFIX`: IPv6 clients are keyed by this prefix of their address.
+    public let rateLimitIPv6Prefix: Int
+    /// `AUDIT_RETENTION` in seconds.
+    public let auditRetention: Int
+    /// `PRUNE_INTERVAL` in seconds.
+    public let pruneInterval: Int
     public let argon2MemoryKiB: Int
     public let argon2Iterations: Int
     public let argon2Parallelism: Int
@@ -119,6 +127,13 @@ public struct Config: Sendable {
         allowedOrigins = try reader.origins("ALLOWED_ORIGINS")
         trustedProxies = try reader.cidrs("TRUSTED_PROXIES")
         listen = try reader.listen("LISTEN")
+        listenAllowRemote = try reader.bool("LISTEN_ALLOW_REMOTE")
+        if case .tcp(let host, _) = listen, !listenAllowRemote, !(IPAddress(host)?.isLoopback ?? false) {
+            throw ConfigError(
+                key: "LISTEN",
+                message: "\(host) is not a loopback address, and FastCGI has no authentication: anyone who reaches "
+                    + "the port could send requests as nginx (set LISTEN_ALLOW_REMOTE=true on a trusted network)")
+        }
         socketMode = try reader.octalMode("SOCKET_MODE")
         socketGroup = reader.string("SOCKET_GROUP")
         runtimeDirectory = try reader.nonEmpty("RUNTIME_DIR")
@@ -133,10 +148,13 @@ public struct Config: Sendable {
         lockoutDuration = try reader.duration("LOCKOUT_DURATION", min: 1)
         lockoutMaxDuration = try reader.duration("LOCKOUT_MAX_DURATION", min: lockoutDuration)
         var rates: [String: RateLimit] = [:]
-        for name in ["LOGIN", "LOGIN_IDENTIFIER", "REGISTER", "RESET", "REFRESH", "API"] {
+        for name in ["LOGIN", "LOGIN_IDENTIFIER", "LOGIN_GLOBAL", "REGISTER", "RESET", "REFRESH", "API"] {
             rates[name.lowercased()] = try reader.rate("RATE_LIMIT_\(name)")
         }
         rateLimits = rates
+        rateLimitIPv6Prefix = try reader.integer("RATE_LIMIT_IPV6_PREFIX", 16...128)
+        auditRetention = try reader.duration("AUDIT_RETENTION", min: 1)
+        pruneInterval = try reader.duration("PRUNE_INTERVAL", min: 1)
         argon2MemoryKiB = try reader.integer("ARGON2_MEMORY_KIB", 8...(4 << 20))
         argon2Iterations = try reader.integer("ARGON2_ITERATIONS", 1...64)
         argon2Parallelism = try reader.integer("ARGON2_PARALLELISM", 1...64)

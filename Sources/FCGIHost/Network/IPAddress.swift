@@ -18,6 +18,30 @@ public struct IPAddress: Sendable, Equatable, Hashable, CustomStringConvertible 
 
     public var isV4: Bool { bytes.count == 4 }
 
+    /// Whether this is a loopback address: 127.0.0.0/8 or ::1.
+    public var isLoopback: Bool {
+        isV4 ? bytes[0] == 127 : bytes == [UInt8](repeating: 0, count: 15) + [1]
+    }
+
+    /// The address with every bit after the first `prefixLength` cleared (the network of its block).
+    public func masked(prefixLength: Int) -> IPAddress {
+        var bytes = bytes
+        var remaining = prefixLength
+        for index in bytes.indices {
+            if remaining >= 8 {
+                remaining -= 8
+            } else {
+                bytes[index] &= remaining <= 0 ? 0 : ~(0xff >> UInt8(remaining))
+                remaining = 0
+            }
+        }
+        return IPAddress(bytes: bytes)
+    }
+
+    private init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
     public var description: String {
         if isV4 { return bytes.map(String.init).joined(separator: ".") }
         return stride(from: 0, to: 16, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
