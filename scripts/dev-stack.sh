@@ -12,7 +12,10 @@ setup() {
     [ -f "$dir/files/hello.txt" ] || echo "Only signed-in users can read this file." > "$dir/files/hello.txt"
     dir=$(cd "$dir" && pwd)
     chmod 700 "$dir/keys"
+    [ -f "$dir/gatehouse.env" ] && chmod 600 "$dir/gatehouse.env"
     if [ ! -f "$dir/gatehouse.env" ]; then
+        # It holds SERVICE_SECRET: readable by its owner only, from the moment it exists.
+        (umask 077 && : > "$dir/gatehouse.env")
         cat > "$dir/gatehouse.env" <<ENV
 # Dev-stack configuration (see packaging for the documented production file).
 DATABASE_URL=sqlite://$dir/gatehouse.db

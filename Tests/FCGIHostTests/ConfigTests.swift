@@ -48,7 +48,8 @@ import Foundation
             ("LISTEN", "localhost:80"), ("LISTEN", "unix:relative.sock"), ("MAX_BODY_BYTES", "10"),
             ("TRUSTED_PROXIES", "10.0.0.0/33"), ("ALLOWED_ORIGINS", "app.example.com"), ("REGISTRATION_OPEN", "maybe"),
             ("SERVICE_SECRET", "short"), ("RATE_LIMIT_LOGIN", "ten"), ("LOG_LEVEL", "loud"), ("SOCKET_MODE", "999"),
-            ("NO_SUCH_KEY", "1"),
+            ("NO_SUCH_KEY", "1"), ("LISTEN", "0.0.0.0:9000"), ("LISTEN", "192.0.2.10:9000"), ("LISTEN", "[::]:9000"),
+            ("RATE_LIMIT_IPV6_PREFIX", "8"), ("RATE_LIMIT_IPV6_PREFIX", "129"), ("AUDIT_RETENTION", "forever"),
         ])
     func rejects(key: String, value: String) {
         do {
@@ -57,6 +58,16 @@ import Foundation
         } catch {
             #expect(error.key == key)
         }
+    }
+
+    @Test("a TCP LISTEN off loopback needs LISTEN_ALLOW_REMOTE (FastCGI has no authentication)")
+    func remoteListen() throws {
+        #expect(try Config(values: ["LISTEN": "127.0.0.2:9000"]).listen == .tcp(host: "127.0.0.2", port: 9000))
+        #expect(try Config(values: ["LISTEN": "[::1]:9000"]).listen == .tcp(host: "::1", port: 9000))
+        let remote = try Config(values: ["LISTEN": "0.0.0.0:9000", "LISTEN_ALLOW_REMOTE": "true"])
+        #expect(remote.listen == .tcp(host: "0.0.0.0", port: 9000))
+        #expect(try Config(values: [:]).rateLimitIPv6Prefix == 64)
+        #expect(try Config(values: [:]).auditRetention == 180 * 86_400)
     }
 
     @Test("HS256 needs JWT_SECRET, each secret at least 32 bytes")

@@ -141,6 +141,10 @@ public final class Database {
     /// The number of rows the last INSERT, UPDATE or DELETE on this connection changed.
     public var changes: Int { Int(unsafe sqlite3_changes64(handle)) }
 
+    /// Rows inserted, updated or deleted through this connection since it opened (sqlite3_total_changes64):
+    /// what a piece of work wrote, whatever tables it touched.
+    public var totalChanges: Int { Int(unsafe sqlite3_total_changes64(handle)) }
+
     /// Whether a transaction is open on this connection.
     public var isInTransaction: Bool { unsafe sqlite3_get_autocommit(handle) == 0 }
 
