@@ -18,7 +18,7 @@ public final class Housekeeping {
 
     let retention: Retention
     let logger: Logger
-    private var nextRun: ContinuousClock.Instant
+    private var nextRun: ContinuousClock.Instant?
     /// The kinds still to prune in the current pass, and the cutoffs the pass started with.
     private var remaining: [Retention.Kind] = []
     private var cutoffs: [Retention.Kind: Date] = [:]
@@ -27,8 +27,6 @@ public final class Housekeeping {
     public init(database: Database, logger: Logger) {
         retention = Retention(db: database)
         self.logger = logger
-        // The first pass soon after start, not at once: start-up has enough to do.
-        nextRun = .now + .seconds(10)
     }
 
     /// When each kind of row has expired, under `config`, at `now`.
@@ -57,7 +55,12 @@ public final class Housekeeping {
     public func tick(config: Config, now: Date = Date()) {
         let clock = ContinuousClock.now
         if remaining.isEmpty {
-            guard clock >= nextRun else { return }
+            // The first pass soon after start (at most 10 s), not at once: start-up has enough to do.
+            guard let due = nextRun else {
+                nextRun = clock + .seconds(min(10, config.pruneInterval))
+                return
+            }
+            guard clock >= due else { return }
             nextRun = clock + .seconds(config.pruneInterval)
             remaining = Retention.Kind.allCases
             cutoffs = Self.cutoffs(config: config, now: now)
