@@ -315,7 +315,7 @@ grep -c '^# Default: ' "$root/etc/gatehouse/gatehouse.env" | grep -qx "$(wc -l <
 ok "gatehouse.env lists exactly the binary's $(wc -l < "$work/keys.binary") keys, each with help and default"
 in_root env -i /usr/sbin/gatehouse check-config --config /etc/gatehouse/gatehouse.env > /dev/null || fail "check-config"
 ok "gatehouse check-config accepts the installed configuration"
-for f in gatehouse-errors gatehouse-fastcgi gatehouse-security-headers; do
+for f in gatehouse-errors gatehouse-fastcgi gatehouse-security-headers gatehouse-auth gatehouse-auth-request gatehouse-protect gatehouse-protect-fastcgi; do
     cmp -s "$repo/nginx/snippets/$f.conf" "$root/etc/nginx/snippets/$f.conf" || fail "snippet $f"
 done
 ok "nginx snippets in /etc/nginx/snippets"

@@ -677,7 +677,7 @@ def test_setting_your_own_password_keeps_your_session(mstack):
     me = make_admin(mstack)
     api = client(mstack, me["token"])
     other_session = login(mstack, me["email"])["access_token"]
-    assert api.put(mstack.url(f"/users/{me['id']}"), json={"password": "my new admin passphrase"}).status_code == 200
+    assert api.put(mstack.url(f"/users/{me['id']}"), json={"password": "my new admin passphrase", "current_password": PASSWORD}).status_code == 200
     assert api.get(mstack.url(f"/users/{me['id']}")).status_code == 200
     r = mstack.session().get(mstack.url("/auth/verify"), headers={"Authorization": f"Bearer {other_session}"})
     assert_problem(r, 401, "token_revoked")
