@@ -220,6 +220,9 @@ done
 for v in $(printf '%s\n' "$depends" | grep -o 'libsqlite3-0 (>= [^)]*)' | sed 's/.*>= //; s/)//'); do
     dpkg --compare-versions "$v" ge 3.35 || fail "libsqlite3-0 (>= $v) allows a version without RETURNING"
 done
+# CVE-2025-23016 (integer overflow in libfcgi's parameter reader) is fixed in bookworm's 2.4.2-2+deb12u1.
+printf '%s\n' "$depends" | grep -q 'libfcgi0ldbl (>= 2.4.2-2+deb12u1)' ||
+    fail "Depends allows a libfcgi without the CVE-2025-23016 fix: $depends"
 ok "Depends: $depends"
 
 say "Build version X+upgrade1 (a changelog entry and one more migration, in the build copy only)"
