@@ -322,5 +322,13 @@ extension Migrations {
                     user_agent   TEXT
                 );
                 """),
+        Migration(
+            id: "2026-12-03 session context",
+            sql: """
+                -- The zone/department a session works in since its last context switch (NULL: the user's default
+                -- context), so its refreshes keep it.
+                ALTER TABLE sessions ADD COLUMN ctx_zone TEXT;
+                ALTER TABLE sessions ADD COLUMN ctx_department TEXT;
+                """),
     ]
 }

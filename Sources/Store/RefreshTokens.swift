@@ -43,6 +43,16 @@ public struct RefreshTokens {
     }
 
     /// The session a refresh token (used or not) belongs to, for logout by refresh token.
+    /// The hash of the session's current refresh token: the newest one not yet used nor expired (the tip of
+    /// its rotation chain), or nil when it has none.
+    public func tip(sessionId: String, now: Date = Date()) throws -> [UInt8]? {
+        try db.queryOne(
+            """
+            SELECT token_hash FROM refresh_tokens WHERE session_id = ? AND used_at IS NULL AND expires_at > ?
+            ORDER BY issued_at DESC LIMIT 1
+            """, sessionId, now)?.get("token_hash")
+    }
+
     public func session(forHash hash: [UInt8]) throws -> Session? {
         try db.queryOne(
             "SELECT s.* FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id WHERE t.token_hash = ?", hash

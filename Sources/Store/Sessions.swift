@@ -15,6 +15,9 @@ public struct Session: Sendable, Equatable {
     public let userAgent: String?
     public let revokedAt: Date?
     public let revokeReason: String?
+    /// The zone and department of the session's context since its last switch; nil: the user's default context.
+    public let contextZone: String?
+    public let contextDepartment: String?
 
     /// Not revoked and not expired at `date`.
     public func isLive(at date: Date = Date()) -> Bool {
@@ -31,6 +34,8 @@ public struct Session: Sendable, Equatable {
         userAgent = try row.get("user_agent")
         revokedAt = try row.get("revoked_at")
         revokeReason = try row.get("revoke_reason")
+        contextZone = try row.get("ctx_zone")
+        contextDepartment = try row.get("ctx_department")
     }
 }
 
@@ -68,6 +73,11 @@ public struct Sessions {
 
     /// Records use of a live session. Writes only when the stored time is older, so repeated calls within
     /// the same second cost no write.
+    /// Remembers the session's context (a context switch), so later refreshes issue tokens for it.
+    public func setContext(id: String, zone: String, department: String) throws {
+        try db.execute("UPDATE sessions SET ctx_zone = ?, ctx_department = ? WHERE id = ?", zone, department, id)
+    }
+
     public func touch(id: String, at date: Date = Date()) throws {
         try db.execute(
             "UPDATE sessions SET last_used_at = ?1 WHERE id = ?2 AND last_used_at < ?1 AND revoked_at IS NULL",

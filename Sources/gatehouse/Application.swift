@@ -51,6 +51,7 @@ struct Application {
         ).addRoutes(to: router)
         LoginRoutes(auth: auth).addRoutes(to: router)
         TokenRoutes(auth: auth).addRoutes(to: router)
+        ContextRoutes(auth: auth).addRoutes(to: router)
         AccountRoutes(auth: auth).addRoutes(to: router)
         PasswordResetRoutes(auth: auth).addRoutes(to: router)
         VerifyRoutes(auth: auth).addRoutes(to: router)

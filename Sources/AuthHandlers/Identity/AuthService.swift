@@ -193,6 +193,15 @@ public final class AuthService {
                 })
     }
 
+    /// The assignment a session works in since its last context switch, while it is still active; nil for a
+    /// session that never switched (its tokens get the user's default context).
+    public func context(of session: Session) throws -> Assignment? {
+        guard let zone = session.contextZone, let department = session.contextDepartment else { return nil }
+        return try assignments.find(userId: session.userId, zone: zone, department: department).flatMap {
+            $0.active ? $0 : nil
+        }
+    }
+
     /// Signs an access token and builds the token response around it.
     public func tokenResponse(
         user: User, sessionID: String, refreshToken: String, context: Assignment? = nil, now: Date = Date()

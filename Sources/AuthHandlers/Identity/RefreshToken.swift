@@ -14,7 +14,13 @@ public enum RefreshToken {
     /// yields the same successor (two tabs refreshing at once both succeed) and nobody without the secret can
     /// compute it.
     public static func successor(of token: String, secret: [UInt8]) -> String {
-        Base64URL.encode(HMAC.sha256(key: secret, data: Array("gatehouse refresh rotation\u{0}\(token)".utf8)))
+        successor(ofHash: hash(token), secret: secret)
+    }
+
+    /// The successor of the token whose SHA-256 is `tokenHash`: a context switch rotates the session's chain from
+    /// the stored hash alone, and a refresh with the old token inside the grace window gets the same successor.
+    public static func successor(ofHash tokenHash: [UInt8], secret: [UInt8]) -> String {
+        Base64URL.encode(HMAC.sha256(key: secret, data: Array("gatehouse refresh rotation\u{0}".utf8) + tokenHash))
     }
 
     /// Whether `text` has the shape of one of our tokens (43 base64url characters), checked before any lookup.
