@@ -69,13 +69,19 @@ class Stack:
         deadline = time.time() + 15
         while time.time() < deadline:
             try:
-                if self.session().get(self.url("/health"), timeout=2).status_code == 200:
+                # Up means Gatehouse answers through nginx and both demo upstreams listen.
+                if (self.session().get(self.url("/health"), timeout=2).status_code == 200
+                        and (self.dir / "run/demo-fcgi.sock").exists() and self.app_listens()):
                     return
             except requests.RequestException:
                 pass
             time.sleep(0.1)
         self.stop()
         raise RuntimeError("stack did not come up:\n" + self.log())
+
+    def app_listens(self) -> bool:
+        with socket.socket() as s:
+            return s.connect_ex(("127.0.0.1", self.port + 1)) == 0
 
     def url(self, path: str) -> str:
         return f"https://127.0.0.1:{self.port}{path}"
