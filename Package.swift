@@ -40,5 +40,8 @@ let package = Package(
         .testTarget(
             name: "CryptoTests", dependencies: ["Crypto"], resources: [.copy("Vectors")], swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AuthorizerTests", dependencies: ["AuthHandlers", "FCGIHost"], resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings),
     ]
 )
