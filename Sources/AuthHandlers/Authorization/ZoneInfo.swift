@@ -9,7 +9,7 @@ import Foundation
 /// cannot load zones by name, and the full `Foundation` costs some 45 MB of binary and brings ICU's own copy of
 /// the data (FACTS.md), so Gatehouse reads the files itself: transitions from the 64-bit table, and after the
 /// last one the POSIX TZ rule of the file's footer (``PosixTimeZone``).
-struct ZoneInfo: Sendable, Equatable {
+package struct ZoneInfo: Sendable, Equatable {
     let identifier: String
     /// Transition instants (seconds since 1970), ascending, and the offset in seconds that starts at each.
     let transitions: [Int64]
@@ -21,7 +21,7 @@ struct ZoneInfo: Sendable, Equatable {
 
     static let directory = "/usr/share/zoneinfo"
 
-    struct LoadError: Error {
+    package struct LoadError: Error {
         let message: String
     }
 
@@ -39,7 +39,7 @@ struct ZoneInfo: Sendable, Equatable {
     }
 
     /// The zone named `identifier` from `directory`.
-    static func load(_ identifier: String, directory: String = directory) throws(LoadError) -> ZoneInfo {
+    package static func load(_ identifier: String, directory: String = directory) throws(LoadError) -> ZoneInfo {
         guard isWellFormed(identifier) else { throw LoadError(message: "is not an IANA time zone name") }
         let data: Data
         do {
@@ -87,7 +87,7 @@ struct ZoneInfo: Sendable, Equatable {
     }
 
     /// The offset from UTC, in seconds, at instant `time` (seconds since 1970).
-    func offset(at time: Int64) -> Int32 {
+    package func offset(at time: Int64) -> Int32 {
         if let last = transitions.last, time >= last, let rule {
             return rule.offset(at: time)
         }
@@ -102,7 +102,7 @@ struct ZoneInfo: Sendable, Equatable {
     }
 
     /// The first instant after `time` at which the offset may change; nil when it never does again.
-    func nextTransition(after time: Int64) -> Int64? {
+    package func nextTransition(after time: Int64) -> Int64? {
         if let next = transitions.first(where: { $0 > time }) { return next }
         return rule?.nextTransition(after: max(time, transitions.last ?? time))
     }
