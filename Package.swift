@@ -43,5 +43,8 @@ let package = Package(
         .testTarget(
             name: "AuthHandlersTests", dependencies: ["AuthHandlers", "FCGIHost", "Store", "Crypto"],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AuthorizerTests", dependencies: ["AuthHandlers", "FCGIHost"], resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings),
     ]
 )
