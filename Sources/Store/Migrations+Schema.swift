@@ -329,6 +329,51 @@ extension Migrations {
                 -- context), so its refreshes keep it.
                 ALTER TABLE sessions ADD COLUMN ctx_zone TEXT;
                 ALTER TABLE sessions ADD COLUMN ctx_department TEXT;
+                -- The X-Device-Id the session logged in with (the token's `did`, checked by device rules).
+                ALTER TABLE sessions ADD COLUMN device_id TEXT;
+                """),
+        Migration(
+            id: "2026-12-03 policies",
+            sql: """
+                -- Casbin "RBAC with domains" lines (API.md "Policies"), in the order given, as canonical text.
+                CREATE TABLE policies (
+                    position INTEGER NOT NULL PRIMARY KEY,
+                    line     TEXT    NOT NULL
+                );
+                -- What the workers' compiled authorization snapshots are built from moves these counters in the
+                -- same transaction, whatever path changed it: `policies` for roles, their permissions and the policy
+                -- lines (the snapshot is rebuilt), `assignments` for users' roles and assignments (per-user caches
+                -- are dropped). PUT /policies moves `policies` itself, once, not once per line.
+                CREATE TABLE authz_epoch (
+                    id          INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+                    policies    INTEGER NOT NULL,
+                    assignments INTEGER NOT NULL
+                );
+                INSERT INTO authz_epoch (id, policies, assignments) VALUES (1, 0, 0);
+                CREATE TRIGGER roles_changed_insert AFTER INSERT ON roles
+                    BEGIN UPDATE authz_epoch SET policies = policies + 1 WHERE id = 1; END;
+                CREATE TRIGGER roles_changed_update AFTER UPDATE ON roles
+                    BEGIN UPDATE authz_epoch SET policies = policies + 1 WHERE id = 1; END;
+                CREATE TRIGGER roles_changed_delete AFTER DELETE ON roles
+                    BEGIN UPDATE authz_epoch SET policies = policies + 1 WHERE id = 1; END;
+                CREATE TRIGGER role_permissions_changed_insert AFTER INSERT ON role_permissions
+                    BEGIN UPDATE authz_epoch SET policies = policies + 1 WHERE id = 1; END;
+                CREATE TRIGGER role_permissions_changed_update AFTER UPDATE ON role_permissions
+                    BEGIN UPDATE authz_epoch SET policies = policies + 1 WHERE id = 1; END;
+                CREATE TRIGGER role_permissions_changed_delete AFTER DELETE ON role_permissions
+                    BEGIN UPDATE authz_epoch SET policies = policies + 1 WHERE id = 1; END;
+                CREATE TRIGGER user_roles_changed_insert AFTER INSERT ON user_roles
+                    BEGIN UPDATE authz_epoch SET assignments = assignments + 1 WHERE id = 1; END;
+                CREATE TRIGGER user_roles_changed_update AFTER UPDATE ON user_roles
+                    BEGIN UPDATE authz_epoch SET assignments = assignments + 1 WHERE id = 1; END;
+                CREATE TRIGGER user_roles_changed_delete AFTER DELETE ON user_roles
+                    BEGIN UPDATE authz_epoch SET assignments = assignments + 1 WHERE id = 1; END;
+                CREATE TRIGGER assignments_changed_insert AFTER INSERT ON assignments
+                    BEGIN UPDATE authz_epoch SET assignments = assignments + 1 WHERE id = 1; END;
+                CREATE TRIGGER assignments_changed_update AFTER UPDATE ON assignments
+                    BEGIN UPDATE authz_epoch SET assignments = assignments + 1 WHERE id = 1; END;
+                CREATE TRIGGER assignments_changed_delete AFTER DELETE ON assignments
+                    BEGIN UPDATE authz_epoch SET assignments = assignments + 1 WHERE id = 1; END;
                 """),
     ]
 }

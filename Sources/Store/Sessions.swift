@@ -18,6 +18,8 @@ public struct Session: Sendable, Equatable {
     /// The zone and department of the session's context since its last switch; nil: the user's default context.
     public let contextZone: String?
     public let contextDepartment: String?
+    /// The `X-Device-Id` the session logged in with.
+    public let deviceId: String?
 
     /// Not revoked and not expired at `date`.
     public func isLive(at date: Date = Date()) -> Bool {
@@ -36,6 +38,7 @@ public struct Session: Sendable, Equatable {
         revokeReason = try row.get("revoke_reason")
         contextZone = try row.get("ctx_zone")
         contextDepartment = try row.get("ctx_department")
+        deviceId = try row.get("device_id")
     }
 }
 
@@ -56,13 +59,13 @@ public struct Sessions {
     /// - Throws: ``StoreError/invalidReference`` when the user does not exist.
     public func create(
         id: String? = nil, userId: String, expiresAt: Date, ip: String? = nil, userAgent: String? = nil,
-        now: Date = Date()
+        deviceId: String? = nil, now: Date = Date()
     ) throws -> Session {
         let row = try db.queryOne(
             """
-            INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ip, user_agent)
-            VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *
-            """, id ?? newID(), userId, now, now, expiresAt, ip, userAgent)
+            INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ip, user_agent, device_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
+            """, id ?? newID(), userId, now, now, expiresAt, ip, userAgent, deviceId)
         return try Session(row: row.orThrow())
     }
 
@@ -73,9 +76,11 @@ public struct Sessions {
 
     /// Records use of a live session. Writes only when the stored time is older, so repeated calls within
     /// the same second cost no write.
-    /// Remembers the session's context (a context switch), so later refreshes issue tokens for it.
-    public func setContext(id: String, zone: String, department: String) throws {
-        try db.execute("UPDATE sessions SET ctx_zone = ?, ctx_department = ? WHERE id = ?", zone, department, id)
+    /// Remembers the session's context and device (a context switch), so later refreshes issue tokens for them.
+    public func setContext(id: String, zone: String, department: String, deviceId: String?) throws {
+        try db.execute(
+            "UPDATE sessions SET ctx_zone = ?, ctx_department = ?, device_id = ? WHERE id = ?", zone, department,
+            deviceId, id)
     }
 
     public func touch(id: String, at date: Date = Date()) throws {

@@ -60,6 +60,7 @@ struct Application {
         AssignmentRoutes(auth: auth).addRoutes(to: router)
         RoleRoutes(auth: auth).addRoutes(to: router)
         PermissionRoutes(auth: auth).addRoutes(to: router)
+        PolicyRoutes(auth: auth).addRoutes(to: router)
         AuditRoutes(auth: auth).addRoutes(to: router)
         BusinessRoutes(auth: auth, database: database).addRoutes(to: router)
         metrics.countRoutes(of: router)

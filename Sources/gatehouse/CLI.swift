@@ -40,6 +40,7 @@ extension CommandLine {
             case "create-admin": return try CreateAdminCommand.run(options: &options, environment: environment)
             case "users": return try UsersImportCommand.run(options: &options, environment: environment)
             case "roles": return try RolesImportCommand.run(options: &options, environment: environment)
+            case "policies": return try PoliciesCommand.run(options: &options, environment: environment)
             case "keys":
                 let config = try options.loadConfig(environment: environment)
                 return runKeysCommand(options.rest, keysDirectory: config.keysDirectory)
@@ -93,6 +94,7 @@ enum CLI {
           create-admin --email E [--password-stdin]
           users import FILE.json      import users (one transaction)
           roles import FILE.json      import roles and permissions
+          policies import FILE.csv | export   replace or print the Casbin policy lines
           keys generate [--alg EdDSA|ES256|RS256] | rotate | list | retire KID
           backup PATH                 online backup of the database
           prune                       delete expired rows now (the supervisor does it every PRUNE_INTERVAL)

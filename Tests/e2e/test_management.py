@@ -431,11 +431,13 @@ def test_assignments_crud(mstack, api):
     assert api.get(base).json() == {"items": [], "next_cursor": None}
 
     r = api.post(base, json={"zone": "ZoneA", "department": "FieldTeam", "role": "field-engineer",
-                             "rules": {"hours": "08-18"}})
+                             "rules": {"hours": {"tz": "Europe/Berlin", "days": ["mon", "fri"],
+                                                       "from": "08:00", "to": "18:00"}}})
     assert r.status_code == 201, r.text
     first = r.json()
     assert set(first) == ASSIGNMENT_KEYS
-    assert first["primary"] is True and first["active"] is True and first["rules"] == {"hours": "08-18"}
+    assert first["primary"] is True and first["active"] is True and first["rules"] == {"hours": {
+        "tz": "Europe/Berlin", "days": ["mon", "fri"], "from": "08:00", "to": "18:00"}}
     r = api.post(base, json={"zone": "ZoneB", "department": "Office", "role": "viewer"})
     second = r.json()
     assert r.status_code == 201 and second["primary"] is False and second["rules"] == {}
@@ -508,9 +510,9 @@ def test_effective_permissions_of_a_user(mstack, api, assigned):
         "global": {"roles": ["reader"], "permissions": ["read:data"]},
         "assignments": [
             {"id": a["id"], "zone": "ZoneA", "department": "FieldTeam", "role": "field-engineer", "primary": True,
-             "active": True, "permissions": ["field:manage", "read:data"]},
+             "active": True, "rules": {}, "permissions": ["field:manage", "read:data"]},
             {"id": b["id"], "zone": "ZoneB", "department": "Office", "role": "auditor", "primary": False,
-             "active": False, "permissions": ["read:data"]},
+             "active": False, "rules": {}, "permissions": ["read:data"]},
         ],
     }
 

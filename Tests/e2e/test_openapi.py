@@ -469,7 +469,7 @@ def duplicate_assignment(c):
 
 @case("PUT", "/users/{id}/assignments/{aid}", 200)
 def update_assignment(c):
-    return c.admin.put(c.url(f"/users/{c.user_id}/assignments/{c.assignment_id}"), json={"rules": {"shift": "day"}})
+    return c.admin.put(c.url(f"/users/{c.user_id}/assignments/{c.assignment_id}"), json={"rules": {"cidrs": ["0.0.0.0/0", "::/0"]}})
 
 
 @case("GET", "/roles", 200)

@@ -50,7 +50,7 @@ extension RateLimiter {
 
     /// The routes the `api` class (`RATE_LIMIT_API`) covers: management and business, not `/auth/verify` (one
     /// subrequest per page asset) nor health and metrics. The login-like routes have classes of their own.
-    public static let apiPrefixes = ["/users", "/roles", "/permissions", "/audit", "/v1/"]
+    public static let apiPrefixes = ["/users", "/roles", "/permissions", "/policies", "/audit", "/v1/"]
 
     /// Middleware taking one `api` token per request, keyed by client address; the router applies it to
     /// ``apiPrefixes`` (`router.use(pathPrefixes: RateLimiter.apiPrefixes, rateLimiter.apiMiddleware)`).

@@ -31,4 +31,6 @@ public struct AccessClaims: Codable, Sendable, Equatable {
     public let permissions: [String]
     public let ctx: Context?
     public let assignments: [AssignmentClaim]?
+    /// The device id (`X-Device-Id`) the session logged in or switched with, checked by device rules.
+    public var did: String? = nil
 }

@@ -27,6 +27,12 @@ public enum AuthError {
     public static let accountDisabled = HTTPError(
         .forbidden, code: "account_disabled", detail: "This account is disabled.")
 
+    /// 403 `rule_denied`: a business rule of the token's (or the chosen) assignment refuses this time, address or
+    /// device; `detail` names the rule.
+    static func ruleDenied(_ denial: RuleDenial) -> HTTPError {
+        HTTPError(.forbidden, code: "rule_denied", detail: "\(denial.rule.rawValue): \(denial.detail)")
+    }
+
     public static func forbidden(missing permission: String) -> HTTPError {
         HTTPError(.forbidden, code: "forbidden", detail: "This needs the \(permission) permission.")
     }

@@ -21,6 +21,8 @@ public final class AuthService {
     public let assignments: Assignments
     public let audit: Audit
     public let rateLimiter: RateLimiter
+    /// Every authorization question: token permissions, `/permissions/*`, grant checks, context rules.
+    public let authorizer: Authorizer
     let lockouts: Lockouts
     let passwordResets: PasswordResets
     let outbox: Outbox
@@ -81,6 +83,7 @@ public final class AuthService {
         verifyCache = VerifyCache(capacity: 10_000, sessions: sessions) { [weak metrics] in
             metrics?.scoreboard.writeGeneration
         }
+        authorizer = Authorizer(database: database) { [weak metrics] in metrics?.scoreboard.writeGeneration }
     }
 
     // MARK: Access tokens
@@ -99,7 +102,7 @@ public final class AuthService {
     /// - Throws: 401 `token_missing`, `token_invalid`, `token_expired` or `token_revoked`.
     public func authenticate(_ request: Request, now: Date = Date()) throws -> Principal {
         guard let token = bearerToken(request) else { throw AuthError.tokenMissing }
-        return try verify(token: token, now: now)
+        return try verify(token: token, now: now, address: request.clientAddress(trustedProxies: config.trustedProxies))
     }
 
     /// ``authenticate(_:now:)`` plus a permission check (403 `forbidden`).
@@ -109,8 +112,10 @@ public final class AuthService {
         return principal
     }
 
-    /// Verifies an access token, from the per-worker cache when it was verified before.
-    public func verify(token: String, now: Date = Date()) throws -> Principal {
+    /// Verifies an access token, from the per-worker cache when it was verified before, then its session, then the
+    /// business rules of its context at `now` for a request from `address` (403 `rule_denied`; a token issued at
+    /// 17:59 for a window that closes at 18:00 stops working at 18:00).
+    public func verify(token: String, now: Date = Date(), address: String) throws -> Principal {
         let started = ContinuousClock.now
         defer {
             if let metrics, let handles = validationMetrics {
@@ -131,6 +136,18 @@ public final class AuthService {
             verifyCache.insert(token, principal)
         }
         guard try verifyCache.sessionIsLive(principal.sessionID, now: now) else { throw AuthError.tokenRevoked }
+        if let ctx = principal.claims.ctx {
+            guard let assignment = try authorizer.contextAssignment(
+                userId: principal.userID, zone: ctx.zone, department: ctx.department)
+            else {
+                throw HTTPError.forbidden(
+                    "The assignment of this token's context (\(ctx.zone)/\(ctx.department)) is no longer active; "
+                        + "switch context or sign in again.")
+            }
+            if let denial = authorizer.denial(assignment, at: now, address: address, deviceId: principal.claims.did) {
+                throw AuthError.ruleDenied(denial)
+            }
+        }
         return principal
     }
 
@@ -165,50 +182,46 @@ public final class AuthService {
 
     // MARK: Issuing
 
-    /// The claims of a new access token for `user` in `session`, with `context` (or the primary active
-    /// assignment) as `ctx`.
+    /// The claims of a new access token for `subject` in a session: the permissions of `context`'s domain (or of
+    /// `*` without one), as the Authorizer computes them.
     public func makeClaims(
-        user: User, sessionID: String, context: Assignment? = nil, now: Date = Date()
+        subject: Authorizer.Subject, sessionID: String, context: Assignment?, deviceId: String?, now: Date = Date()
     ) throws -> AccessClaims {
-        let all = try assignments.list(userId: user.id)
-        let current = context ?? all.first { $0.isPrimary && $0.active }
-        var roleNames = try roles.rolesOf(userId: user.id)
-        if let current, !roleNames.contains(current.role) { roleNames.append(current.role) }
-        let permissions = try roles.permissions(forRoles: roleNames)
+        let user = subject.user
+        let grants = try authorizer.grants(
+            subject, in: context.map(Authorizer.domain(of:)) ?? PolicyLine.anyDomain)
         let issued = Int64(now.timeIntervalSince1970)
-        return AccessClaims(
+        var claims = AccessClaims(
             iss: config.issuer, aud: config.audience, sub: user.id, sid: sessionID,
             jti: Random.uuid(), iat: issued, nbf: issued,
-            exp: issued + Int64(config.accessTokenLifetime), email: user.email, name: user.name, roles: roleNames,
-            permissions: permissions,
-            ctx: current.map {
+            exp: issued + Int64(config.accessTokenLifetime), email: user.email, name: user.name, roles: grants.roles,
+            permissions: grants.permissions,
+            ctx: context.map {
                 AccessClaims.Context(zone: $0.zone, department: $0.department, role: $0.role, primary: $0.isPrimary)
             },
-            assignments: all.isEmpty
+            assignments: subject.assignments.isEmpty
                 ? nil
-                : all.map {
+                : subject.assignments.map {
                     AccessClaims.AssignmentClaim(
                         zone: $0.zone, department: $0.department, role: $0.role, primary: $0.isPrimary,
                         active: $0.active)
                 })
+        claims.did = deviceId
+        return claims
     }
 
-    /// The assignment a session works in since its last context switch, while it is still active; nil for a
-    /// session that never switched (its tokens get the user's default context).
-    public func context(of session: Session) throws -> Assignment? {
-        guard let zone = session.contextZone, let department = session.contextDepartment else { return nil }
-        return try assignments.find(userId: session.userId, zone: zone, department: department).flatMap {
-            $0.active ? $0 : nil
+    /// The claims of a session's next token (a refresh): the context it switched to while that assignment is
+    /// active, else the context a login would get now.
+    public func makeClaims(user: User, session: Session, address: String, now: Date = Date()) throws -> AccessClaims {
+        let subject = try authorizer.subject(user: user)
+        var context: Assignment?
+        if let zone = session.contextZone, let department = session.contextDepartment {
+            context = subject.activeAssignment(in: Authorizer.domain(zone: zone, department: department))
         }
-    }
-
-    /// Signs an access token and builds the token response around it.
-    public func tokenResponse(
-        user: User, sessionID: String, refreshToken: String, context: Assignment? = nil, now: Date = Date()
-    ) throws -> TokenResponse {
-        try tokenResponse(
-            user: user, claims: makeClaims(user: user, sessionID: sessionID, context: context, now: now),
-            refreshToken: refreshToken)
+        context = context
+            ?? authorizer.loginContext(subject, at: now, address: address, deviceId: session.deviceId)
+        return try makeClaims(
+            subject: subject, sessionID: session.id, context: context, deviceId: session.deviceId, now: now)
     }
 
     /// Signs `claims` and builds the token response around them.
@@ -227,21 +240,36 @@ public final class AuthService {
         user: User, request: Request, now: Date = Date(), alongside: (Session) throws -> Void = { _ in }
     ) throws -> (session: Session, response: TokenResponse) {
         let refresh = RefreshToken.generate()
+        let address = request.clientAddress(trustedProxies: config.trustedProxies)
+        let deviceId = Self.deviceId(request)
         let (session, claims) = try database.transaction {
             let session = try sessions.create(
                 id: Random.uuid(), userId: user.id,
                 expiresAt: now.addingTimeInterval(TimeInterval(config.refreshTokenLifetime)),
-                ip: request.clientAddress(trustedProxies: config.trustedProxies), userAgent: request.userAgent, now: now)
+                ip: address, userAgent: request.userAgent, deviceId: deviceId, now: now)
             try refreshTokens.issue(
                 hash: RefreshToken.hash(refresh), sessionId: session.id,
                 expiresAt: session.expiresAt, now: now)
             try alongside(session)
             // Read here, the roles and assignments come from the transaction's snapshot: no read transaction of
             // their own, and they are the ones the session starts with.
-            return (session, try makeClaims(user: user, sessionID: session.id, now: now))
+            let subject = try authorizer.subject(user: user)
+            let context = authorizer.loginContext(subject, at: now, address: address, deviceId: deviceId)
+            return (
+                session,
+                try makeClaims(subject: subject, sessionID: session.id, context: context, deviceId: deviceId, now: now)
+            )
         }
         metrics?.increment("auth_session_creations_total")
         return (session, try tokenResponse(user: user, claims: claims, refreshToken: refresh))
+    }
+
+    /// The client's `X-Device-Id` (API.md "Assignments"), at most 128 bytes of printable ASCII; else none.
+    public static func deviceId(_ request: Request) -> String? {
+        guard let value = request.headers["X-Device-Id"]?.trimmingWhitespace(), !value.isEmpty,
+            value.utf8.count <= AssignmentRules.maxDeviceIdBytes, value.utf8.allSatisfy({ (0x21...0x7E).contains($0) })
+        else { return nil }
+        return value
     }
 
     // MARK: Passwords

@@ -58,7 +58,7 @@ public struct AssignmentRoutes {
         guard let zone = checked.zone, let department = checked.department, let role = body.role else {
             throw HTTPError.internalError
         }
-        try Escalation(auth: auth).requireCanAssign(role: role, zone: zone, principal: principal)
+        try Escalation(auth: auth).requireCanAssign(role: role, zone: zone, department: department, principal: principal)
         let primary = try body.primary ?? (auth.assignments.list(userId: user.id).first { $0.isPrimary } == nil)
         let assignment: Assignment
         do {
@@ -87,9 +87,11 @@ public struct AssignmentRoutes {
         // Any change to an assignment is a grant of what it becomes and a removal of what it was: the caller must be
         // able to hand out both (a move from ZoneA to ZoneB is a ZoneB grant).
         let escalation = Escalation(auth: auth)
-        try escalation.requireCanAssign(role: existing.role, zone: existing.zone, principal: principal)
         try escalation.requireCanAssign(
-            role: body.role ?? existing.role, zone: checked.zone ?? existing.zone, principal: principal)
+            role: existing.role, zone: existing.zone, department: existing.department, principal: principal)
+        try escalation.requireCanAssign(
+            role: body.role ?? existing.role, zone: checked.zone ?? existing.zone,
+            department: checked.department ?? existing.department, principal: principal)
         let assignment: Assignment
         do {
             assignment = try auth.assignments.update(
@@ -112,7 +114,8 @@ public struct AssignmentRoutes {
         let user = try requireUser(request)
         let id = try request.parameters.require("aid")
         guard let assignment = try auth.assignments.find(id: id, userId: user.id) else { throw notFound }
-        try Escalation(auth: auth).requireCanAssign(role: assignment.role, zone: assignment.zone, principal: principal)
+        try Escalation(auth: auth).requireCanAssign(
+            role: assignment.role, zone: assignment.zone, department: assignment.department, principal: principal)
         guard try auth.assignments.delete(id: id, userId: user.id) else { throw notFound }
         record("assignment.deleted", assignment, principal: principal, request: request, context: context)
         return .noContent
@@ -151,6 +154,13 @@ public struct AssignmentRoutes {
         }
         if let role = body.role, try auth.roles.find(name: role) == nil {
             errors.append(.init(field: "role", message: "unknown role: \(role)"))
+        }
+        if let rules = body.rules {
+            do {
+                _ = try AssignmentRules(json: .object(rules))
+            } catch {
+                errors += error.problems.map { .init(field: $0.field, message: $0.message) }
+            }
         }
         return (scopes[0], scopes[1], errors)
     }

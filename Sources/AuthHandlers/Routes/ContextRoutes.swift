@@ -44,10 +44,14 @@ public struct ContextRoutes {
             throw HTTPError.validation(errors)
         }
         guard let user = try auth.users.find(id: principal.userID), user.isActive else { throw AuthError.tokenRevoked }
-        guard let target = try auth.assignments.find(userId: user.id, zone: zone, department: department),
-            target.active
-        else {
+        let subject = try auth.authorizer.subject(user: user)
+        guard let target = subject.activeAssignment(in: Authorizer.domain(zone: zone, department: department)) else {
             throw HTTPError.forbidden("You have no active assignment in \(zone)/\(department).")
+        }
+        let deviceId = AuthService.deviceId(request)
+        let address = request.clientAddress(trustedProxies: auth.config.trustedProxies)
+        if let denial = auth.authorizer.denial(target, at: now, address: address, deviceId: deviceId) {
+            throw AuthError.ruleDenied(denial)
         }
         let lifetime = TimeInterval(auth.config.refreshTokenLifetime)
         let (refresh, claims) = try auth.database.transaction { () throws -> (String, AccessClaims) in
@@ -65,8 +69,13 @@ public struct ContextRoutes {
                     hash: RefreshToken.hash(refresh), sessionId: principal.sessionID,
                     expiresAt: now.addingTimeInterval(lifetime), now: now)
             }
-            try auth.sessions.setContext(id: principal.sessionID, zone: zone, department: department)
-            return (refresh, try auth.makeClaims(user: user, sessionID: principal.sessionID, context: target, now: now))
+            try auth.sessions.setContext(
+                id: principal.sessionID, zone: zone, department: department, deviceId: deviceId)
+            return (
+                refresh,
+                try auth.makeClaims(
+                    subject: subject, sessionID: principal.sessionID, context: target, deviceId: deviceId, now: now)
+            )
         }
         auth.record(
             "context.switched", actor: user.id, user: user.id, request: request, context: context,

@@ -60,10 +60,13 @@ extension Permissions {
 struct Escalation {
     let auth: AuthService
 
-    /// 403 unless the caller holds every permission of `roles`.
-    func requireCanGrant(roles: [String], principal: Principal) throws {
+    /// 403 unless the caller holds every permission `roles` give in `domain` (global roles: `*`), as the
+    /// Authorizer computes them (inherited roles and policy lines included).
+    func requireCanGrant(roles: [String], in domain: String = PolicyLine.anyDomain, principal: Principal) throws {
         guard !roles.isEmpty else { return }
-        try requireCanGrant(permissions: try auth.roles.permissions(forRoles: roles), principal: principal) {
+        try requireCanGrant(
+            permissions: try auth.authorizer.grants(ofRoles: roles, in: domain).permissions, principal: principal
+        ) {
             "Granting the role\(roles.count == 1 ? "" : "s") \(roles.sorted().joined(separator: ", "))"
         }
     }
@@ -71,12 +74,12 @@ struct Escalation {
     /// 403 unless the caller may hand out `role` in `zone`: it holds every permission the role gives, and, when
     /// it works in a zone itself, `zone` is that zone (API.md "Assignments"). Creating, changing and removing an
     /// assignment all ask this, of the assignment before and after the change.
-    func requireCanAssign(role: String, zone: String, principal: Principal) throws {
+    func requireCanAssign(role: String, zone: String, department: String, principal: Principal) throws {
         if let own = principal.zone, own != zone {
             throw HTTPError.forbidden(
                 "You manage assignments in your own zone (\(own)) only, and this one is in \(zone).")
         }
-        try requireCanGrant(roles: [role], principal: principal)
+        try requireCanGrant(roles: [role], in: Authorizer.domain(zone: zone, department: department), principal: principal)
     }
 
     /// 403 unless the caller holds every one of `permissions`.
@@ -89,11 +92,11 @@ struct Escalation {
         }
     }
 
-    /// 403 unless the caller holds every permission the user has, globally or through an active assignment.
+    /// 403 unless the caller holds every permission the user has, globally or in any of its active assignments'
+    /// domains (policy lines included).
     func requireCovers(user: User, principal: Principal) throws {
-        var roles = try auth.roles.rolesOf(userId: user.id)
-        roles += try auth.assignments.list(userId: user.id).filter(\.active).map(\.role)
-        let missing = Set(try auth.roles.permissions(forRoles: roles).filter { !principal.has($0) }).sorted()
+        let everything = try auth.authorizer.everything(try auth.authorizer.subject(user: user))
+        let missing = everything.filter { !principal.has($0) }
         guard missing.isEmpty else {
             throw HTTPError.forbidden(
                 "This account holds permissions you do not (\(missing.joined(separator: ", "))), so you cannot change "

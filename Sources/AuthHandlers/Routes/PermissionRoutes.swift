@@ -4,8 +4,9 @@ import Store
 /// Effective permissions: `GET /permissions/user/{id}` (`users:read`), `POST /permissions/check` and
 /// `GET /permissions/context/{zone}/{department}` (any access token) (API.md "Management routes").
 ///
-/// Inside a zone and department a user has the permissions of their global roles plus those of the role of
-/// their *active* assignment there (DESIGN.md "Authorization"); an inactive assignment grants nothing.
+/// Every answer comes from the ``Authorizer``: inside a zone and department a user has the permissions of their
+/// global roles, of the role of their *active* assignment there, and of the policy lines that reach them there
+/// (DESIGN.md "Authorization"); an inactive assignment grants nothing.
 public struct PermissionRoutes {
     let auth: AuthService
 
@@ -26,6 +27,7 @@ public struct PermissionRoutes {
         let permissions: [String]
     }
 
+    /// An assignment with what it grants: the assignment's fields plus the permissions the user has in its domain.
     struct AssignmentGrant: Encodable {
         let id: String
         let zone: String
@@ -33,7 +35,9 @@ public struct PermissionRoutes {
         let role: String
         let primary: Bool
         let active: Bool
-        /// Effective in this context: the global permissions plus the role's when the assignment is active.
+        let rules: JSONValue
+        /// Effective in this context: the global permissions plus the role's when the assignment is active, and
+        /// what the policies give there.
         let permissions: [String]
     }
 
@@ -47,26 +51,24 @@ public struct PermissionRoutes {
         }
     }
 
-    /// `GET /permissions/user/{id}`: the global roles and permissions, and for each assignment the permissions
-    /// the user has in it.
+    /// `GET /permissions/user/{id}`: the global roles and permissions (domain `*`), and for each assignment the
+    /// permissions the user has in its domain.
     func userPermissions(_ request: Request, context: RequestContext) throws -> Response {
         _ = try auth.require("users:read", request, now: context.receivedAt)
-        guard let user = try auth.users.find(id: try request.parameters.require("id")) else {
+        guard let subject = try auth.authorizer.subject(userId: try request.parameters.require("id")) else {
             throw HTTPError.notFound("There is no user with this id.")
         }
-        let global = try auth.roles.rolesOf(userId: user.id)
-        let globalPermissions = try auth.roles.permissions(forRoles: global)
-        let assignments = try auth.assignments.list(userId: user.id).map { assignment in
+        let global = try auth.authorizer.grants(subject, in: PolicyLine.anyDomain)
+        let assignments = try subject.assignments.map { assignment in
             AssignmentGrant(
                 id: assignment.id, zone: assignment.zone, department: assignment.department, role: assignment.role,
-                primary: assignment.isPrimary, active: assignment.active,
-                permissions: assignment.active
-                    ? try auth.roles.permissions(forRoles: global + [assignment.role]) : globalPermissions)
+                primary: assignment.isPrimary, active: assignment.active, rules: JSONText.decode(assignment.rules),
+                permissions: try auth.authorizer.grants(subject, in: Authorizer.domain(of: assignment)).permissions)
         }
         return try .noStoreJSON(
             UserPermissionsBody(
-                userId: user.id, global: Grant(roles: global, permissions: globalPermissions), assignments: assignments)
-        )
+                userId: subject.user.id, global: Grant(roles: global.roles, permissions: global.permissions),
+                assignments: assignments))
     }
 
     // MARK: Check
@@ -87,11 +89,12 @@ public struct PermissionRoutes {
         let reason: String
     }
 
-    /// `POST /permissions/check` → `{"allowed": bool, "reason": "..."}`.
+    /// `POST /permissions/check` → `{"allowed": bool, "reason": "..."}`, evaluated live against today's roles,
+    /// assignments and policies (not the token).
     ///
-    /// With `zone` and `department`: the user's global roles plus their active assignment there. Without: the
-    /// caller's own access token, or for another user (`user_id`, needs `users:read`) what a new login would
-    /// carry, the global roles plus the primary active assignment. A disabled account is allowed nothing.
+    /// With `zone` and `department`: that domain. Without: the caller's current context (its token's `ctx`), or
+    /// for another user (`user_id`, needs `users:read`) that user's default context, its primary active
+    /// assignment. A disabled account is allowed nothing.
     func check(_ request: Request, context: RequestContext) throws -> Response {
         let principal = try auth.authenticate(request, now: context.receivedAt)
         let body = try request.decode(CheckBody.self)
@@ -106,67 +109,67 @@ public struct PermissionRoutes {
             )
         }
         guard errors.isEmpty else { throw HTTPError.validation(errors) }
-        let subject = body.userId ?? principal.userID
-        if subject != principal.userID, !principal.has("users:read") {
+        let userID = body.userId ?? principal.userID
+        if userID != principal.userID, !principal.has("users:read") {
             throw AuthError.forbidden(missing: "users:read")
         }
-        guard let user = try auth.users.find(id: subject) else {
+        guard let subject = try auth.authorizer.subject(userId: userID) else {
             throw HTTPError.notFound("There is no user with this id.")
         }
-        let permission = body.permission
-        guard user.isActive else {
+        guard subject.user.isActive else {
             return try .noStoreJSON(CheckResult(allowed: false, reason: "the account is disabled"))
         }
-
+        let domain: String
         if let zone = body.zone, let department = body.department {
-            let place = "\(zone)/\(department)"
-            let assignment = try auth.assignments.find(userId: user.id, zone: zone, department: department)
-            var sources: [(String, String?)] = try auth.roles.rolesOf(userId: user.id).map { ($0, nil) }
-            if let assignment, assignment.active { sources.append((assignment.role, place)) }
-            if let grant = try firstGrant(permission, sources: sources) {
-                return try .noStoreJSON(CheckResult(allowed: true, reason: grant))
-            }
-            let reason: String
-            switch assignment {
-            case nil: reason = "no assignment in \(place), and no global role grants \(permission)"
-            case let assignment? where !assignment.active:
-                reason = "the assignment in \(place) is inactive, and no global role grants \(permission)"
-            case let assignment?:
-                reason = "neither the global roles nor the role \(assignment.role) in \(place) grant \(permission)"
-            }
-            return try .noStoreJSON(CheckResult(allowed: false, reason: reason))
+            domain = Authorizer.domain(zone: zone, department: department)
+        } else if userID == principal.userID {
+            domain = principal.claims.ctx.map { Authorizer.domain(zone: $0.zone, department: $0.department) }
+                ?? PolicyLine.anyDomain
+        } else {
+            domain = subject.assignments.first { $0.isPrimary && $0.active }.map(Authorizer.domain(of:))
+                ?? PolicyLine.anyDomain
         }
-
-        if user.id == principal.userID {
-            if let granted = principal.permissions.first(where: {
-                Permissions.matches(granted: $0, required: permission)
-            }) {
-                return try .noStoreJSON(CheckResult(allowed: true, reason: "granted by \(granted) in the access token"))
-            }
-            return try .noStoreJSON(
-                CheckResult(allowed: false, reason: "the access token does not grant \(permission)"))
-        }
-        var sources: [(String, String?)] = try auth.roles.rolesOf(userId: user.id).map { ($0, nil) }
-        if let primary = try auth.assignments.primaryActive(userId: user.id) {
-            sources.append((primary.role, "\(primary.zone)/\(primary.department)"))
-        }
-        if let grant = try firstGrant(permission, sources: sources) {
-            return try .noStoreJSON(CheckResult(allowed: true, reason: grant))
-        }
-        return try .noStoreJSON(
-            CheckResult(allowed: false, reason: "no global role or primary assignment grants \(permission)"))
+        return try .noStoreJSON(try decide(body.permission, for: subject, in: domain))
     }
 
-    /// "granted by P of the global role R" or "granted by P of the role R in ZONE/DEPARTMENT" for the first
-    /// of `sources` (a role and the place of its assignment, nil for a global role) that grants `permission`.
-    private func firstGrant(_ permission: String, sources: [(String, String?)]) throws -> String? {
-        for (role, place) in sources {
-            guard let permissions = try auth.roles.find(name: role)?.permissions,
-                let granted = permissions.first(where: { Permissions.matches(granted: $0, required: permission) })
-            else { continue }
-            return "granted by \(granted) of the " + (place.map { "role \(role) in \($0)" } ?? "global role \(role)")
+    /// The answer and its reason: which role or policy line grants the permission, or why nothing does.
+    private func decide(_ permission: String, for subject: Authorizer.Subject, in domain: String) throws -> CheckResult {
+        let authorizer = auth.authorizer
+        let assignment = domain == PolicyLine.anyDomain ? nil : subject.activeAssignment(in: domain)
+        // The roles the user holds directly, each with what it gives in the domain (inheritance included).
+        var sources: [(role: String, place: String?)] = subject.globalRoles.map { ($0, nil) }
+        if let assignment { sources.append((assignment.role, domain)) }
+        for source in sources {
+            let held = try authorizer.grants(ofRoles: [source.role], in: domain).permissions
+            if let granted = held.first(where: { Permissions.matches(granted: $0, required: permission) }) {
+                return CheckResult(
+                    allowed: true,
+                    reason: "granted by \(granted) of the "
+                        + (source.place.map { "role \(source.role) in \($0)" } ?? "global role \(source.role)"))
+            }
         }
-        return nil
+        // Policy lines that name the user itself (by id or email), directly or through its g lines.
+        let grants = try authorizer.grants(subject, in: domain)
+        if let granted = grants.permissions.first(where: { Permissions.matches(granted: $0, required: permission) }) {
+            let parts = granted.split(separator: ":", maxSplits: 1).map(String.init)
+            let line = try authorizer.policySet().grant(
+                subjects: [subject.user.id, subject.user.email], domain: domain, object: parts[0],
+                action: parts.count == 2 ? parts[1] : "")
+            return CheckResult(
+                allowed: true, reason: "granted by " + (line.map { "the policy line \($0)" } ?? "\(granted) in \(domain)"))
+        }
+        if domain == PolicyLine.anyDomain {
+            return CheckResult(allowed: false, reason: "no global role or policy grants \(permission)")
+        }
+        let reason: String
+        if let assignment {
+            reason = "neither the global roles nor the role \(assignment.role) in \(domain) grant \(permission)"
+        } else if subject.assignments.contains(where: { Authorizer.domain(of: $0) == domain }) {
+            reason = "the assignment in \(domain) is inactive, and no global role or policy grants \(permission)"
+        } else {
+            reason = "no assignment in \(domain), and no global role or policy grants \(permission)"
+        }
+        return CheckResult(allowed: false, reason: reason)
     }
 
     // MARK: Context
@@ -198,14 +201,12 @@ public struct PermissionRoutes {
         let principal = try auth.authenticate(request, now: context.receivedAt)
         let zone = try request.parameters.require("zone")
         let department = try request.parameters.require("department")
-        var roles = try auth.roles.rolesOf(userId: principal.userID)
-        let assignment = try auth.assignments.find(userId: principal.userID, zone: zone, department: department)
-            .flatMap { $0.active ? $0 : nil }
-        if let assignment, !roles.contains(assignment.role) { roles.append(assignment.role) }
+        guard let subject = try auth.authorizer.subject(userId: principal.userID) else { throw AuthError.tokenRevoked }
+        let domain = Authorizer.domain(zone: zone, department: department)
+        let grants = try auth.authorizer.grants(subject, in: domain)
         return try .noStoreJSON(
             ContextBody(
-                zone: zone, department: department, roles: roles,
-                permissions: try auth.roles.permissions(forRoles: roles),
-                assignment: assignment.map(AssignmentBody.init)))
+                zone: zone, department: department, roles: grants.roles, permissions: grants.permissions,
+                assignment: subject.activeAssignment(in: domain).map(AssignmentBody.init)))
     }
 }

@@ -67,8 +67,10 @@ public struct TokenRoutes {
             throw AuthError.tokenRevoked
         }
         try auth.sessions.touch(id: session.id, at: now)
-        var tokens = try auth.tokenResponse(
-            user: user, sessionID: session.id, refreshToken: successor, context: try auth.context(of: session), now: now)
+        let claims = try auth.makeClaims(
+            user: user, session: session, address: request.clientAddress(trustedProxies: auth.config.trustedProxies),
+            now: now)
+        var tokens = try auth.tokenResponse(user: user, claims: claims, refreshToken: successor)
         if case .rotated = outcome {
             auth.record("refresh", actor: user.id, user: user.id, request: request, context: context, details: ["session_id": session.id])
         }

@@ -33,7 +33,9 @@ public struct VerifyRoutes {
         if checkOrigin, let origin = request.headers["Origin"], !browser.allowedOrigins.contains(origin) {
             throw AuthError.originNotAllowed
         }
-        let principal = try auth.verify(token: try token(of: request), now: context.receivedAt)
+        let principal = try auth.verify(
+            token: try token(of: request), now: context.receivedAt,
+            address: request.clientAddress(trustedProxies: auth.config.trustedProxies))
         if let required = request.headers["x-required-permission"] {
             for permission in required.split(separator: ",") {
                 let wanted = permission.trimmingWhitespace()

@@ -6,8 +6,8 @@ import Foundation
 import FCGIHost
 
 /// Small JSON texts for storage columns (audit details, profiles).
-enum JSONText {
-    static func object(_ members: [String: String]) -> String {
+public enum JSONText {
+    public static func object(_ members: [String: String]) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(members)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
