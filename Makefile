@@ -55,6 +55,7 @@ bench: release
 	bench/run.sh
 	bench/auth.sh
 	bench/business.sh
+	bench/policies.sh
 
 clean:
 	rm -rf .build .build-* var

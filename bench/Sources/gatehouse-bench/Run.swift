@@ -28,6 +28,7 @@ let usage = """
                                                       per-operation CPU time, one RESULT line each
                                                       (--iterations: a fixed count, for profiling)
 
+    policy-compile --file F.csv [--rounds N]   time a policy snapshot rebuild (read + compile), median ms
     Exit status: 0 success, 1 failure explained on stderr, 2 usage error.
     """
 
@@ -49,6 +50,7 @@ func runGatehouseBench(_ arguments: [String]) -> Int32 {
         case "argon2-verify": return try argon2Verify(options)
         case "totp", "totp-verify", "totp-uri", "hotp": return try otp(verb, options)
         case "bench": return try runBenchmarks(options)
+        case "policy-compile": return try policyCompile(options)
         case "help", "--help", "-h":
             print(usage)
             return 0
