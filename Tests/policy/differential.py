@@ -89,12 +89,10 @@ def spaced(rng, fields):
     return text if rng.random() < 0.9 else "  " + text + "  "
 
 
-def generate(seed, n_lines, n_requests, extended=False, n_permission_queries=60):
-    """Policy lines, requests and pycasbin's answers, all drawn from `seed`.
-
-    Returns a dict: `lines` (CSV lines as written, with comments and blank lines), `implied` (extended only:
-    assignments, global roles and role permissions that act as lines), `requests` (`subjects`, `domain`, `object`,
-    `action`, `allowed`) and `permissions` (`subjects`, `domain`, `permissions`: every `obj:act` pycasbin allows).
+def policy(seed, n_lines, extended=False):
+    """Policy lines drawn from `seed`, without asking pycasbin anything (for benchmarks, and the start of
+    `generate`): a dict with `lines`, `implied`, `oracle_lines` (both as CSV lines) and what requests are drawn
+    from, including the generator `rng` in its state after drawing the lines.
     """
     rng = random.Random(seed)
     n_users = max(8, n_lines // 12)
@@ -170,6 +168,24 @@ def generate(seed, n_lines, n_requests, extended=False, n_permission_queries=60)
         else:
             obj, act = item["permission"].split(":")
             oracle_lines.append(f"p, {item['role']}, *, {obj}, {act}")
+    return {"rng": rng, "users": users, "roles": roles, "domains": domains, "objects": objects, "actions": actions,
+            "chain": chain, "chain_user": chain_user, "chain_domain": chain_domain, "p_lines": p_lines,
+            "user_domains": user_domains, "lines": lines, "implied": implied, "oracle_lines": oracle_lines}
+
+
+def generate(seed, n_lines, n_requests, extended=False, n_permission_queries=60):
+    """Policy lines, requests and pycasbin's answers, all drawn from `seed`.
+
+    Returns a dict: `lines` (CSV lines as written, with comments and blank lines), `implied` (extended only:
+    assignments, global roles and role permissions that act as lines), `requests` (`subjects`, `domain`, `object`,
+    `action`, `allowed`) and `permissions` (`subjects`, `domain`, `permissions`: every `obj:act` pycasbin allows).
+    """
+    world = policy(seed, n_lines, extended)
+    rng, users, roles, chain = world["rng"], world["users"], world["roles"], world["chain"]
+    domains, objects, actions = world["domains"], world["objects"], world["actions"]
+    chain_user, chain_domain = world["chain_user"], world["chain_domain"]
+    p_lines, user_domains = world["p_lines"], world["user_domains"]
+    lines, implied, oracle_lines = world["lines"], world["implied"], world["oracle_lines"]
     e = enforcer(oracle_lines, extended)
     request_domains = domains + (["*", "zone9/nowhere"] if extended else ["zone9/nowhere"])
 
