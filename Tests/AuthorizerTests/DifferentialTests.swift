@@ -77,7 +77,7 @@ import Testing
 
     @Test(
         "randomly generated policies answer every request as pycasbin does",
-        arguments: ["differential-plain.json", "differential-extended.json"])
+        arguments: ["differential-plain.json", "differential-extended.json", "differential-dense.json"])
     func generated(name: String) throws {
         let generated: Generated = try fixture(name)
         let lines = try PolicyReader().read(lines: generated.lines)
@@ -114,7 +114,7 @@ import Testing
             }
         }
         #expect(disagreements == 0, "\(disagreements) of \(generated.requests.count) requests disagree")
-        #expect(generated.requests.count >= 3000)
+        #expect(generated.requests.count >= 1500)
         #expect(generated.requests.filter(\.allowed).count >= 100, "too few allowed requests to mean much")
 
         for query in generated.permissions {
