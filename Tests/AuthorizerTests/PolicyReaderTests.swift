@@ -18,6 +18,13 @@ import Testing
             ])
     }
 
+    @Test("a byte order mark before the first line is ignored")
+    func byteOrderMark() throws {
+        #expect(
+            try reader.read(csv: "\u{FEFF}g, alice, admin, domain1\n")
+                == [.grouping(subject: "alice", role: "admin", domain: "domain1")])
+    }
+
     @Test("a line reads back from its description")
     func roundTrip() throws {
         let lines: [PolicyLine] = [

@@ -6,7 +6,8 @@
 /// Stricter than Casbin, which skips or truncates quietly or fails later at its first request: a line type
 /// other than `p` or `g`, a wrong number of fields (Casbin cuts a `g` line's extra fields), an empty field,
 /// a field holding a comma (inside brackets), an unbalanced `)` or `]` (pycasbin crashes), control characters,
-/// and anything over ``Limits`` are errors naming the line.
+/// and anything over ``Limits`` are errors naming the line. A byte order mark before the first line is ignored
+/// (Casbin would read it as part of the line type and skip the line).
 ///
 /// ```swift
 /// let lines = try PolicyReader().read(csv: "p, admin, domain1, data1, read\ng, alice, admin, domain1\n")
@@ -35,6 +36,8 @@ public struct PolicyReader: Sendable {
     /// The lines of a CSV text (LF or CRLF line ends); problems name `lines[N]`, N the 1-based line number.
     /// - Throws: ``AuthorizationError/invalidPolicy`` with every problem found (up to `maxProblems`).
     public func read(csv text: String) throws(AuthorizationError) -> [PolicyLine] {
+        // A byte order mark would make the first line's type "\u{FEFF}p" (Casbin then skips that line quietly).
+        let text = text.hasPrefix("\u{FEFF}") ? text.dropFirst() : Substring(text)
         // By bytes: as Characters, "\r\n" is one grapheme and would not split at "\n".
         var rows = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         if rows.last?.isEmpty == true { rows.removeLast() }  // the final line end
