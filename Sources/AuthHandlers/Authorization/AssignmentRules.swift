@@ -24,14 +24,18 @@ public struct AssignmentRules: Sendable, Equatable {
         /// Minutes after local midnight: `from` 0..<1440, `to` 1...1440 (`"24:00"`), never equal. When `to` is
         /// not after `from`, the window crosses midnight and ends on the next day.
         public let from: Int
+        /// See ``from``.
         public let to: Int
         let zone: ZoneInfo
 
         static let dayNames = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
     }
 
+    /// The weekly window, or nil for any time.
     public let hours: Hours?
+    /// The address blocks allowed, or nil for any address.
     public let cidrs: [CIDR]?
+    /// The device ids allowed, or nil for any device (or none).
     public let devices: [String]?
 
     /// At most this many CIDRs and devices each.

@@ -29,7 +29,8 @@ extension PolicySet {
             for domain in domains { held.formUnion(grants[Self.key(domain, node)] ?? []) }
             return true
         }
-        return held.map { permissionNames[Int($0)] }.sorted()
+        // Distinct pairs may still print alike ("a:b" + "c" and "a" + "b:c").
+        return Set(held.map { permissionNames[Int($0)] }).sorted()
     }
 
     /// The roles `subjects` hold in `domain`, directly or inherited (within ``maxHops``), sorted; the subjects
