@@ -123,5 +123,31 @@ import Testing
                 ours == query.permissions,
                 "permissions of \(query.subjects) in \(query.domain): Gatehouse \(ours), Casbin \(query.permissions)")
         }
+
+        // The same with the users' own lines (assignments, global roles) passed per question instead of compiled.
+        let shared = PolicySet(lines: lines + implied.filter { if case .permission = $0 { true } else { false } })
+        let userLines = implied.filter { if case .grouping = $0 { true } else { false } }
+        var overlayDisagreements = 0
+        for request in generated.requests {
+            let ours = shared.allows(
+                subjects: request.subjects, domain: request.domain, object: request.object, action: request.action,
+                userLines: userLines)
+            if ours != request.allowed {
+                overlayDisagreements += 1
+                if overlayDisagreements <= 5 {
+                    Issue.record(
+                        "with userLines: \(request.subjects) \(request.domain) \(request.object) \(request.action): Gatehouse \(ours), Casbin \(request.allowed)"
+                    )
+                }
+            }
+        }
+        #expect(overlayDisagreements == 0, "\(overlayDisagreements) of \(generated.requests.count) requests disagree")
+        for query in generated.permissions {
+            let ours = shared.permissions(subjects: query.subjects, domain: query.domain, userLines: userLines)
+            #expect(ours == query.permissions, "with userLines: permissions of \(query.subjects) in \(query.domain)")
+            #expect(
+                shared.roles(subjects: query.subjects, domain: query.domain, userLines: userLines)
+                    == policies.roles(subjects: query.subjects, domain: query.domain))
+        }
     }
 }
