@@ -3,8 +3,8 @@
     .build-venv/bin/python bench/policies_engine.py OUT_DIR [N_LINES] [N_PYCASBIN_REQUESTS]
 
 pycasbin's enforce() walks every p line and searches the role graph for each, so its time per request grows
-faster than the policy: about 0.03 s at 1,000 lines and 3 s at 10,000 here; at 100,000 lines it is minutes, so
-the script times it on fewer lines by default (bench/policies-engine.sh).
+faster than the policy: about 0.03 s at 1,000 lines, 3 s at 10,000 and 218 s (one enforce(), loaded machine) at
+100,000 here, so the script times it on fewer lines by default (bench/policies-engine.sh).
 """
 
 import os
