@@ -162,7 +162,7 @@ extension AssignmentRules {
 
     @Test("the stored form is normalised")
     func storedForm() throws {
-        let stored = try rules(#"{"hours": {"tz": "Europe/Berlin", "days": ["SUN", "mon"], "from": "22:00", "to": "06:00"}, "cidrs": ["10.0.0.0/8"]}"#)
+        let stored = try rules(#"{"hours": {"tz": "Europe/Berlin", "days": ["SUN", "mon"], "from": "22:00", "to": "06:00"}, "cidrs": ["10.0.0.0/8", "2001:db8::/32"]}"#)
         #expect(
             stored.json
                 == .object([
@@ -170,7 +170,7 @@ extension AssignmentRules {
                         "tz": .string("Europe/Berlin"), "days": .array([.string("mon"), .string("sun")]),
                         "from": .string("22:00"), "to": .string("06:00"),
                     ]),
-                    "cidrs": .array([.string("10.0.0.0/8")]),
+                    "cidrs": .array([.string("10.0.0.0/8"), .string("2001:db8::/32")]),
                 ]))
         #expect(try AssignmentRules(json: stored.json) == stored)
         let allWeek = try rules(#"{"hours": {"tz": "UTC", "from": "08:00", "to": "09:00"}}"#)

@@ -7,14 +7,22 @@ import Testing
     @Test("Casbin's CSV: fields trimmed, blank lines and # comments skipped, CRLF line ends, no quoting")
     func casbinCSV() throws {
         let text = "# roles\r\np, admin,domain1 ,  data1,\tread\r\n\r\n   \n  g , alice, admin, domain1  \n"
-            + "p, \"quoted\", d, o, a\np, admin, d, fn(a b), act\n"
+            + "p, \"quoted\", d, o, a\np, admin, d, fn(a b), act\np,\u{00A0}néé\u{3000}, d\u{2003}, o, a\n"
         #expect(
             try reader.read(csv: text) == [
                 .permission(subject: "admin", domain: "domain1", object: "data1", action: "read"),
                 .grouping(subject: "alice", role: "admin", domain: "domain1"),
                 .permission(subject: "\"quoted\"", domain: "d", object: "o", action: "a"),
                 .permission(subject: "admin", domain: "d", object: "fn(a b)", action: "act"),
+                .permission(subject: "néé", domain: "d", object: "o", action: "a"),
             ])
+    }
+
+    @Test("a byte order mark before the first line is ignored")
+    func byteOrderMark() throws {
+        #expect(
+            try reader.read(csv: "\u{FEFF}g, alice, admin, domain1\n")
+                == [.grouping(subject: "alice", role: "admin", domain: "domain1")])
     }
 
     @Test("a line reads back from its description")

@@ -105,6 +105,30 @@ import Testing
         #expect(set.roles(subjects: ["u1"], domain: "ZoneA/FieldTeam") == ["auditor", "field-engineer", "viewer"])
     }
 
+    @Test("a user's own lines passed per question count as if compiled in, nine links included")
+    func userLines() throws {
+        var lines = (1..<12).map { "g, r\($0), r\($0 + 1), d" }
+        lines += (1...12).map { "p, r\($0), d, o, a\($0)" } + ["p, admin, *, users, read"]
+        let shared = try policies(lines.joined(separator: "\n"))
+        let own: [PolicyLine] = [
+            .assignment(user: "u", role: "r1", zone: "z", department: "d"),
+            .grouping(subject: "u", role: "r1", domain: "d"),
+            .globalRole(user: "u@example.com", role: "admin"),
+            .grouping(subject: "somebody-else", role: "admin", domain: "*"),
+        ]
+        let compiled = try policies(lines.joined(separator: "\n"), implied: own)
+        let u = ["u", "u@example.com"]
+        for domain in ["d", "z/d", "*", "elsewhere"] {
+            #expect(shared.permissions(subjects: u, domain: domain, userLines: own) == compiled.permissions(subjects: u, domain: domain))
+            #expect(shared.roles(subjects: u, domain: domain, userLines: own) == compiled.roles(subjects: u, domain: domain))
+        }
+        #expect(shared.allows(subjects: u, domain: "d", object: "o", action: "a9", userLines: own))
+        #expect(!shared.allows(subjects: u, domain: "d", object: "o", action: "a10", userLines: own))
+        #expect(shared.allows(subjects: u, domain: "elsewhere", object: "users", action: "read", userLines: own))
+        #expect(!shared.allows(subjects: ["somebody"], domain: "d", object: "users", action: "read", userLines: own))
+        #expect(shared.roles(subjects: ["v"], domain: "d", userLines: [.globalRole(user: "v", role: "unknown")]) == ["unknown"])
+    }
+
     @Test("an empty set allows nothing, not even the empty request Casbin allows on an empty policy")
     func empty() {
         let set = PolicySet()

@@ -1,4 +1,5 @@
 import AuthHandlers
+import Foundation
 import Testing
 
 /// Gatehouse's TZif reader against Python's zoneinfo reading the same files (`Tests/policy/zones.py`).
@@ -16,8 +17,12 @@ import Testing
     @Test("offsets agree with Python's zoneinfo at every transition from 1970 to 2060 and at random instants 1900-2100")
     func offsets() throws {
         let fixture: Offsets = try fixture("zone-offsets.json")
+        // Another tzdata release may have changed a zone's rules (Morocco's, Greenland's); these have long been
+        // settled, so they are checked whatever the version.
+        let settled: Set = ["Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "UTC", "Etc/GMT+5"]
+        let sameData = Self.systemVersion() == fixture.tzdata
         var checked = 0
-        for zone in fixture.zones {
+        for zone in fixture.zones where sameData || settled.contains(zone.zone) {
             let info = try ZoneInfo.load(zone.zone)
             for sample in zone.samples {
                 let ours = info.offset(at: sample[0])
@@ -27,7 +32,14 @@ import Testing
                 checked += 1
             }
         }
-        #expect(checked > 5000)
+        #expect(checked > (sameData ? 5000 : 2000))
+    }
+
+    /// The version line of the system's `tzdata.zi` ("# version 2025b").
+    static func systemVersion() -> String? {
+        guard let text = try? String(contentsOfFile: "/usr/share/zoneinfo/tzdata.zi", encoding: .utf8) else { return nil }
+        let words = text.prefix(40).split(whereSeparator: \.isWhitespace)
+        return words.count >= 3 && words[1] == "version" ? String(words[2]) : nil
     }
 
     @Test("the next transition is where the offset changes")

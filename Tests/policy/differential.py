@@ -89,12 +89,10 @@ def spaced(rng, fields):
     return text if rng.random() < 0.9 else "  " + text + "  "
 
 
-def generate(seed, n_lines, n_requests, extended=False, n_permission_queries=60):
-    """Policy lines, requests and pycasbin's answers, all drawn from `seed`.
-
-    Returns a dict: `lines` (CSV lines as written, with comments and blank lines), `implied` (extended only:
-    assignments, global roles and role permissions that act as lines), `requests` (`subjects`, `domain`, `object`,
-    `action`, `allowed`) and `permissions` (`subjects`, `domain`, `permissions`: every `obj:act` pycasbin allows).
+def policy(seed, n_lines, extended=False, n_roles=None):
+    """Policy lines drawn from `seed`, without asking pycasbin anything (for benchmarks, and the start of
+    `generate`): a dict with `lines`, `implied`, `oracle_lines` (both as CSV lines) and what requests are drawn
+    from, including the generator `rng` in its state after drawing the lines.
     """
     rng = random.Random(seed)
     n_users = max(8, n_lines // 12)
@@ -102,7 +100,7 @@ def generate(seed, n_lines, n_requests, extended=False, n_permission_queries=60)
     for i in range(n_users):
         uid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         users.append((uid, f"user{i}@example.com"))
-    roles = [f"role{i}" for i in range(max(6, n_lines // 20))]
+    roles = [f"role{i}" for i in range(n_roles or max(6, n_lines // 20))]
     domains = [f"zone{z}/dept{d}" for z in range(3) for d in range(2)] + ["domain1", "domain2"]
     objects = OBJECTS
     actions = ACTIONS
@@ -170,6 +168,24 @@ def generate(seed, n_lines, n_requests, extended=False, n_permission_queries=60)
         else:
             obj, act = item["permission"].split(":")
             oracle_lines.append(f"p, {item['role']}, *, {obj}, {act}")
+    return {"rng": rng, "users": users, "roles": roles, "domains": domains, "objects": objects, "actions": actions,
+            "chain": chain, "chain_user": chain_user, "chain_domain": chain_domain, "p_lines": p_lines,
+            "user_domains": user_domains, "lines": lines, "implied": implied, "oracle_lines": oracle_lines}
+
+
+def generate(seed, n_lines, n_requests, extended=False, n_permission_queries=60, n_roles=None):
+    """Policy lines, requests and pycasbin's answers, all drawn from `seed`.
+
+    Returns a dict: `lines` (CSV lines as written, with comments and blank lines), `implied` (extended only:
+    assignments, global roles and role permissions that act as lines), `requests` (`subjects`, `domain`, `object`,
+    `action`, `allowed`) and `permissions` (`subjects`, `domain`, `permissions`: every `obj:act` pycasbin allows).
+    """
+    world = policy(seed, n_lines, extended, n_roles)
+    rng, users, roles, chain = world["rng"], world["users"], world["roles"], world["chain"]
+    domains, objects, actions = world["domains"], world["objects"], world["actions"]
+    chain_user, chain_domain = world["chain_user"], world["chain_domain"]
+    p_lines, user_domains = world["p_lines"], world["user_domains"]
+    lines, implied, oracle_lines = world["lines"], world["implied"], world["oracle_lines"]
     e = enforcer(oracle_lines, extended)
     request_domains = domains + (["*", "zone9/nowhere"] if extended else ["zone9/nowhere"])
 
@@ -239,6 +255,7 @@ def oracle_version():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=FIXTURES)
+    parser.add_argument("--only", help="write only this fixture, e.g. differential-dense.json")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
 
@@ -247,10 +264,20 @@ def main():
             json.dump(value, f, indent=None, separators=(",", ":"), sort_keys=True)
             f.write("\n")
 
-    write("differential-examples.json", examples_fixture())
-    for name, seed, extended in [("differential-plain.json", 20261203, False),
-                                 ("differential-extended.json", 20261204, True)]:
-        case = generate(seed, n_lines=400, n_requests=3000, extended=extended)
+    parser_names = {"differential-examples.json"}
+    if args.only is None or args.only in parser_names:
+        write("differential-examples.json", examples_fixture())
+    # (name, seed, extended, lines, requests, permission queries, roles): the dense ones have few roles, so
+    # inheritance runs deep and in cycles.
+    for name, seed, extended, n_lines, n_requests, n_permissions, n_roles in [
+        ("differential-plain.json", 20261203, False, 400, 3000, 60, None),
+        ("differential-extended.json", 20261204, True, 400, 3000, 60, None),
+        ("differential-dense.json", 20261205, True, 600, 1500, 20, 10),
+    ]:
+        if args.only is not None and args.only != name:
+            continue
+        case = generate(seed, n_lines=n_lines, n_requests=n_requests, extended=extended,
+                        n_permission_queries=n_permissions, n_roles=n_roles)
         case.update({"seed": seed, "extended": extended, "oracle": oracle_version(),
                      "matcher": MATCHER_EXTENDED if extended else MATCHER_PLAIN})
         write(name, case)

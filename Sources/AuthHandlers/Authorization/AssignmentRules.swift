@@ -24,14 +24,20 @@ public struct AssignmentRules: Sendable, Equatable {
         /// Minutes after local midnight: `from` 0..<1440, `to` 1...1440 (`"24:00"`), never equal. When `to` is
         /// not after `from`, the window crosses midnight and ends on the next day.
         public let from: Int
+        /// See ``from``.
         public let to: Int
         let zone: ZoneInfo
 
         static let dayNames = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
     }
 
+    /// The weekly window, or nil for any time.
     public let hours: Hours?
+    /// The address blocks allowed, or nil for any address.
     public let cidrs: [CIDR]?
+    /// The blocks as written, for the stored form.
+    let cidrTexts: [String]?
+    /// The device ids allowed, or nil for any device (or none).
     public let devices: [String]?
 
     /// At most this many CIDRs and devices each.
@@ -43,6 +49,7 @@ public struct AssignmentRules: Sendable, Equatable {
     public init() {
         hours = nil
         cidrs = nil
+        cidrTexts = nil
         devices = nil
     }
 
@@ -70,14 +77,14 @@ public struct AssignmentRules: Sendable, Equatable {
         if let value = members["hours"] {
             hours = Self.hours(value, zoneDirectory: zoneDirectory, problem: problem)
         }
-        var cidrs: [CIDR]?
+        var cidrs: [(CIDR, String)]?
         if let value = members["cidrs"] {
             cidrs = Self.list(value, field: ".cidrs", problem: problem) { item, field in
                 guard case .string(let text) = item, let cidr = CIDR(text) else {
                     problem(field, "must be an address block such as 10.20.0.0/16 or 2001:db8::/32")
                     return nil
                 }
-                return cidr
+                return (cidr, text)
             }
         }
         var devices: [String]?
@@ -92,7 +99,8 @@ public struct AssignmentRules: Sendable, Equatable {
         }
         guard problems.isEmpty else { throw AuthorizationError(kind: .invalidRules, problems: problems) }
         self.hours = hours
-        self.cidrs = cidrs
+        self.cidrs = cidrs?.map(\.0)
+        self.cidrTexts = cidrs?.map(\.1)
         self.devices = devices
     }
 
@@ -184,7 +192,7 @@ public struct AssignmentRules: Sendable, Equatable {
                 "from": .string(Hours.clockText(hours.from)), "to": .string(Hours.clockText(hours.to)),
             ])
         }
-        if let cidrs { members["cidrs"] = .array(cidrs.map { .string($0.description) }) }
+        if let cidrTexts { members["cidrs"] = .array(cidrTexts.map { .string($0) }) }
         if let devices { members["devices"] = .array(devices.map { .string($0) }) }
         return .object(members)
     }

@@ -10,17 +10,22 @@ public struct AuthorizationError: Error, Equatable, CustomStringConvertible {
 
     /// One field and what is wrong with it.
     public struct Problem: Sendable, Equatable, CustomStringConvertible {
+        /// `lines[N]`, `rules.hours.tz`, …: the 422's `errors[].field`.
         public let field: String
+        /// What is wrong, as a phrase that follows the field: "the domain is empty".
         public let message: String
 
         public var description: String { "\(field): \(message)" }
     }
 
+    /// What was being read.
     public let kind: Kind
     /// In the order found, at least one.
     public let problems: [Problem]
 
+    /// Any error of kind ``Kind/invalidPolicy``, to match in tests.
     public static let invalidPolicy = AuthorizationError(kind: .invalidPolicy, problems: [])
+    /// Any error of kind ``Kind/invalidRules``, to match in tests.
     public static let invalidRules = AuthorizationError(kind: .invalidRules, problems: [])
 
     /// Equal on the kind only, so tests can `#expect(throws: AuthorizationError.invalidPolicy)`.

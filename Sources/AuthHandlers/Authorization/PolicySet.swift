@@ -16,6 +16,10 @@
 /// A query names a user by every alias its lines may use (its id and its email): the answer is the union of the
 /// answers for each alias, as if each had been asked of Casbin.
 ///
+/// Where Gatehouse and Casbin part, besides `*`: an empty policy allows nothing (Casbin, with no `p` line,
+/// evaluates the matcher once with empty fields and so allows the request `("", "", "", "")`); and the lines
+/// ``PolicyReader`` refuses (see there) are ones Casbin would skip, truncate or fail on at its first request.
+///
 /// ```swift
 /// let policies = PolicySet(lines: try PolicyReader().read(csv: text) + [.globalRole(user: id, role: "viewer")])
 /// policies.allows(subjects: [id, email], domain: "ZoneA/FieldTeam", object: "assets", action: "read")
