@@ -72,6 +72,25 @@ import Store
         #expect(try authorizer.grants(try subject(bob), in: "ZoneA/Ops").permissions.isEmpty)
     }
 
+    @Test("an assignment is one link from the user, as g lines are in Casbin: a role 9 links away is held, 10 not")
+    func inheritanceDepthMatchesCasbin() throws {
+        let fay = try user("fay@example.com")
+        _ = try roles.create(name: "r0", permissions: [])
+        _ = try assignments.create(userId: fay.id, zone: "Z", department: "D", role: "r0", now: t0)
+        // fay -> r0 (the assignment) -> r1 -> ... -> r9, each rN with permission level:rN in Z/D.
+        var lines = (0..<9).map { "g, r\($0), r\($0 + 1), Z/D" }
+        lines += (0...9).map { "p, r\($0), Z/D, level, r\($0)" }
+        try fixture.database.transaction { try Policies(db: fixture.database).replace(with: lines) }
+        let held = try authorizer.grants(try subject(fay), in: "Z/D").permissions
+        #expect(held == (0...8).map { "level:r\($0)" }.sorted())
+        // The same chain declared as a policy g line for the user gives the same answer.
+        let gus = try user("gus@example.com")
+        try fixture.database.transaction {
+            try Policies(db: fixture.database).replace(with: lines + ["g, gus@example.com, r0, Z/D"])
+        }
+        #expect(try authorizer.grants(try subject(gus), in: "Z/D").permissions == held)
+    }
+
     @Test("a change to roles or policies reaches the snapshot at once (the counter moves in the same transaction)")
     func snapshotFollowsChanges() throws {
         let cy = try user("cy@example.com", roles: ["lead"])

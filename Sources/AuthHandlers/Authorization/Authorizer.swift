@@ -135,19 +135,34 @@ public final class Authorizer {
         if let assignment = subject.activeAssignment(in: domain), !direct.contains(assignment.role) {
             direct.append(assignment.role)
         }
-        return try grants(starts: subject.aliases + direct, direct: direct, in: domain)
+        return try grants(subjects: subject.aliases, userLines: userLines(subject), direct: direct, in: domain)
+    }
+
+    /// The subject's own implied lines: `g, user, role, *` per global role and `g, user, role, zone/department`
+    /// per active assignment, one link from the user as in Casbin (kept out of the compiled snapshot).
+    func userLines(_ subject: Subject) -> [PolicyLine] {
+        subject.globalRoles.map { PolicyLine.globalRole(user: subject.user.id, role: $0) }
+            + subject.assignments.filter(\.active).map {
+                PolicyLine.assignment(user: subject.user.id, role: $0.role, zone: $0.zone, department: $0.department)
+            }
     }
 
     /// What `roles` give in `domain` (with what they inherit there): what granting them grants.
     public func grants(ofRoles roles: [String], in domain: String = PolicyLine.anyDomain) throws -> Grants {
-        try grants(starts: roles, direct: roles, in: domain)
+        try grants(subjects: roles, userLines: [], direct: roles, in: domain)
     }
 
-    private func grants(starts: [String], direct: [String], in domain: String) throws -> Grants {
+    private func grants(subjects: [String], userLines: [PolicyLine], direct: [String], in domain: String) throws
+        -> Grants
+    {
         let set = try policySet()
         var roles = direct
-        for role in set.roles(subjects: starts, domain: domain) where !roles.contains(role) { roles.append(role) }
-        return Grants(roles: roles, permissions: set.permissions(subjects: starts, domain: domain))
+        for role in set.roles(subjects: subjects, domain: domain, userLines: userLines)
+        where !roles.contains(role) && !subjects.contains(role) {
+            roles.append(role)
+        }
+        return Grants(
+            roles: roles, permissions: set.permissions(subjects: subjects, domain: domain, userLines: userLines))
     }
 
     /// The permissions `subject` holds anywhere: globally and in each of its active assignments' domains

@@ -154,7 +154,7 @@ public struct PermissionRoutes {
             let parts = granted.split(separator: ":", maxSplits: 1).map(String.init)
             let line = try authorizer.policySet().grant(
                 subjects: [subject.user.id, subject.user.email], domain: domain, object: parts[0],
-                action: parts.count == 2 ? parts[1] : "")
+                action: parts.count == 2 ? parts[1] : "", userLines: authorizer.userLines(subject))
             return CheckResult(
                 allowed: true, reason: "granted by " + (line.map { "the policy line \($0)" } ?? "\(granted) in \(domain)"))
         }
