@@ -10,7 +10,7 @@ import Store
 /// `retired`, `lost`; `purchased_at` is a calendar date (`YYYY-MM-DD`); `value_cents` a whole number of cents.
 /// Reads and writes carry `ETag: "<version>"`; `PUT` and `DELETE` honour `If-Match` (412).
 struct AssetRoutes {
-    let auth: AuthService
+    let authenticator: Authenticator
     let database: Database
     let assets: Assets
     let branches: Branches
@@ -19,7 +19,7 @@ struct AssetRoutes {
     let rendered: RenderedPages
 
     func addRoutes(to router: Router) {
-        let routes = GuardedRoutes(router, auth: auth)
+        let routes = GuardedRoutes(router, authenticator: authenticator)
         routes.get("/v1/assets", permission: "assets:read", use: list)
         routes.post("/v1/assets", permission: "assets:write", use: create)
         routes.get("/v1/assets/{id}", permission: "assets:read", use: read)

@@ -8,14 +8,14 @@ import Store
 /// zone (409 otherwise). Reads and writes carry `ETag: "<version>"`; `PUT` and `DELETE` honour `If-Match`
 /// (412). A branch that still has assets cannot be deleted (409). See ``ZoneRules`` for zones.
 struct BranchRoutes {
-    let auth: AuthService
+    let authenticator: Authenticator
     let database: Database
     let branches: Branches
     let assets: Assets
     let log: ChangeLog
 
     func addRoutes(to router: Router) {
-        let routes = GuardedRoutes(router, auth: auth)
+        let routes = GuardedRoutes(router, authenticator: authenticator)
         routes.get("/v1/branches", permission: "branches:read", use: list)
         routes.post("/v1/branches", permission: "branches:write", use: create)
         routes.get("/v1/branches/{id}", permission: "branches:read", use: read)

@@ -9,15 +9,18 @@ public import Store
 /// it is handed, and sees only its caller's zone (``ZoneRules``). Every change writes its row, an `activity` row
 /// and an audit row in one transaction.
 ///
-///     BusinessRoutes(auth: auth, database: database).addRoutes(to: router)
+///     BusinessRoutes(authenticator: auth.authenticator, auditTrail: auth.auditTrail, database: database)
+///         .addRoutes(to: router)
 public struct BusinessRoutes {
-    let auth: AuthService
+    let authenticator: Authenticator
+    let auditTrail: AuditTrail
     let database: Database
 
-    /// `database` is the worker's connection, the one `auth` writes audit rows through, so a change, its
+    /// `database` is the worker's connection, the one `auditTrail` writes audit rows through, so a change, its
     /// activity row and its audit row commit together.
-    public init(auth: AuthService, database: Database) {
-        self.auth = auth
+    public init(authenticator: Authenticator, auditTrail: AuditTrail, database: Database) {
+        self.authenticator = authenticator
+        self.auditTrail = auditTrail
         self.database = database
     }
 
@@ -25,15 +28,15 @@ public struct BusinessRoutes {
         let assets = Assets(db: database)
         let branches = Branches(db: database)
         let activity = Activity(db: database)
-        let log = ChangeLog(auth: auth, activity: activity)
-        BranchRoutes(auth: auth, database: database, branches: branches, assets: assets, log: log)
+        let log = ChangeLog(auditTrail: auditTrail, activity: activity)
+        BranchRoutes(authenticator: authenticator, database: database, branches: branches, assets: assets, log: log)
             .addRoutes(to: router)
         AssetRoutes(
-            auth: auth, database: database, assets: assets, branches: branches, log: log, rendered: RenderedPages()
+            authenticator: authenticator, database: database, assets: assets, branches: branches, log: log, rendered: RenderedPages()
         ).addRoutes(to: router)
-        SettingsRoutes(auth: auth, database: database, settings: Settings(db: database), log: log)
+        SettingsRoutes(authenticator: authenticator, database: database, settings: Settings(db: database), log: log)
             .addRoutes(to: router)
-        DashboardRoutes(auth: auth, database: database, assets: assets, branches: branches, activity: activity)
+        DashboardRoutes(authenticator: authenticator, database: database, assets: assets, branches: branches, activity: activity)
             .addRoutes(to: router)
     }
 }

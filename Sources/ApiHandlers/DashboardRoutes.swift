@@ -10,14 +10,14 @@ import Store
 /// branch appears by name (0 when empty), and the activity is the newest 20 changes, newest first. The four
 /// reads share one snapshot, so the counts and the total agree.
 struct DashboardRoutes {
-    let auth: AuthService
+    let authenticator: Authenticator
     let database: Database
     let assets: Assets
     let branches: Branches
     let activity: Activity
 
     func addRoutes(to router: Router) {
-        let routes = GuardedRoutes(router, auth: auth)
+        let routes = GuardedRoutes(router, authenticator: authenticator)
         routes.get("/v1/dashboard", permission: "dashboard:read", use: dashboard)
     }
 

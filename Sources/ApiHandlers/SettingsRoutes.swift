@@ -13,13 +13,13 @@ import Store
 /// The zone is the caller's own; a caller without a zone names it with `?zone=` (422 without). Known keys are
 /// checked against ``SettingSchema`` (422 on `value`); a malformed key is a 422 on `key`.
 struct SettingsRoutes {
-    let auth: AuthService
+    let authenticator: Authenticator
     let database: Database
     let settings: Settings
     let log: ChangeLog
 
     func addRoutes(to router: Router) {
-        let routes = GuardedRoutes(router, auth: auth)
+        let routes = GuardedRoutes(router, authenticator: authenticator)
         routes.get("/v1/settings", permission: "settings:read", use: list)
         routes.put("/v1/settings/{key}", permission: "settings:write", use: update)
     }

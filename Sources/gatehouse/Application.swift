@@ -47,22 +47,26 @@ struct Application {
         router.use(pathPrefixes: RateLimiter.apiPrefixes, auth.rateLimiter.apiMiddleware)
         OpsRoutes(
             version: gatehouseVersion, config: config, metrics: metrics, database: database,
-            authorizeStats: { request in _ = try auth.require("ops:read", request) }
+            authorizeStats: { request in _ = try auth.authenticator.require("ops:read", request) }
         ).addRoutes(to: router)
         LoginRoutes(auth: auth).addRoutes(to: router)
         TokenRoutes(auth: auth).addRoutes(to: router)
         ContextRoutes(auth: auth).addRoutes(to: router)
         AccountRoutes(auth: auth).addRoutes(to: router)
         PasswordResetRoutes(auth: auth).addRoutes(to: router)
-        VerifyRoutes(auth: auth).addRoutes(to: router)
-        WellKnownRoutes(auth: auth).addRoutes(to: router)
+        VerifyRoutes(authenticator: auth.authenticator, config: config).addRoutes(to: router)
+        WellKnownRoutes(keys: keys, config: config).addRoutes(to: router)
         UserRoutes(auth: auth).addRoutes(to: router)
         AssignmentRoutes(auth: auth).addRoutes(to: router)
         RoleRoutes(auth: auth).addRoutes(to: router)
-        PermissionRoutes(auth: auth).addRoutes(to: router)
-        PolicyRoutes(auth: auth).addRoutes(to: router)
-        AuditRoutes(auth: auth).addRoutes(to: router)
-        BusinessRoutes(auth: auth, database: database).addRoutes(to: router)
+        PermissionRoutes(authenticator: auth.authenticator, authorizer: auth.authorizer).addRoutes(to: router)
+        PolicyRoutes(
+            authenticator: auth.authenticator, authorizer: auth.authorizer, auditTrail: auth.auditTrail,
+            database: database
+        ).addRoutes(to: router)
+        AuditRoutes(authenticator: auth.authenticator, database: database).addRoutes(to: router)
+        BusinessRoutes(authenticator: auth.authenticator, auditTrail: auth.auditTrail, database: database)
+            .addRoutes(to: router)
         metrics.countRoutes(of: router)
         self.router = router
         self.metrics = metrics

@@ -85,7 +85,7 @@ import Store
         }
         func code(_ signed: String) -> String? {
             do {
-                _ = try fixture.auth.verify(token: signed, address: "192.0.2.1")
+                _ = try fixture.auth.authenticator.verify(token: signed, address: "192.0.2.1")
                 return nil
             } catch {
                 return (error as? HTTPError)?.code

@@ -6,7 +6,7 @@ import Store
 /// dashboard and an audit row (`asset.created`, `branch.deleted`, `setting.updated`, …) with actor, IP and
 /// user agent. Both commit or roll back with the change.
 struct ChangeLog {
-    let auth: AuthService
+    let auditTrail: AuditTrail
     let activity: Activity
 
     func record(
@@ -17,7 +17,7 @@ struct ChangeLog {
         var details = details
         details["zone"] = zone
         details[entity == .setting ? "key" : "\(entity.rawValue)_id"] = id
-        auth.record(
+        auditTrail.record(
             "\(entity.rawValue).\(action.rawValue)", actor: principal.userID, request: request, context: context,
             details: details)
     }

@@ -4,7 +4,7 @@ import FCGIHost
 /// Registers business routes together with the permission each one needs, so a route's permission is written
 /// once, on the line that registers it:
 ///
-///     let routes = GuardedRoutes(router, auth: auth)
+///     let routes = GuardedRoutes(router, authenticator: authenticator)
 ///     routes.get("/v1/assets", permission: "assets:read", use: list)
 ///
 /// Before the handler runs, the access token is verified (signature, expiry, revocation: 401) and the permission
@@ -13,11 +13,11 @@ struct GuardedRoutes {
     typealias Handler = (Request, RequestContext, Principal) throws -> Response
 
     let router: Router
-    let auth: AuthService
+    let authenticator: Authenticator
 
-    init(_ router: Router, auth: AuthService) {
+    init(_ router: Router, authenticator: Authenticator) {
         self.router = router
-        self.auth = auth
+        self.authenticator = authenticator
     }
 
     func get(_ path: String, permission: String, use handler: @escaping Handler) {
@@ -37,9 +37,9 @@ struct GuardedRoutes {
     }
 
     private func add(_ method: String, _ path: String, _ permission: String, _ handler: @escaping Handler) {
-        let auth = auth
+        let authenticator = authenticator
         router.add(method, path) { request, context in
-            let principal = try auth.require(permission, request, now: context.receivedAt)
+            let principal = try authenticator.require(permission, request, now: context.receivedAt)
             return try handler(request, context, principal)
         }
     }

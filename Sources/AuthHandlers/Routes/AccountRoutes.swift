@@ -43,7 +43,7 @@ public struct AccountRoutes {
     }
 
     func me(_ request: Request, context: RequestContext) throws -> Response {
-        let principal = try auth.authenticate(request, now: context.receivedAt)
+        let principal = try auth.authenticator.authenticate(request, now: context.receivedAt)
         guard let user = try auth.users.find(id: principal.userID) else { throw AuthError.tokenRevoked }
         let base = UserBody(user, roles: principal.roles)
         return try .json(
@@ -62,7 +62,7 @@ public struct AccountRoutes {
     }
 
     func permissions(_ request: Request, context: RequestContext) throws -> Response {
-        let principal = try auth.authenticate(request, now: context.receivedAt)
+        let principal = try auth.authenticator.authenticate(request, now: context.receivedAt)
         return try .json(PermissionsBody(permissions: principal.permissions, roles: principal.roles, ctx: principal.claims.ctx))
     }
 
@@ -76,7 +76,7 @@ public struct AccountRoutes {
 
     /// A wrong current password is a 422 on `current_password`, not a 401 (clients read 401 as "log in again").
     func changePassword(_ request: Request, context: RequestContext) throws -> Response {
-        let principal = try auth.authenticate(request, now: context.receivedAt)
+        let principal = try auth.authenticator.authenticate(request, now: context.receivedAt)
         let body = try request.decode(PasswordChange.self)
         guard let user = try auth.users.find(id: principal.userID) else { throw AuthError.tokenRevoked }
         // Guessing through this route counts against the same lockout as the login form.
@@ -87,7 +87,7 @@ public struct AccountRoutes {
         {
             throw AuthError.accountLocked(retryAfter: retryAfter)
         }
-        guard let hash = user.passwordHash, auth.verifyPassword(body.currentPassword, hash: hash) else {
+        guard let hash = user.passwordHash, auth.passwords.verify(body.currentPassword, hash: hash) else {
             _ = try auth.lockouts.fail(
                 identifier: identifier, now: context.receivedAt, threshold: auth.config.lockoutThreshold,
                 baseDuration: TimeInterval(auth.config.lockoutDuration),
@@ -100,9 +100,9 @@ public struct AccountRoutes {
             throw HTTPError.validation(problems.map { .init(field: "new_password", message: $0) })
         }
         let revoked = try auth.users.setPasswordHash(
-            try auth.hashPassword(body.newPassword), forUser: user.id, keepingSession: principal.sessionID,
+            try auth.passwords.hash(body.newPassword), forUser: user.id, keepingSession: principal.sessionID,
             now: context.receivedAt)
-        auth.record(
+        auth.auditTrail.record(
             "password.changed", actor: user.id, user: user.id, request: request, context: context,
             details: ["sessions_revoked": "\(revoked)"])
         return .noContent
@@ -123,7 +123,7 @@ public struct AccountRoutes {
     }
 
     func listSessions(_ request: Request, context: RequestContext) throws -> Response {
-        let principal = try auth.authenticate(request, now: context.receivedAt)
+        let principal = try auth.authenticator.authenticate(request, now: context.receivedAt)
         let items = try auth.sessions.list(userId: principal.userID, now: context.receivedAt).map {
             SessionBody(
                 id: $0.id, createdAt: RFC3339.string($0.createdAt), lastUsedAt: RFC3339.string($0.lastUsedAt),
@@ -134,13 +134,13 @@ public struct AccountRoutes {
     }
 
     func revokeSession(_ request: Request, context: RequestContext) throws -> Response {
-        let principal = try auth.authenticate(request, now: context.receivedAt)
+        let principal = try auth.authenticator.authenticate(request, now: context.receivedAt)
         let id = try request.parameters.require("id")
         guard let session = try auth.sessions.find(id: id), session.userId == principal.userID,
             session.isLive(at: context.receivedAt)
         else { throw HTTPError.notFound("You have no live session with this id.") }
         try auth.sessions.revoke(id: id, reason: "revoked by user", now: context.receivedAt)
-        auth.record(
+        auth.auditTrail.record(
             "session.revoked", actor: principal.userID, user: principal.userID, request: request, context: context,
             details: ["session_id": id])
         return .noContent

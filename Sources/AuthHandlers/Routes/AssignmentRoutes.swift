@@ -37,7 +37,7 @@ public struct AssignmentRoutes {
 
     /// `GET /users/{id}/assignments`: every assignment (a user has few), primary first; `next_cursor` is null.
     func list(_ request: Request, context: RequestContext) throws -> Response {
-        _ = try auth.require("users:write", request, now: context.receivedAt)
+        _ = try auth.authenticator.require("users:write", request, now: context.receivedAt)
         let user = try requireUser(request)
         let items = try auth.assignments.list(userId: user.id).map(AssignmentBody.init)
         return try .noStoreJSON(ListBody(items: items, nextCursor: nil))
@@ -45,7 +45,7 @@ public struct AssignmentRoutes {
 
     /// `POST /users/{id}/assignments` → 201 assignment.
     func create(_ request: Request, context: RequestContext) throws -> Response {
-        let principal = try auth.require("users:write", request, now: context.receivedAt)
+        let principal = try auth.authenticator.require("users:write", request, now: context.receivedAt)
         let user = try requireUser(request)
         let body = try request.decode(AssignmentFields.self)
         var errors: [HTTPError.FieldError] = []
@@ -58,7 +58,7 @@ public struct AssignmentRoutes {
         guard let zone = checked.zone, let department = checked.department, let role = body.role else {
             throw HTTPError.internalError
         }
-        try Escalation(auth: auth).requireCanAssign(role: role, zone: zone, department: department, principal: principal)
+        try Escalation(authorizer: auth.authorizer).requireCanAssign(role: role, zone: zone, department: department, principal: principal)
         let primary = try body.primary ?? (auth.assignments.list(userId: user.id).first { $0.isPrimary } == nil)
         let assignment: Assignment
         do {
@@ -77,7 +77,7 @@ public struct AssignmentRoutes {
 
     /// `PUT /users/{id}/assignments/{aid}`: a partial update → 200 assignment.
     func update(_ request: Request, context: RequestContext) throws -> Response {
-        let principal = try auth.require("users:write", request, now: context.receivedAt)
+        let principal = try auth.authenticator.require("users:write", request, now: context.receivedAt)
         let user = try requireUser(request)
         let id = try request.parameters.require("aid")
         guard let existing = try auth.assignments.find(id: id, userId: user.id) else { throw notFound }
@@ -86,7 +86,7 @@ public struct AssignmentRoutes {
         guard checked.errors.isEmpty else { throw HTTPError.validation(checked.errors) }
         // Any change to an assignment is a grant of what it becomes and a removal of what it was: the caller must be
         // able to hand out both (a move from ZoneA to ZoneB is a ZoneB grant).
-        let escalation = Escalation(auth: auth)
+        let escalation = Escalation(authorizer: auth.authorizer)
         try escalation.requireCanAssign(
             role: existing.role, zone: existing.zone, department: existing.department, principal: principal)
         try escalation.requireCanAssign(
@@ -110,11 +110,11 @@ public struct AssignmentRoutes {
 
     /// `DELETE /users/{id}/assignments/{aid}` → 204.
     func delete(_ request: Request, context: RequestContext) throws -> Response {
-        let principal = try auth.require("users:write", request, now: context.receivedAt)
+        let principal = try auth.authenticator.require("users:write", request, now: context.receivedAt)
         let user = try requireUser(request)
         let id = try request.parameters.require("aid")
         guard let assignment = try auth.assignments.find(id: id, userId: user.id) else { throw notFound }
-        try Escalation(auth: auth).requireCanAssign(
+        try Escalation(authorizer: auth.authorizer).requireCanAssign(
             role: assignment.role, zone: assignment.zone, department: assignment.department, principal: principal)
         guard try auth.assignments.delete(id: id, userId: user.id) else { throw notFound }
         record("assignment.deleted", assignment, principal: principal, request: request, context: context)
@@ -168,7 +168,7 @@ public struct AssignmentRoutes {
     private func record(
         _ event: String, _ assignment: Assignment, principal: Principal, request: Request, context: RequestContext
     ) {
-        auth.record(
+        auth.auditTrail.record(
             event, actor: principal.userID, user: assignment.userId, request: request, context: context,
             details: [
                 "assignment_id": assignment.id, "zone": assignment.zone, "department": assignment.department,

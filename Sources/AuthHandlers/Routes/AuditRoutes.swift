@@ -1,13 +1,15 @@
 public import FCGIHost
-import Store
+public import Store
 
 /// `GET /audit?limit=&cursor=&user_id=&event=` (`audit:read`): the audit log, newest first
 /// (API.md "Management routes").
 public struct AuditRoutes {
-    let auth: AuthService
+    let authenticator: Authenticator
+    let audit: Audit
 
-    public init(auth: AuthService) {
-        self.auth = auth
+    public init(authenticator: Authenticator, database: Database) {
+        self.authenticator = authenticator
+        audit = Audit(db: database)
     }
 
     public func addRoutes(to router: Router) {
@@ -59,11 +61,11 @@ public struct AuditRoutes {
     }
 
     func list(_ request: Request, context: RequestContext) throws -> Response {
-        _ = try auth.require("audit:read", request, now: context.receivedAt)
+        _ = try authenticator.require("audit:read", request, now: context.receivedAt)
         let paging = try ListQuery(request)
         let userId = request.query["user_id"].flatMap { $0.isEmpty ? nil : $0 }
         let event = request.query["event"].flatMap { $0.isEmpty ? nil : $0 }
-        let page = try auth.audit.list(limit: paging.limit, cursor: paging.cursor, userId: userId, event: event)
+        let page = try audit.list(limit: paging.limit, cursor: paging.cursor, userId: userId, event: event)
         return try .noStoreJSON(ListBody(items: page.items.map(EntryBody.init), nextCursor: page.nextCursor))
     }
 }

@@ -35,7 +35,7 @@ public struct ContextRoutes {
 
     func switchContext(_ request: Request, context: RequestContext) throws -> Response {
         let now = context.receivedAt
-        let principal = try auth.authenticate(request, now: now)
+        let principal = try auth.authenticator.authenticate(request, now: now)
         let body = try request.decode(SwitchBody.self)
         var errors: [HTTPError.FieldError] = []
         if body.zone?.isEmpty ?? true { errors.append(.init(field: "zone", message: "is required")) }
@@ -48,7 +48,7 @@ public struct ContextRoutes {
         guard let target = subject.activeAssignment(in: Authorizer.domain(zone: zone, department: department)) else {
             throw HTTPError.forbidden("You have no active assignment in \(zone)/\(department).")
         }
-        let deviceId = AuthService.deviceId(request)
+        let deviceId = TokenIssuer.deviceId(request)
         let address = request.clientAddress(trustedProxies: auth.config.trustedProxies)
         if let denial = auth.authorizer.denial(target, at: now, address: address, deviceId: deviceId) {
             throw AuthError.ruleDenied(denial)
@@ -57,7 +57,7 @@ public struct ContextRoutes {
         let (refresh, claims) = try auth.database.transaction { () throws -> (String, AccessClaims) in
             let refresh: String
             if let tip = try auth.refreshTokens.tip(sessionId: principal.sessionID, now: now) {
-                refresh = RefreshToken.successor(ofHash: tip, secret: auth.refreshSecret)
+                refresh = RefreshToken.successor(ofHash: tip, secret: auth.tokens.refreshSecret)
                 let outcome = try auth.refreshTokens.rotate(
                     presentedHash: tip, successorHash: RefreshToken.hash(refresh), now: now,
                     graceSeconds: auth.config.refreshGrace, successorExpiresAt: now.addingTimeInterval(lifetime))
@@ -73,14 +73,14 @@ public struct ContextRoutes {
                 id: principal.sessionID, zone: zone, department: department, deviceId: deviceId)
             return (
                 refresh,
-                try auth.makeClaims(
+                try auth.tokens.makeClaims(
                     subject: subject, sessionID: principal.sessionID, context: target, deviceId: deviceId, now: now)
             )
         }
-        auth.record(
+        auth.auditTrail.record(
             "context.switched", actor: user.id, user: user.id, request: request, context: context,
             details: ["session_id": principal.sessionID, "zone": zone, "department": department, "role": target.role])
-        var tokens = try auth.tokenResponse(user: user, claims: claims, refreshToken: refresh)
+        var tokens = try auth.tokens.tokenResponse(user: user, claims: claims, refreshToken: refresh)
         var cookies: [String] = []
         if browser.wantsCookie(request, bodyFlag: body.useCookies) {
             cookies = browser.sessionCookies(tokens)

@@ -41,14 +41,14 @@ public struct LoginRoutes {
         if name.isEmpty || name.count > 200 { errors.append(.init(field: "name", message: "must be 1 to 200 characters")) }
         errors += PasswordPolicy.problems(body.password, email: email).map { .init(field: "password", message: $0) }
         guard errors.isEmpty else { throw HTTPError.validation(errors) }
-        let hash = try auth.hashPassword(body.password)
+        let hash = try auth.passwords.hash(body.password)
         let user: User
         do {
             user = try auth.users.insert(email: email, name: name, passwordHash: hash, now: context.receivedAt)
         } catch let error as StoreError where error == .duplicate {
             throw HTTPError(.conflict, code: "conflict", detail: "An account with this email already exists.")
         }
-        auth.record("user.registered", actor: user.id, user: user.id, request: request, context: context)
+        auth.auditTrail.record("user.registered", actor: user.id, user: user.id, request: request, context: context)
         return try .json(UserBody(user, roles: []), status: 201)
     }
 
@@ -80,7 +80,7 @@ public struct LoginRoutes {
         switch try auth.lockouts.begin(identifier: identifier, now: now, threshold: config.lockoutThreshold,
                                        window: TimeInterval(config.lockoutWindow)) {
         case .locked(let retryAfter):
-            auth.record("login.locked_out", request: request, context: context, details: ["identifier": identifier])
+            auth.auditTrail.record("login.locked_out", request: request, context: context, details: ["identifier": identifier])
             throw AuthError.accountLocked(retryAfter: retryAfter)
         case .proceed:
             break
@@ -89,9 +89,9 @@ public struct LoginRoutes {
         let user = try auth.users.find(email: identifier)
         let passwordMatches: Bool
         if let user, let hash = user.passwordHash {
-            passwordMatches = auth.verifyPassword(body.password, hash: hash)
+            passwordMatches = auth.passwords.verify(body.password, hash: hash)
         } else {
-            auth.verifyAgainstDummy(body.password)
+            auth.passwords.verifyAgainstDummy(body.password)
             passwordMatches = false
         }
         guard let user, passwordMatches else {
@@ -99,27 +99,27 @@ public struct LoginRoutes {
             let locked = try auth.lockouts.fail(
                 identifier: identifier, now: now, threshold: config.lockoutThreshold,
                 baseDuration: TimeInterval(config.lockoutDuration), maxDuration: TimeInterval(config.lockoutMaxDuration))
-            auth.record(
+            auth.auditTrail.record(
                 "login.failure", user: user?.id, request: request, context: context,
                 details: ["identifier": identifier, "reason": user == nil ? "unknown_account" : "bad_password"])
             if locked {
                 auth.metrics?.increment("auth_lockouts_total")
-                auth.record("account.locked", user: user?.id, request: request, context: context, details: ["identifier": identifier])
+                auth.auditTrail.record("account.locked", user: user?.id, request: request, context: context, details: ["identifier": identifier])
             }
             context.logger.notice("Login failed", metadata: ["auth.reason": user == nil ? "unknown_account" : "bad_password"])
             throw AuthError.invalidCredentials
         }
         guard user.isActive else {
             try auth.lockouts.succeed(identifier: identifier)
-            auth.record("login.failure", user: user.id, request: request, context: context, details: ["reason": "disabled"])
+            auth.auditTrail.record("login.failure", user: user.id, request: request, context: context, details: ["reason": "disabled"])
             throw AuthError.accountDisabled
         }
         // A new hash is computed before the transaction, so the write lock is never held across argon2.
-        let rehashed = try user.passwordHash.flatMap { auth.needsRehash($0) ? try auth.hashPassword(body.password) : nil }
-        var (_, tokens) = try auth.startSession(user: user, request: request, now: now) { session in
+        let rehashed = try user.passwordHash.flatMap { auth.passwords.needsRehash($0) ? try auth.passwords.hash(body.password) : nil }
+        var (_, tokens) = try auth.tokens.startSession(user: user, request: request, now: now) { session in
             try auth.lockouts.succeed(identifier: identifier)
             if let rehashed { try auth.users.rehashPassword(rehashed, forUser: user.id, now: now) }
-            auth.record(
+            auth.auditTrail.record(
                 "login.success", actor: user.id, user: user.id, request: request, context: context,
                 details: ["session_id": session.id])
         }
@@ -147,8 +147,8 @@ public struct LoginRoutes {
         let body: LogoutBody? = request.body.isEmpty ? nil : try request.decode(LogoutBody.self)
         let now = context.receivedAt
         let session: Session
-        if auth.bearerToken(request) != nil {
-            let principal = try auth.authenticate(request, now: now)
+        if auth.authenticator.bearerToken(request) != nil {
+            let principal = try auth.authenticator.authenticate(request, now: now)
             guard let found = try auth.sessions.find(id: principal.sessionID) else { throw AuthError.tokenRevoked }
             session = found
         } else {
@@ -163,10 +163,10 @@ public struct LoginRoutes {
         }
         if body?.all == true {
             let count = try auth.sessions.revokeAll(userId: session.userId, reason: "logout all", now: now)
-            auth.record("logout.all", actor: session.userId, user: session.userId, request: request, context: context, details: ["sessions": "\(count)"])
+            auth.auditTrail.record("logout.all", actor: session.userId, user: session.userId, request: request, context: context, details: ["sessions": "\(count)"])
         } else {
             try auth.sessions.revoke(id: session.id, reason: "logout", now: now)
-            auth.record("logout", actor: session.userId, user: session.userId, request: request, context: context, details: ["session_id": session.id])
+            auth.auditTrail.record("logout", actor: session.userId, user: session.userId, request: request, context: context, details: ["session_id": session.id])
         }
         var response = Response.noContent
         for cookie in browser.clearingCookies(request) { response.headers.add("Set-Cookie", cookie) }

@@ -58,14 +58,14 @@ extension Permissions {
 /// activation, roles, or the account itself) needs every permission that account has. Holders of `*:*` pass
 /// every check; without it, `users:write` would otherwise be a way to become an administrator.
 struct Escalation {
-    let auth: AuthService
+    let authorizer: Authorizer
 
     /// 403 unless the caller holds every permission `roles` give in `domain` (global roles: `*`), as the
     /// Authorizer computes them (inherited roles and policy lines included).
     func requireCanGrant(roles: [String], in domain: String = PolicyLine.anyDomain, principal: Principal) throws {
         guard !roles.isEmpty else { return }
         try requireCanGrant(
-            permissions: try auth.authorizer.grants(ofRoles: roles, in: domain).permissions, principal: principal
+            permissions: try authorizer.grants(ofRoles: roles, in: domain).permissions, principal: principal
         ) {
             "Granting the role\(roles.count == 1 ? "" : "s") \(roles.sorted().joined(separator: ", "))"
         }
@@ -95,7 +95,7 @@ struct Escalation {
     /// 403 unless the caller holds every permission the user has, globally or in any of its active assignments'
     /// domains (policy lines included).
     func requireCovers(user: User, principal: Principal) throws {
-        let everything = try auth.authorizer.everything(try auth.authorizer.subject(user: user))
+        let everything = try authorizer.everything(try authorizer.subject(user: user))
         let missing = everything.filter { !principal.has($0) }
         guard missing.isEmpty else {
             throw HTTPError.forbidden(

@@ -58,7 +58,7 @@ public struct PasswordResetRoutes {
         guard RefreshToken.isWellFormed(body.token) else { throw invalidToken }
         let problems = PasswordPolicy.problems(body.newPassword, email: nil, field: "new_password")
         guard problems.isEmpty else { throw HTTPError.validation(problems.map { .init(field: "new_password", message: $0) }) }
-        let hash = try auth.hashPassword(body.newPassword)
+        let hash = try auth.passwords.hash(body.newPassword)
         let userID: String = try auth.database.transaction {
             guard let userID = try auth.passwordResets.consume(hash: SHA256.hash(body.token), now: now),
                 let user = try auth.users.find(id: userID)
@@ -71,7 +71,7 @@ public struct PasswordResetRoutes {
             try auth.lockouts.succeed(identifier: user.email)
             return userID
         }
-        auth.record("password.reset", actor: userID, user: userID, request: request, context: context)
+        auth.auditTrail.record("password.reset", actor: userID, user: userID, request: request, context: context)
         return .noContent
     }
 }

@@ -8,10 +8,12 @@ import Store
 /// global roles, of the role of their *active* assignment there, and of the policy lines that reach them there
 /// (DESIGN.md "Authorization"); an inactive assignment grants nothing.
 public struct PermissionRoutes {
-    let auth: AuthService
+    let authenticator: Authenticator
+    let authorizer: Authorizer
 
-    public init(auth: AuthService) {
-        self.auth = auth
+    public init(authenticator: Authenticator, authorizer: Authorizer) {
+        self.authenticator = authenticator
+        self.authorizer = authorizer
     }
 
     public func addRoutes(to router: Router) {
@@ -54,16 +56,16 @@ public struct PermissionRoutes {
     /// `GET /permissions/user/{id}`: the global roles and permissions (domain `*`), and for each assignment the
     /// permissions the user has in its domain.
     func userPermissions(_ request: Request, context: RequestContext) throws -> Response {
-        _ = try auth.require("users:read", request, now: context.receivedAt)
-        guard let subject = try auth.authorizer.subject(userId: try request.parameters.require("id")) else {
+        _ = try authenticator.require("users:read", request, now: context.receivedAt)
+        guard let subject = try authorizer.subject(userId: try request.parameters.require("id")) else {
             throw HTTPError.notFound("There is no user with this id.")
         }
-        let global = try auth.authorizer.grants(subject, in: PolicyLine.anyDomain)
+        let global = try authorizer.grants(subject, in: PolicyLine.anyDomain)
         let assignments = try subject.assignments.map { assignment in
             AssignmentGrant(
                 id: assignment.id, zone: assignment.zone, department: assignment.department, role: assignment.role,
                 primary: assignment.isPrimary, active: assignment.active, rules: JSONText.decode(assignment.rules),
-                permissions: try auth.authorizer.grants(subject, in: Authorizer.domain(of: assignment)).permissions)
+                permissions: try authorizer.grants(subject, in: Authorizer.domain(of: assignment)).permissions)
         }
         return try .noStoreJSON(
             UserPermissionsBody(
@@ -96,7 +98,7 @@ public struct PermissionRoutes {
     /// for another user (`user_id`, needs `users:read`) that user's default context, its primary active
     /// assignment. A disabled account is allowed nothing.
     func check(_ request: Request, context: RequestContext) throws -> Response {
-        let principal = try auth.authenticate(request, now: context.receivedAt)
+        let principal = try authenticator.authenticate(request, now: context.receivedAt)
         let body = try request.decode(CheckBody.self)
         var errors: [HTTPError.FieldError] = []
         if !Permissions.isValid(body.permission) {
@@ -113,7 +115,7 @@ public struct PermissionRoutes {
         if userID != principal.userID, !principal.has("users:read") {
             throw AuthError.forbidden(missing: "users:read")
         }
-        guard let subject = try auth.authorizer.subject(userId: userID) else {
+        guard let subject = try authorizer.subject(userId: userID) else {
             throw HTTPError.notFound("There is no user with this id.")
         }
         guard subject.user.isActive else {
@@ -134,8 +136,7 @@ public struct PermissionRoutes {
 
     /// The answer and its reason: which role or policy line grants the permission, or why nothing does.
     private func decide(_ permission: String, for subject: Authorizer.Subject, in domain: String) throws -> CheckResult {
-        let authorizer = auth.authorizer
-        let assignment = domain == PolicyLine.anyDomain ? nil : subject.activeAssignment(in: domain)
+                let assignment = domain == PolicyLine.anyDomain ? nil : subject.activeAssignment(in: domain)
         // The roles the user holds directly, each with what it gives in the domain (inheritance included).
         var sources: [(role: String, place: String?)] = subject.globalRoles.map { ($0, nil) }
         if let assignment { sources.append((assignment.role, domain)) }
@@ -198,12 +199,12 @@ public struct PermissionRoutes {
     /// `GET /permissions/context/{zone}/{department}`: the caller's global roles plus the role of their active
     /// assignment there; without one, 200 with the global roles only and `"assignment": null`.
     func contextPermissions(_ request: Request, context: RequestContext) throws -> Response {
-        let principal = try auth.authenticate(request, now: context.receivedAt)
+        let principal = try authenticator.authenticate(request, now: context.receivedAt)
         let zone = try request.parameters.require("zone")
         let department = try request.parameters.require("department")
-        guard let subject = try auth.authorizer.subject(userId: principal.userID) else { throw AuthError.tokenRevoked }
+        guard let subject = try authorizer.subject(userId: principal.userID) else { throw AuthError.tokenRevoked }
         let domain = Authorizer.domain(zone: zone, department: department)
-        let grants = try auth.authorizer.grants(subject, in: domain)
+        let grants = try authorizer.grants(subject, in: domain)
         return try .noStoreJSON(
             ContextBody(
                 zone: zone, department: department, roles: grants.roles, permissions: grants.permissions,

@@ -4,7 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 public import FCGIHost
-import Store
+public import Store
 
 /// `GET /policies` (`policies:read`) and `PUT /policies` (`policies:write`): the Casbin "RBAC with domains" lines
 /// (API.md "Policies"), as `{"lines": [...]}` or, with `Accept`/`Content-Type: text/csv`, as Casbin's CSV.
@@ -13,10 +13,18 @@ import Store
 /// changes. Changing policies is a grant (DESIGN.md "Authorization"): every `p` line added or removed needs its
 /// permission, and every `g` line added or removed needs every permission its role gives in its domain.
 public struct PolicyRoutes {
-    let auth: AuthService
+    let authenticator: Authenticator
+    let authorizer: Authorizer
+    let auditTrail: AuditTrail
+    let database: Database
+    let roles: Roles
 
-    public init(auth: AuthService) {
-        self.auth = auth
+    public init(authenticator: Authenticator, authorizer: Authorizer, auditTrail: AuditTrail, database: Database) {
+        self.authenticator = authenticator
+        self.authorizer = authorizer
+        self.auditTrail = auditTrail
+        self.database = database
+        roles = Roles(db: database)
     }
 
     public func addRoutes(to router: Router) {
@@ -29,8 +37,8 @@ public struct PolicyRoutes {
     }
 
     func list(_ request: Request, context: RequestContext) throws -> Response {
-        _ = try auth.require("policies:read", request, now: context.receivedAt)
-        let lines = try auth.authorizer.policies.lines()
+        _ = try authenticator.require("policies:read", request, now: context.receivedAt)
+        let lines = try authorizer.policies.lines()
         if Self.wantsCSV(request.headers["Accept"]) {
             var response = Response.text(
                 lines.map { $0 + "\n" }.joined(), contentType: "text/csv; charset=utf-8")
@@ -41,7 +49,7 @@ public struct PolicyRoutes {
     }
 
     func replace(_ request: Request, context: RequestContext) throws -> Response {
-        let principal = try auth.require("policies:write", request, now: context.receivedAt)
+        let principal = try authenticator.require("policies:write", request, now: context.receivedAt)
         let parsed: [PolicyLine]
         do {
             if request.mediaType == "text/csv" {
@@ -55,21 +63,21 @@ public struct PolicyRoutes {
         } catch let error as AuthorizationError {
             throw HTTPError.validation(error.problems.map { .init(field: $0.field, message: $0.message) })
         }
-        let (added, removed) = try auth.database.transaction { () throws -> ([PolicyLine], [PolicyLine]) in
-            let old = try PolicyReader().read(lines: try auth.authorizer.policies.lines())
+        let (added, removed) = try database.transaction { () throws -> ([PolicyLine], [PolicyLine]) in
+            let old = try PolicyReader().read(lines: try authorizer.policies.lines())
             let before = Set(old)
             let after = Set(parsed)
             let added = parsed.filter { !before.contains($0) }
             let removed = old.filter { !after.contains($0) }
             try requireCanChange(added + removed, old: old, new: parsed, principal: principal)
             var seen = Set<PolicyLine>()
-            try auth.authorizer.policies.replace(with: parsed.filter { seen.insert($0).inserted }.map(\.description))
+            try authorizer.policies.replace(with: parsed.filter { seen.insert($0).inserted }.map(\.description))
             return (added, removed)
         }
-        auth.record(
+        auditTrail.record(
             "policy.changed", actor: principal.userID, request: request, context: context,
             details: ["lines": "\(parsed.count)", "added": "\(added.count)", "removed": "\(removed.count)"])
-        return try .noStoreJSON(LinesBody(lines: try auth.authorizer.policies.lines()))
+        return try .noStoreJSON(LinesBody(lines: try authorizer.policies.lines()))
     }
 
     /// 403 unless the caller holds what each changed line grants or took away (in the old or the new set).
@@ -77,7 +85,7 @@ public struct PolicyRoutes {
         _ changed: [PolicyLine], old: [PolicyLine], new: [PolicyLine], principal: Principal
     ) throws {
         guard !changed.isEmpty else { return }
-        let roles = try auth.roles.list()
+        let roles = try roles.list()
         var sets: [PolicySet] = []
         var missing = Set<String>()
         for line in changed {

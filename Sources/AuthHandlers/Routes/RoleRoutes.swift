@@ -50,7 +50,7 @@ public struct RoleRoutes {
 
     /// `GET /roles?limit=&cursor=`, by name.
     func list(_ request: Request, context: RequestContext) throws -> Response {
-        _ = try auth.require("roles:write", request, now: context.receivedAt)
+        _ = try auth.authenticator.require("roles:write", request, now: context.receivedAt)
         let paging = try ListQuery(request)
         let page = try auth.roles.list(limit: paging.limit, cursor: paging.cursor)
         return try .noStoreJSON(ListBody(items: page.items.map(RoleBody.init), nextCursor: page.nextCursor))
@@ -58,12 +58,12 @@ public struct RoleRoutes {
 
     /// `POST /roles` → 201 role; 409 when the name is taken.
     func create(_ request: Request, context: RequestContext) throws -> Response {
-        let principal = try auth.require("roles:write", request, now: context.receivedAt)
+        let principal = try auth.authenticator.require("roles:write", request, now: context.receivedAt)
         let body = try request.decode(CreateBody.self)
         var errors = Self.problems(description: body.description, permissions: body.permissions)
         if !RoleName.isValid(body.name) { errors.insert(.init(field: "name", message: RoleName.rule), at: 0) }
         guard errors.isEmpty else { throw HTTPError.validation(errors) }
-        try Escalation(auth: auth).requireCanGrant(permissions: body.permissions, principal: principal) {
+        try Escalation(authorizer: auth.authorizer).requireCanGrant(permissions: body.permissions, principal: principal) {
             "Creating this role"
         }
         let role: Role
@@ -79,14 +79,14 @@ public struct RoleRoutes {
 
     /// `GET /roles/{name}`.
     func read(_ request: Request, context: RequestContext) throws -> Response {
-        _ = try auth.require("roles:write", request, now: context.receivedAt)
+        _ = try auth.authenticator.require("roles:write", request, now: context.receivedAt)
         guard let role = try auth.roles.find(name: try request.parameters.require("name")) else { throw notFound }
         return try .noStoreJSON(RoleBody(role))
     }
 
     /// `PUT /roles/{name}` → 201 when it created the role, 200 when it replaced one.
     func replace(_ request: Request, context: RequestContext) throws -> Response {
-        let principal = try auth.require("roles:write", request, now: context.receivedAt)
+        let principal = try auth.authenticator.require("roles:write", request, now: context.receivedAt)
         let name = try request.parameters.require("name")
         let body = try request.decode(ReplaceBody.self)
         var errors = Self.problems(description: body.description, permissions: body.permissions)
@@ -100,7 +100,7 @@ public struct RoleRoutes {
         // otherwise roles:write could strip the administrators' role of what the caller does not hold.
         let current = Set(try auth.roles.find(name: name)?.permissions ?? [])
         let wanted = Set(body.permissions)
-        try Escalation(auth: auth).requireCanGrant(
+        try Escalation(authorizer: auth.authorizer).requireCanGrant(
             permissions: Array(wanted.symmetricDifference(current)), principal: principal
         ) { "Adding or removing these permissions" }
         let (role, created) = try auth.database.transaction {
@@ -116,10 +116,10 @@ public struct RoleRoutes {
 
     /// `DELETE /roles/{name}` → 204.
     func delete(_ request: Request, context: RequestContext) throws -> Response {
-        let principal = try auth.require("roles:write", request, now: context.receivedAt)
+        let principal = try auth.authenticator.require("roles:write", request, now: context.receivedAt)
         let name = try request.parameters.require("name")
         guard let existing = try auth.roles.find(name: name) else { throw notFound }
-        try Escalation(auth: auth).requireCanGrant(permissions: existing.permissions, principal: principal) {
+        try Escalation(authorizer: auth.authorizer).requireCanGrant(permissions: existing.permissions, principal: principal) {
             "Deleting this role"
         }
         guard let role = try auth.roles.find(name: name), try auth.roles.delete(name: name) else { throw notFound }
@@ -149,7 +149,7 @@ public struct RoleRoutes {
     private func record(
         _ event: String, _ role: Role, principal: Principal, request: Request, context: RequestContext
     ) {
-        auth.record(
+        auth.auditTrail.record(
             event, actor: principal.userID, request: request, context: context,
             details: ["role": role.name, "permissions": role.permissions.joined(separator: ",")])
     }

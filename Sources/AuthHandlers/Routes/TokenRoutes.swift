@@ -39,7 +39,7 @@ public struct TokenRoutes {
         if fromCookie { try browser.requireAllowedOrigin(request) }
         guard RefreshToken.isWellFormed(presented) else { throw AuthError.tokenInvalid("Unknown refresh token.") }
 
-        let successor = RefreshToken.successor(of: presented, secret: auth.refreshSecret)
+        let successor = RefreshToken.successor(of: presented, secret: auth.tokens.refreshSecret)
         let outcome = try auth.refreshTokens.rotate(
             presentedHash: RefreshToken.hash(presented), successorHash: RefreshToken.hash(successor), now: now,
             graceSeconds: auth.config.refreshGrace,
@@ -50,7 +50,7 @@ public struct TokenRoutes {
             session = rotated
         case .reused(let sessionID):
             let owner = try auth.sessions.find(id: sessionID)?.userId
-            auth.record(
+            auth.auditTrail.record(
                 "refresh.reuse_detected", user: owner, request: request, context: context,
                 details: ["session_id": sessionID])
             context.logger.warning("Refresh token reused; session revoked", metadata: ["session.id": sessionID])
@@ -67,12 +67,12 @@ public struct TokenRoutes {
             throw AuthError.tokenRevoked
         }
         try auth.sessions.touch(id: session.id, at: now)
-        let claims = try auth.makeClaims(
+        let claims = try auth.tokens.makeClaims(
             user: user, session: session, address: request.clientAddress(trustedProxies: auth.config.trustedProxies),
             now: now)
-        var tokens = try auth.tokenResponse(user: user, claims: claims, refreshToken: successor)
+        var tokens = try auth.tokens.tokenResponse(user: user, claims: claims, refreshToken: successor)
         if case .rotated = outcome {
-            auth.record("refresh", actor: user.id, user: user.id, request: request, context: context, details: ["session_id": session.id])
+            auth.auditTrail.record("refresh", actor: user.id, user: user.id, request: request, context: context, details: ["session_id": session.id])
         }
         var cookies: [String] = []
         if fromCookie || browser.wantsCookie(request, bodyFlag: body?.useCookies) {

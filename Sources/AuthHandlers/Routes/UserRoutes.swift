@@ -29,7 +29,7 @@ public struct UserRoutes {
 
     /// `GET /users?limit=&cursor=&q=`: creation order, `q` matches a substring of the email or the name.
     func list(_ request: Request, context: RequestContext) throws -> Response {
-        _ = try auth.require("users:read", request, now: context.receivedAt)
+        _ = try auth.authenticator.require("users:read", request, now: context.receivedAt)
         let paging = try ListQuery(request)
         let q = request.query["q"]?.trimmingWhitespace() ?? ""
         let page = try auth.users.list(limit: paging.limit, cursor: paging.cursor, query: q.isEmpty ? nil : q)
@@ -60,7 +60,7 @@ public struct UserRoutes {
     /// `POST /users` → 201 user. Without `password` the account has no password login until one is set (by
     /// `PUT /users/{id}` or a password reset).
     func create(_ request: Request, context: RequestContext) throws -> Response {
-        let principal = try auth.require("users:write", request, now: context.receivedAt)
+        let principal = try auth.authenticator.require("users:write", request, now: context.receivedAt)
         let body = try request.decode(CreateBody.self)
         let email = Identifier.normalize(body.email)
         var errors: [HTTPError.FieldError] = []
@@ -79,9 +79,9 @@ public struct UserRoutes {
         let roles = body.roles ?? []
         errors += try unknownRoles(roles)
         guard errors.isEmpty else { throw HTTPError.validation(errors) }
-        try Escalation(auth: auth).requireCanGrant(roles: roles, principal: principal)
+        try Escalation(authorizer: auth.authorizer).requireCanGrant(roles: roles, principal: principal)
 
-        let hash = try body.password.map(auth.hashPassword)
+        let hash = try body.password.map(auth.passwords.hash)
         let user: User
         do {
             user = try auth.database.transaction {
@@ -94,7 +94,7 @@ public struct UserRoutes {
         } catch let error as StoreError where error == .duplicate {
             throw HTTPError(.conflict, code: "conflict", detail: "An account with this email already exists.")
         }
-        auth.record(
+        auth.auditTrail.record(
             "user.created", actor: principal.userID, user: user.id, request: request, context: context,
             details: [
                 "email": user.email, "roles": Set(roles).sorted().joined(separator: ","),
@@ -107,7 +107,7 @@ public struct UserRoutes {
 
     /// `GET /users/{id}`: `users:read`, or the caller's own account.
     func read(_ request: Request, context: RequestContext) throws -> Response {
-        let principal = try auth.authenticate(request, now: context.receivedAt)
+        let principal = try auth.authenticator.authenticate(request, now: context.receivedAt)
         let id = try request.parameters.require("id")
         if id != principal.userID, !principal.has("users:read") { throw AuthError.forbidden(missing: "users:read") }
         guard let user = try auth.users.find(id: id) else { throw HTTPError.notFound("There is no user with this id.") }
@@ -148,7 +148,7 @@ public struct UserRoutes {
     /// cannot deactivate their own account (409). See ``Escalation`` for the 403s that guard against escalation.
     func update(_ request: Request, context: RequestContext) throws -> Response {
         let now = context.receivedAt
-        let principal = try auth.authenticate(request, now: now)
+        let principal = try auth.authenticator.authenticate(request, now: now)
         let id = try request.parameters.require("id")
         let isSelf = id == principal.userID
         let canWrite = principal.has("users:write")
@@ -188,11 +188,11 @@ public struct UserRoutes {
             guard let current = body.currentPassword, !current.isEmpty else {
                 throw HTTPError.validation(field: "current_password", "is required to change your own password or email")
             }
-            guard let hash = existing.passwordHash, auth.verifyPassword(current, hash: hash) else {
+            guard let hash = existing.passwordHash, auth.passwords.verify(current, hash: hash) else {
                 throw HTTPError.validation(field: "current_password", "is wrong")
             }
         }
-        let escalation = Escalation(auth: auth)
+        let escalation = Escalation(authorizer: auth.authorizer)
         if !isSelf, !body.privilegedFields.isEmpty {
             try escalation.requireCovers(user: existing, principal: principal)
         }
@@ -206,7 +206,7 @@ public struct UserRoutes {
                 detail: "You cannot deactivate your own account; another administrator can.")
         }
 
-        let hash = try body.password.map(auth.hashPassword)
+        let hash = try body.password.map(auth.passwords.hash)
         let user: User
         var revoked = 0
         // Setting your own password here keeps the session that set it, as PUT /auth/password does.
@@ -230,10 +230,10 @@ public struct UserRoutes {
         if body.roles != nil { details["roles"] = roles.joined(separator: ",") }
         if email != nil, email != existing.email { details["email"] = user.email }
         if hash != nil { details["sessions_revoked"] = "\(revoked)" }
-        auth.record(
+        auth.auditTrail.record(
             "user.updated", actor: principal.userID, user: id, request: request, context: context, details: details)
         if existing.isActive != user.isActive {
-            auth.record(
+            auth.auditTrail.record(
                 user.isActive ? "user.activated" : "user.deactivated", actor: principal.userID, user: id,
                 request: request, context: context)
         }
@@ -253,16 +253,16 @@ public struct UserRoutes {
     /// `DELETE /users/{id}` → 204; the user's sessions, roles and assignments go with it. Deleting your own
     /// account is a 409: another administrator must do it, so the last one cannot lock everyone out by mistake.
     func delete(_ request: Request, context: RequestContext) throws -> Response {
-        let principal = try auth.require("users:delete", request, now: context.receivedAt)
+        let principal = try auth.authenticator.require("users:delete", request, now: context.receivedAt)
         let id = try request.parameters.require("id")
         if id == principal.userID {
             throw HTTPError(
                 .conflict, code: "conflict", detail: "You cannot delete your own account; another administrator can.")
         }
         guard let user = try auth.users.find(id: id) else { throw HTTPError.notFound("There is no user with this id.") }
-        try Escalation(auth: auth).requireCovers(user: user, principal: principal)
+        try Escalation(authorizer: auth.authorizer).requireCovers(user: user, principal: principal)
         guard try auth.users.delete(id: id) else { throw HTTPError.notFound("There is no user with this id.") }
-        auth.record(
+        auth.auditTrail.record(
             "user.deleted", actor: principal.userID, user: id, request: request, context: context,
             details: ["email": user.email])
         return .noContent

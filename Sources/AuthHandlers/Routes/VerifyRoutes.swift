@@ -2,16 +2,18 @@ public import FCGIHost
 
 /// `GET /auth/verify`, nginx's `auth_request` target: 204 with identity headers, 401 or 403 (API.md).
 public struct VerifyRoutes {
-    let auth: AuthService
+    let authenticator: Authenticator
     /// Copied out of the configuration once: copying `Config` itself on every request retains all its fields.
     let checkOrigin: Bool
+    let trustedProxies: [CIDR]
     /// The allowed origins, the `gh_access` cookie and its `Origin` rule.
     let browser: BrowserSupport
 
-    public init(auth: AuthService) {
-        self.auth = auth
-        checkOrigin = auth.config.originValidationEnabled
-        browser = BrowserSupport(config: auth.config)
+    public init(authenticator: Authenticator, config: Config) {
+        self.authenticator = authenticator
+        checkOrigin = config.originValidationEnabled
+        trustedProxies = config.trustedProxies
+        browser = BrowserSupport(config: config)
     }
 
     public func addRoutes(to router: Router) {
@@ -33,9 +35,9 @@ public struct VerifyRoutes {
         if checkOrigin, let origin = request.headers["Origin"], !browser.allowedOrigins.contains(origin) {
             throw AuthError.originNotAllowed
         }
-        let principal = try auth.verify(
+        let principal = try authenticator.verify(
             token: try token(of: request), now: context.receivedAt,
-            address: request.clientAddress(trustedProxies: auth.config.trustedProxies))
+            address: request.clientAddress(trustedProxies: trustedProxies))
         if let required = request.headers["x-required-permission"] {
             for permission in required.split(separator: ",") {
                 let wanted = permission.trimmingWhitespace()
@@ -50,7 +52,7 @@ public struct VerifyRoutes {
     /// state (`X-Original-Method`, set by the shipped snippet, other than GET, HEAD or OPTIONS; unknown counts
     /// as changing) must come from an allowed `Origin`, as cookie-authenticated requests to Gatehouse must.
     func token(of request: Request) throws -> String {
-        if let bearer = auth.bearerToken(request) { return bearer }
+        if let bearer = authenticator.bearerToken(request) { return bearer }
         guard browser.accessCookieEnabled, let cookie = request.cookies[BrowserSupport.accessCookie], !cookie.isEmpty else {
             throw AuthError.tokenMissing
         }

@@ -1,12 +1,14 @@
 public import FCGIHost
-import Crypto
+public import Crypto
 
 /// `GET /.well-known/jwks.json` and `GET /.well-known/openid-configuration`: what JWKS-reading validators need.
 public struct WellKnownRoutes {
-    let auth: AuthService
+    let keys: SigningKeys
+    let issuer: String
 
-    public init(auth: AuthService) {
-        self.auth = auth
+    public init(keys: SigningKeys, config: Config) {
+        self.keys = keys
+        issuer = config.issuer
     }
 
     public func addRoutes(to router: Router) {
@@ -15,7 +17,7 @@ public struct WellKnownRoutes {
     }
 
     func jwks(_ request: Request, context: RequestContext) throws -> Response {
-        var response = Response.text(auth.keys.jwksJSON, contentType: "application/json; charset=utf-8")
+        var response = Response.text(keys.jwksJSON, contentType: "application/json; charset=utf-8")
         response.headers.add("Cache-Control", "public, max-age=300")
         return response
     }
@@ -34,12 +36,12 @@ public struct WellKnownRoutes {
     }
 
     func discovery(_ request: Request, context: RequestContext) throws -> Response {
-        let issuer = auth.config.issuer.hasSuffix("/") ? String(auth.config.issuer.dropLast()) : auth.config.issuer
+        let base = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
         var response = try Response.json(
             Discovery(
-                issuer: auth.config.issuer, jwksURI: issuer + "/.well-known/jwks.json",
+                issuer: issuer, jwksURI: base + "/.well-known/jwks.json",
                 // The algorithms of the keys in JWKS: none in HS256 mode, whose secrets are never published.
-                algorithms: auth.keys.algorithms.filter { $0 != .hs256 }.map(\.rawValue)))
+                algorithms: keys.algorithms.filter { $0 != .hs256 }.map(\.rawValue)))
         response.headers.add("Cache-Control", "public, max-age=300")
         return response
     }

@@ -1,0 +1,145 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+public import Crypto
+public import FCGIHost
+public import Store
+
+/// Access tokens on the way in: the bearer token of a request, its signature and claims (from a per-worker cache
+/// of verified tokens), its session (through the revocation counter), and the business rules of its context
+/// (DESIGN.md "Tokens"). Every token-checked route, `/auth/verify` included, goes through ``authenticate(_:now:)``
+/// or ``verify(token:now:address:)``.
+public final class Authenticator {
+    let config: Config
+    let keys: SigningKeys
+    let authorizer: Authorizer
+    let metrics: Metrics?
+    let verifyCache: VerifyCache
+    /// `SERVICE_SECRET`, the key of `X-Auth-Context-Signature`.
+    let serviceKey: [UInt8]
+    /// The metrics every token validation moves, looked up once.
+    private let validationMetrics: ValidationMetrics?
+
+    private struct ValidationMetrics {
+        let validations: Metrics.Counter
+        let duration: Metrics.Histogram
+        let cacheHits: Metrics.Counter
+        let cacheMisses: Metrics.Counter
+
+        init(_ metrics: Metrics) {
+            validations = metrics.counter("auth_token_validations_total")
+            duration = metrics.histogram("auth_token_validation_duration_seconds")
+            cacheHits = metrics.counter("auth_verify_cache_hits_total")
+            cacheMisses = metrics.counter("auth_verify_cache_misses_total")
+        }
+    }
+
+    public init(config: Config, keys: SigningKeys, sessions: Sessions, authorizer: Authorizer, metrics: Metrics?) {
+        self.config = config
+        self.keys = keys
+        self.authorizer = authorizer
+        self.metrics = metrics
+        serviceKey = Array(config.serviceSecret.utf8)
+        validationMetrics = metrics.map(ValidationMetrics.init)
+        verifyCache = VerifyCache(capacity: 10_000, sessions: sessions) { [weak metrics] in
+            metrics?.scoreboard.writeGeneration
+        }
+    }
+
+    /// The bearer token of `request`, if it sent one.
+    public func bearerToken(_ request: Request) -> String? {
+        guard let header = request.headers["Authorization"] else { return nil }
+        guard let space = header.utf8.firstIndex(of: UInt8(ascii: " ")),
+            header[..<space].equalsIgnoringASCIICase("bearer")
+        else { return nil }
+        let token = header[header.utf8.index(after: space)...].trimmingWhitespace()
+        return token.isEmpty ? nil : token
+    }
+
+    /// The principal of the request's access token: signature, `exp`/`nbf`/`iss`/`aud`, then the session.
+    /// - Throws: 401 `token_missing`, `token_invalid`, `token_expired` or `token_revoked`.
+    public func authenticate(_ request: Request, now: Date = Date()) throws -> Principal {
+        guard let token = bearerToken(request) else { throw AuthError.tokenMissing }
+        return try verify(token: token, now: now, address: request.clientAddress(trustedProxies: config.trustedProxies))
+    }
+
+    /// ``authenticate(_:now:)`` plus a permission check (403 `forbidden`).
+    public func require(_ permission: String, _ request: Request, now: Date = Date()) throws -> Principal {
+        let principal = try authenticate(request, now: now)
+        guard principal.has(permission) else { throw AuthError.forbidden(missing: permission) }
+        return principal
+    }
+
+    /// Verifies an access token, from the per-worker cache when it was verified before, then its session, then the
+    /// business rules of its context at `now` for a request from `address` (403 `rule_denied`; a token issued at
+    /// 17:59 for a window that closes at 18:00 stops working at 18:00).
+    public func verify(token: String, now: Date = Date(), address: String) throws -> Principal {
+        let started = ContinuousClock.now
+        defer {
+            if let metrics, let handles = validationMetrics {
+                metrics.increment(handles.validations)
+                let elapsed = started.duration(to: .now)
+                metrics.observe(
+                    handles.duration,
+                    seconds: Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
+            }
+        }
+        let principal: Principal
+        if let cached = verifyCache.lookup(token, now: now, leeway: config.leeway) {
+            if let handles = validationMetrics { metrics?.increment(handles.cacheHits) }
+            principal = cached
+        } else {
+            if let handles = validationMetrics { metrics?.increment(handles.cacheMisses) }
+            principal = try verifySignature(token, now: now)
+            verifyCache.insert(token, principal)
+        }
+        guard try verifyCache.sessionIsLive(principal.sessionID, now: now) else { throw AuthError.tokenRevoked }
+        if let ctx = principal.claims.ctx {
+            guard let assignment = try authorizer.contextAssignment(
+                userId: principal.userID, zone: ctx.zone, department: ctx.department)
+            else {
+                throw HTTPError.forbidden(
+                    "The assignment of this token's context (\(ctx.zone)/\(ctx.department)) is no longer active; "
+                        + "switch context or sign in again.")
+            }
+            if let denial = authorizer.denial(assignment, at: now, address: address, deviceId: principal.claims.did) {
+                throw AuthError.ruleDenied(denial)
+            }
+        }
+        return principal
+    }
+
+    private func verifySignature(_ token: String, now: Date) throws -> Principal {
+        let verified: VerifiedClaims
+        do {
+            verified = try keys.verify(
+                token: token, at: now, leeway: TimeInterval(config.leeway), issuer: config.issuer,
+                audience: config.audience)
+        } catch let error where error == .tokenExpired {
+            throw AuthError.tokenExpired
+        } catch {
+            throw AuthError.tokenInvalid()
+        }
+        let claims: AccessClaims
+        do {
+            claims = try verified.decode(AccessClaims.self)
+        } catch {
+            throw AuthError.tokenInvalid("The token is not a Gatehouse access token.")
+        }
+        // No token of ours lives longer than the configured lifetime: a longer one was not issued by this
+        // configuration (or comes from whoever else holds an HS256 secret), and its exp is not to be trusted.
+        let (lifetime, overflow) = claims.exp.subtractingReportingOverflow(claims.iat)
+        guard !overflow, lifetime <= Int64(config.accessTokenLifetime) + Int64(config.leeway) else {
+            throw AuthError.tokenInvalid("The token's lifetime exceeds the configured access-token lifetime.")
+        }
+        let segment = token.split(separator: ".", omittingEmptySubsequences: false)[1]
+        let signature = serviceKey.isEmpty
+            ? nil : Base64URL.encode(HMAC.sha256(key: serviceKey, data: Array(segment.utf8)))
+        return Principal(claims: claims, contextSegment: segment, contextSignature: signature)
+    }
+}
+
+@available(*, unavailable)
+extension Authenticator: Sendable {}
