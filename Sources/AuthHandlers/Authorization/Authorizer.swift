@@ -207,6 +207,20 @@ public final class Authorizer {
             .first { denial($0, at: date, address: address, deviceId: deviceId) == nil }
     }
 
+    /// The `assignments` counter (read again when the write generation moved or a second passed): a memo of a
+    /// context check is good while it stays the same.
+    public func assignmentGeneration() throws -> Int64 {
+        try refresh()
+        return assignmentEpoch
+    }
+
+    /// Until when a context check that allowed a request at `date` may be reused for the same address and device:
+    /// the end of the open hours window (or `limit` when no hours rule limits time).
+    public func allowedUntil(_ assignment: Assignment, after date: Date, limit: Int64) -> Int64 {
+        guard let end = rules(of: assignment)?.hoursWindowEnd(after: date) else { return limit }
+        return min(limit, Int64(end.timeIntervalSince1970.rounded(.down)))
+    }
+
     /// The assignment behind a token's context, from a per-worker cache dropped whenever assignments or global
     /// roles change anywhere; nil when it no longer exists or is inactive.
     public func contextAssignment(userId: String, zone: String, department: String) throws -> Assignment? {

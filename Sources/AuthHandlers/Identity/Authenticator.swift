@@ -97,18 +97,33 @@ public final class Authenticator {
         }
         guard try verifyCache.sessionIsLive(principal.sessionID, now: now) else { throw AuthError.tokenRevoked }
         if let ctx = principal.claims.ctx {
-            guard let assignment = try authorizer.contextAssignment(
-                userId: principal.userID, zone: ctx.zone, department: ctx.department)
-            else {
-                throw HTTPError.forbidden(
-                    "The assignment of this token's context (\(ctx.zone)/\(ctx.department)) is no longer active; "
-                        + "switch context or sign in again.")
-            }
-            if let denial = authorizer.denial(assignment, at: now, address: address, deviceId: principal.claims.did) {
-                throw AuthError.ruleDenied(denial)
-            }
+            try checkContext(ctx, of: principal, token: token, now: now, address: address)
         }
         return principal
+    }
+
+    /// The token's context assignment must still be active and its rules must allow this request. A check that
+    /// allowed is remembered with the cached token for the same address until the hours window closes or any
+    /// assignment changes, so the per-request cost is a comparison.
+    private func checkContext(
+        _ ctx: AccessClaims.Context, of principal: Principal, token: String, now: Date, address: String
+    ) throws {
+        let seconds = Int64(now.timeIntervalSince1970.rounded(.down))
+        let generation = try authorizer.assignmentGeneration()
+        if verifyCache.contextStillAllowed(token, address: address, now: seconds, generation: generation) { return }
+        guard let assignment = try authorizer.contextAssignment(
+            userId: principal.userID, zone: ctx.zone, department: ctx.department)
+        else {
+            throw HTTPError.forbidden(
+                "The assignment of this token's context (\(ctx.zone)/\(ctx.department)) is no longer active; "
+                    + "switch context or sign in again.")
+        }
+        if let denial = authorizer.denial(assignment, at: now, address: address, deviceId: principal.claims.did) {
+            throw AuthError.ruleDenied(denial)
+        }
+        verifyCache.rememberContextAllowed(
+            token, address: address,
+            until: authorizer.allowedUntil(assignment, after: now, limit: principal.claims.exp), generation: generation)
     }
 
     private func verifySignature(_ token: String, now: Date) throws -> Principal {

@@ -16,6 +16,9 @@ final class VerifyCache {
     private struct Entry {
         let principal: Principal
         let expiresAt: Int64
+        /// The last check of the token's context rules that allowed it: for requests from `address`, until the
+        /// `until` second (the end of the open hours window), while the assignments counter stays `generation`.
+        var contextAllowed: (address: String, until: Int64, generation: Int64)?
     }
 
     private let capacity: Int
@@ -42,6 +45,17 @@ final class VerifyCache {
             return nil
         }
         return entry.principal
+    }
+
+    /// Whether a context check of `token` allowed a request from `address` recently enough to stand for this one.
+    func contextStillAllowed(_ token: String, address: String, now: Int64, generation: Int64) -> Bool {
+        guard let memo = tokens[token]?.contextAllowed else { return false }
+        return memo.generation == generation && now < memo.until && memo.address == address
+    }
+
+    /// Remembers that `token`'s context rules allow requests from `address` until `until`.
+    func rememberContextAllowed(_ token: String, address: String, until: Int64, generation: Int64) {
+        tokens[token]?.contextAllowed = (address, until, generation)
     }
 
     func insert(_ token: String, _ principal: Principal) {
