@@ -87,9 +87,11 @@ public final class Authenticator {
             }
         }
         let principal: Principal
+        var memo: VerifyCache.ContextMemo?
         if let cached = verifyCache.lookup(token, now: now, leeway: config.leeway) {
             if let handles = validationMetrics { metrics?.increment(handles.cacheHits) }
-            principal = cached
+            principal = cached.principal
+            memo = cached.contextAllowed
         } else {
             if let handles = validationMetrics { metrics?.increment(handles.cacheMisses) }
             principal = try verifySignature(token, now: now)
@@ -97,7 +99,7 @@ public final class Authenticator {
         }
         guard try verifyCache.sessionIsLive(principal.sessionID, now: now) else { throw AuthError.tokenRevoked }
         if let ctx = principal.claims.ctx {
-            try checkContext(ctx, of: principal, token: token, now: now, address: address)
+            try checkContext(ctx, of: principal, token: token, memo: memo, now: now, address: address)
         }
         return principal
     }
@@ -106,11 +108,12 @@ public final class Authenticator {
     /// allowed is remembered with the cached token for the same address until the hours window closes or any
     /// assignment changes, so the per-request cost is a comparison.
     private func checkContext(
-        _ ctx: AccessClaims.Context, of principal: Principal, token: String, now: Date, address: String
+        _ ctx: AccessClaims.Context, of principal: Principal, token: String, memo: VerifyCache.ContextMemo?, now: Date,
+        address: String
     ) throws {
         let seconds = Int64(now.timeIntervalSince1970.rounded(.down))
         let generation = try authorizer.assignmentGeneration()
-        if verifyCache.contextStillAllowed(token, address: address, now: seconds, generation: generation) { return }
+        if let memo, memo.stands(address: address, now: seconds, generation: generation) { return }
         guard let assignment = try authorizer.contextAssignment(
             userId: principal.userID, zone: ctx.zone, department: ctx.department)
         else {
@@ -122,8 +125,10 @@ public final class Authenticator {
             throw AuthError.ruleDenied(denial)
         }
         verifyCache.rememberContextAllowed(
-            token, address: address,
-            until: authorizer.allowedUntil(assignment, after: now, limit: principal.claims.exp), generation: generation)
+            token,
+            VerifyCache.ContextMemo(
+                address: address, until: authorizer.allowedUntil(assignment, after: now, limit: principal.claims.exp),
+                generation: generation))
     }
 
     private func verifySignature(_ token: String, now: Date) throws -> Principal {

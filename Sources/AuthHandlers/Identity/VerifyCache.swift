@@ -13,12 +13,22 @@ import Store
 /// when the scoreboard's write generation has moved (every state-changing request and CLI write bumps it,
 /// after its commit) or when the last read is over a second old, a backstop for writers that do not bump it.
 final class VerifyCache {
+    /// The last check of a token's context rules that allowed it: for requests from `address`, until the `until`
+    /// second (the end of the open hours window), while the assignments counter stays `generation`.
+    struct ContextMemo {
+        let address: String
+        let until: Int64
+        let generation: Int64
+
+        func stands(address: String, now: Int64, generation: Int64) -> Bool {
+            generation == self.generation && now < until && address == self.address
+        }
+    }
+
     private struct Entry {
         let principal: Principal
         let expiresAt: Int64
-        /// The last check of the token's context rules that allowed it: for requests from `address`, until the
-        /// `until` second (the end of the open hours window), while the assignments counter stays `generation`.
-        var contextAllowed: (address: String, until: Int64, generation: Int64)?
+        var contextAllowed: ContextMemo?
     }
 
     private let capacity: Int
@@ -36,7 +46,8 @@ final class VerifyCache {
         self.writeGeneration = writeGeneration
     }
 
-    func lookup(_ token: String, now: Date, leeway: Int) -> Principal? {
+    /// The cached principal of `token` and its context memo, or nil when not cached (or expired).
+    func lookup(_ token: String, now: Date, leeway: Int) -> (principal: Principal, contextAllowed: ContextMemo?)? {
         guard let entry = tokens[token] else { return nil }
         // Saturating: a token's exp is whatever its signer wrote, up to Int64.max.
         let (end, overflow) = entry.expiresAt.addingReportingOverflow(Int64(leeway))
@@ -44,18 +55,12 @@ final class VerifyCache {
             tokens[token] = nil
             return nil
         }
-        return entry.principal
-    }
-
-    /// Whether a context check of `token` allowed a request from `address` recently enough to stand for this one.
-    func contextStillAllowed(_ token: String, address: String, now: Int64, generation: Int64) -> Bool {
-        guard let memo = tokens[token]?.contextAllowed else { return false }
-        return memo.generation == generation && now < memo.until && memo.address == address
+        return (entry.principal, entry.contextAllowed)
     }
 
     /// Remembers that `token`'s context rules allow requests from `address` until `until`.
-    func rememberContextAllowed(_ token: String, address: String, until: Int64, generation: Int64) {
-        tokens[token]?.contextAllowed = (address, until, generation)
+    func rememberContextAllowed(_ token: String, _ memo: ContextMemo) {
+        tokens[token]?.contextAllowed = memo
     }
 
     func insert(_ token: String, _ principal: Principal) {
