@@ -30,18 +30,16 @@ typedef enum {
     CARGON2ID_PATH_AVX2 = 3,
 } cargon2id_path;
 
-/** Results; 0 is success. */
-enum {
-    CARGON2ID_OK = 0,
-    /** A parameter is outside RFC 9106's ranges (or a length does not fit in 32 bits). */
-    CARGON2ID_BAD_PARAMETERS = -1,
-    /** The work area is smaller than cargon2id_memory_size says. */
-    CARGON2ID_AREA_TOO_SMALL = -2,
-    /** The requested path is not available on this CPU. */
-    CARGON2ID_PATH_UNAVAILABLE = -3,
-    /** cargon2id_verify only: the tag differs. */
-    CARGON2ID_MISMATCH = -4,
-};
+/* Results; 0 is success. (Macros rather than an enum, so that Swift sees them as Int32 like the returns.) */
+#define CARGON2ID_OK 0
+/* A parameter is outside RFC 9106's ranges (or a length does not fit in 32 bits). */
+#define CARGON2ID_BAD_PARAMETERS (-1)
+/* The work area is smaller than cargon2id_memory_size says. */
+#define CARGON2ID_AREA_TOO_SMALL (-2)
+/* The requested path is not available on this CPU. */
+#define CARGON2ID_PATH_UNAVAILABLE (-3)
+/* cargon2id_verify only: the tag differs. */
+#define CARGON2ID_MISMATCH (-4)
 
 /** The inputs of one Argon2id hash (RFC 9106 §3.1): P, S, K, X, and the cost parameters m, t, p. */
 typedef struct {
