@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Password hashing benchmark, in one invocation, for each parameter set (m=19456 t=2 p=1, Gatehouse's and
+# OWASP's; m=65536 t=3 p=4, argon2-cffi's and fastapi-users' defaults):
+#   1. raw argon2id hashes/s, one process per core, wall clock: Gatehouse's own CArgon2id (its fastest path,
+#      and each path it has), Debian's libargon2 (the portable reference build), and the Argon2 that
+#      argon2-cffi bundles (PyPI wheel, called as fastapi-users calls it), interleaved over ROUNDS (3) rounds,
+#      median round — targets: CArgon2id >= 1.5x libargon2 and >= 1.1x argon2-cffi;
+#   2. POST /auth/login through nginx against fastapi-users' POST /auth/jwt/login through its nginx
+#      (/work/shared/peers/fastapi-users/run.sh, PEER to override), same parameters, alternated over ROUNDS
+#      rounds (peer, Gatehouse, peer, ...), each Gatehouse round divided by the mean of the peer rounds around
+#      it — targets: login >= 0.9x the raw CArgon2id rate and >= 1.2x fastapi-users.
+# Env: DURATION (login seconds, 10), RAW_SECONDS (5), ROUNDS (3), WORKERS (4), PARAMETER_SETS.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+peer=${PEER:-$root/../shared/peers/fastapi-users/run.sh}
+[ -x "$peer" ] || peer=/work/shared/peers/fastapi-users/run.sh
+export STATE="$dir/peer"
+raw_seconds=${RAW_SECONDS:-5}
+rounds=${ROUNDS:-3}
+parameter_sets=${PARAMETER_SETS:-"19456,2,1 65536,3,4"}
+trap '"$peer" stop >/dev/null 2>&1 || true; cleanup' EXIT
+
+echo "setting up fastapi-users (PyPI) in $STATE..." >&2
+"$peer" setup >&2
+python=$STATE/venv/bin/python
+command -v clang >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
+# CArgon2id with the flags of SwiftPM's release build (clang -O2), as it runs inside Gatehouse.
+clang -O2 -fPIC -fno-omit-frame-pointer -I "$root/Sources/CArgon2id/include" -o "$dir/argon2_loop" \
+    "$root/bench/argon2_loop.c" "$root"/Sources/CArgon2id/*.c $(pkg-config --cflags --libs libargon2)
+
+# raw IMPLEMENTATION M T P: hashes/s of one loop per core for $raw_seconds of wall-clock time, summed.
+raw() {
+    local impl=$1 m=$2 t=$3 p=$4 loops=()
+    rm -f "$dir"/raw.*.txt
+    for core in $(seq "$(nproc)"); do
+        if [ "$impl" = argon2-cffi ]; then
+            "$python" "$root/bench/argon2_loop.py" "$raw_seconds" "$m" "$t" "$p" > "$dir/raw.$core.txt" &
+        else
+            "$dir/argon2_loop" "$raw_seconds" wall "$impl" "$m" "$t" "$p" > "$dir/raw.$core.txt" &
+        fi
+        loops+=($!)
+    done
+    wait "${loops[@]}"
+    cat "$dir"/raw.*.txt | awk '/c-argon2id-hash/ {s += 1e6 / $3} END {printf "%.1f", s}'
+}
+
+# median FILE COLUMN: the median of a column of numbers.
+median() { awk -v c="$2" '{print $c}' "$1" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+
+cat > "$dir/gh-login.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"email":"bench@example.com","password":"correct horse battery staple"}'
+LUA
+cat > "$dir/fu-login.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.body = "username=bench%40example.com&password=correct+horse+battery+staple"
+LUA
+
+start_nginx "server { listen 127.0.0.1:18083; location / { include $root/nginx/snippets/gatehouse-fastcgi.conf; fastcgi_pass gatehouse; } }"
+summary=()
+for set in $parameter_sets; do
+    IFS=, read -r m t p <<<"$set"
+    echo "== m=$m t=$t p=$p" >&2
+    # 1. Raw hashes/s, interleaved rounds.
+    : > "$dir/raw-rounds"
+    for round in $(seq "$rounds"); do
+        lib=$(raw libargon2 "$m" "$t" "$p"); ours=$(raw cargon2id "$m" "$t" "$p"); cffi=$(raw argon2-cffi "$m" "$t" "$p")
+        echo "  round $round: libargon2 $lib, CArgon2id $ours, argon2-cffi $cffi hashes/s" >&2
+        echo "$lib $ours $cffi" >> "$dir/raw-rounds"
+    done
+    lib=$(median "$dir/raw-rounds" 1); ours=$(median "$dir/raw-rounds" 2); cffi=$(median "$dir/raw-rounds" 3)
+    paths=""
+    for path in portable sse2 avx2; do
+        rate=$(raw "$path" "$m" "$t" "$p" 2>/dev/null) || continue
+        paths="$paths $path $rate"
+    done
+
+    # 2. Logins: a Gatehouse with these parameters and a fresh database, and the peer likewise.
+    [ -n "${gh_pid:-}" ] && { kill -TERM "$gh_pid"; wait "$gh_pid" 2>/dev/null || true; }
+    rm -f "$dir"/gatehouse.db* "$dir/run/gatehouse.sock"
+    start_gatehouse "ARGON2_MEMORY_KIB=$m" "ARGON2_ITERATIONS=$t" "ARGON2_PARALLELISM=$p" \
+        "RATE_LIMIT_LOGIN=0/1m" "RATE_LIMIT_LOGIN_IDENTIFIER=0/1m" "RATE_LIMIT_API=0/1m"
+    gh_pid=${pids[-1]}
+    wait_for http://127.0.0.1:18083/health
+    echo "correct horse battery staple" | "$bin" create-admin --email bench@example.com --password-stdin \
+        --config "$dir/gatehouse.env" >/dev/null
+    "$peer" stop >/dev/null 2>&1 || true
+    rm -rf "$STATE/data"
+    FU_ARGON2_M=$m FU_ARGON2_T=$t FU_ARGON2_P=$p "$peer" start >&2
+    fu_url=http://127.0.0.1:18102/auth/jwt/login
+    gh_url=http://127.0.0.1:18083/auth/login
+    : > "$dir/login-rounds"
+    read -r fu_before _ < <(connections=8 measure "fastapi-users login" "$fu_url" -s "$dir/fu-login.lua")
+    for round in $(seq "$rounds"); do
+        read -r gh_rps gh_p50 gh_p99 < <(connections=8 measure "Gatehouse login" "$gh_url" -s "$dir/gh-login.lua")
+        read -r fu_after fu_p50 fu_p99 < <(connections=8 measure "fastapi-users login" "$fu_url" -s "$dir/fu-login.lua")
+        fu=$(awk -v a="$fu_before" -v b="$fu_after" 'BEGIN {printf "%.1f", (a + b) / 2}')
+        ratio=$(awk -v g="$gh_rps" -v f="$fu" 'BEGIN {printf "%.3f", g / f}')
+        echo "  round $round: fastapi-users $fu_before then $fu_after, Gatehouse $gh_rps logins/s, ratio $ratio" >&2
+        echo "$ratio $gh_rps $gh_p50 $gh_p99 $fu $fu_p50 $fu_p99" >> "$dir/login-rounds"
+        fu_before=$fu_after
+    done
+    read -r ratio gh_rps gh_p50 gh_p99 fu fu_p50 fu_p99 < <(sort -n "$dir/login-rounds" | awk '{l[NR] = $0} END {print l[int((NR + 1) / 2)]}')
+    range=$(sort -n "$dir/login-rounds" | awk 'NR == 1 {low = $1} {high = $1} END {printf "%.2f-%.2f", low, high}')
+    summary+=("$(awk -v m="$m" -v t="$t" -v p="$p" -v lib="$lib" -v ours="$ours" -v cffi="$cffi" -v paths="$paths" \
+        -v gh="$gh_rps" -v gh50="$gh_p50" -v gh99="$gh_p99" -v fu="$fu" -v fu50="$fu_p50" -v fu99="$fu_p99" \
+        -v range="$range" -v cores="$(nproc)" 'BEGIN {
+        printf "### argon2id m=%s t=%s p=%s (%s cores)\n\n", m, t, p, cores
+        printf "| implementation | hashes/s | vs libargon2 | vs argon2-cffi |\n|---|---:|---:|---:|\n"
+        printf "| CArgon2id (fastest path) | %s | %.2f | %.2f |\n", ours, ours / lib, ours / cffi
+        n = split(paths, f, " ")
+        for (i = 1; i < n; i += 2) printf "| CArgon2id %s path | %s | %.2f | %.2f |\n", f[i], f[i + 1], f[i + 1] / lib, f[i + 1] / cffi
+        printf "| Debian libargon2 (reference build) | %s | 1.00 | %.2f |\n", lib, lib / cffi
+        printf "| argon2-cffi (PyPI wheel) | %s | %.2f | 1.00 |\n\n", cffi, cffi / lib
+        printf "| login | logins/s | p50 | p99 |\n|---|---:|---:|---:|\n"
+        printf "| Gatehouse POST /auth/login | %s | %s | %s |\n", gh, gh50, gh99
+        printf "| fastapi-users POST /auth/jwt/login | %s | %s | %s |\n\n", fu, fu50, fu99
+        printf "- raw: CArgon2id / libargon2 %.2f (target >= 1.5: %s), / argon2-cffi %.2f (target >= 1.1: %s)\n", ours / lib, (ours / lib >= 1.5 ? "met" : "MISSED"), ours / cffi, (ours / cffi >= 1.1 ? "met" : "MISSED")
+        printf "- login / raw CArgon2id %.2f (target >= 0.9: %s)\n", gh / ours, (gh / ours >= 0.9 ? "met" : "MISSED")
+        printf "- login / fastapi-users %.2f (target >= 1.2: %s; rounds %s)\n", gh / fu, (gh / fu >= 1.2 ? "met" : "MISSED"), range
+    }')")
+done
+echo "raw: $(nproc) loops at once for ${raw_seconds}s, median of $rounds rounds; login: wrk -t2 -c8 -d${duration}s, $workers Gatehouse workers, fastapi-users with ${FU_WORKERS:-2} uvicorn workers"
+echo
+for block in "${summary[@]}"; do echo "$block"; echo; done
