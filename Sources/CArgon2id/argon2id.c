@@ -11,6 +11,12 @@
 #include "CArgon2id.h"
 #include "internal.h"
 
+#ifdef CARGON2ID_TRACE_REFERENCES
+/* Test builds only (fuzz/access_pattern.c): told of every block reference, to check the access pattern. */
+void cargon2id_trace_reference(uint32_t pass, uint32_t slice, uint32_t lane, uint32_t index, uint32_t ref_lane,
+                               uint32_t ref_index);
+#endif
+
 #define SYNC_POINTS 4                /* slices per pass */
 #define ADDRESSES_PER_BLOCK 128      /* J1 || J2 pairs in one address block */
 #define ARGON2_VERSION 0x13
@@ -225,6 +231,9 @@ static void fill_segment(const instance *in, uint32_t pass, uint32_t lane, uint3
             (pass == 0 || slice == SYNC_POINTS - 1) ? 0 : (slice + 1) * in->segment_length;
         uint32_t ref_index = (uint32_t)(((uint64_t)window_start + relative) % in->lane_length);
 
+#ifdef CARGON2ID_TRACE_REFERENCES
+        cargon2id_trace_reference(pass, slice, lane, index, ref_lane, ref_index);
+#endif
         const cargon2id_block *ref = &in->memory[(size_t)ref_lane * in->lane_length + ref_index];
         in->fill(&in->memory[offset], &in->memory[previous], ref, pass != 0);
         previous = offset;
