@@ -4,7 +4,11 @@
 #      Gatehouse instances side by side, one replacing each worker after RECYCLE_AT (10,000) requests and one
 #      never (MAX_REQUESTS=0), alternated over ROUNDS (3) rounds: req/s, p99, the slowest request, Gatehouse's
 #      CPU per request (finished workers included, see cpu_ticks in lib.sh) and how many workers were started;
-#   2. what recycling guards against, a leak: LONG_SECONDS (600) of load on the instance that never recycles,
+#   2. what one recycling costs: an instance whose single worker is replaced after every request
+#      (MAX_REQUESTS=1) answers GET /health one request at a time for DURATION seconds, so each request pays
+#      a whole worker start; its CPU (supervisor and finished workers) and wall time per request, against the
+#      same with MAX_REQUESTS=0, are the cost of a start;
+#   3. what recycling guards against, a leak: LONG_SECONDS (600) of load on the instance that never recycles,
 #      in phases of PHASE_SECONDS (15) — cached verify, verify with 2,000 rotating fresh tokens, login,
 #      refresh, wrong passwords for ever new addresses — and every worker's RSS after each phase, which must stay flat.
 set -euo pipefail
@@ -42,11 +46,15 @@ start_instance() {
 
 start_instance recycling "MAX_REQUESTS=$recycle_at"
 start_instance never "MAX_REQUESTS=0"
+workers=1 start_instance every "MAX_REQUESTS=1"
+workers=1 start_instance single "MAX_REQUESTS=0"
 verify_params="fastcgi_param REQUEST_METHOD GET; fastcgi_param REQUEST_URI /auth/verify; fastcgi_param REMOTE_ADDR \$remote_addr;"
 params="include $root/nginx/snippets/gatehouse-fastcgi.conf;"
 start_nginx "
     server { listen 127.0.0.1:18091; location / { $params fastcgi_pass unix:$dir/recycling/run/gatehouse.sock; } }
     server { listen 127.0.0.1:18092; location / { $params fastcgi_pass unix:$dir/never/run/gatehouse.sock; } }
+    server { listen 127.0.0.1:18095; location / { $params fastcgi_pass unix:$dir/every/run/gatehouse.sock; } }
+    server { listen 127.0.0.1:18096; location / { $params fastcgi_pass unix:$dir/single/run/gatehouse.sock; } }
     server {
         listen 127.0.0.1:18093;
         location = /_verify { internal; $verify_params fastcgi_pass_request_body off; fastcgi_pass unix:$dir/recycling/run/gatehouse.sock; }
@@ -57,7 +65,8 @@ start_nginx "
         location = /_verify { internal; $verify_params fastcgi_pass_request_body off; fastcgi_pass unix:$dir/never/run/gatehouse.sock; }
         location / { auth_request /_verify; empty_gif; }
     }"
-wait_for http://127.0.0.1:18091/health http://127.0.0.1:18092/health
+wait_for http://127.0.0.1:18091/health http://127.0.0.1:18092/health http://127.0.0.1:18095/health \
+    http://127.0.0.1:18096/health
 
 # A user and a token in each instance; 2,000 fresh tokens and two refresh chains in the one that never recycles.
 for name in recycling never; do
@@ -159,6 +168,23 @@ for round in $(seq "$rounds"); do
 done
 
 echo
+echo "The cost of one worker start: GET /health, one connection, one worker, replaced after every request or never"
+echo
+echo "| MAX_REQUESTS | req/s | ms per request | CPU ms per request |"
+echo "|---:|---:|---:|---:|"
+for name in every single; do
+    port=18095; setting=1
+    [ "$name" = single ] && port=18096 && setting=0
+    sup=${supervisor[$name]}
+    start=$(cpu_ticks "$sup")
+    rps=$(wrk -t1 -c1 -d"${duration}s" "http://127.0.0.1:$port/health" | awk '/Requests\/sec/ {print $2}')
+    end=$(cpu_ticks "$sup")
+    cpu=$(cpu_us_per_request "$start" "$end" "$(awk -v r="$rps" -v d="$duration" 'BEGIN {print r * d}')")
+    awk -v s="$setting" -v r="$rps" -v c="$cpu" 'BEGIN {printf "| %s | %.1f | %.2f | %.2f |\n", s, r, 1000 / r, c / 1000}'
+done
+kill -TERM "${supervisor[every]}" "${supervisor[single]}" 2>/dev/null || true
+
+echo
 echo "Long run, MAX_REQUESTS=0: ${long_seconds}s in phases of ${phase_seconds}s; RSS of each worker (MB) after each phase"
 echo
 sup=${supervisor[never]}
@@ -181,5 +207,9 @@ while [ "$elapsed" -lt "$long_seconds" ]; do
     index=$((index + 1))
 done
 final=$(ps -o pid= --ppid "$sup" | tr -d ' ' | sort | tr '\n' ' ')
-[ "$initial" = "$final" ] && echo && echo "The same $workers worker processes served the whole long run." \
-    || echo && echo "Worker processes changed during the long run: $initial -> $final"
+echo
+if [ "$initial" = "$final" ]; then
+    echo "The same $workers worker processes served the whole long run."
+else
+    echo "Worker processes changed during the long run: $initial -> $final"
+fi
