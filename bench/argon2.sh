@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Password hashing benchmark, in one invocation, for each parameter set (m=19456 t=2 p=1, Gatehouse's and
 # OWASP's; m=65536 t=3 p=4, argon2-cffi's and fastapi-users' defaults):
-#   1. raw argon2id hashes/s, one process per core, wall clock: Gatehouse's own CArgon2id (its fastest path,
-#      and each path it has), Debian's libargon2 (the portable reference build), and the Argon2 that
-#      argon2-cffi bundles (PyPI wheel, called as fastapi-users calls it), interleaved over RAW_ROUNDS (6)
-#      rounds of RAW_SECONDS (3) each, median round — targets: CArgon2id >= 1.5x libargon2, >= 1.1x argon2-cffi;
+#   1. raw argon2id hashes/s, one process per core, wall clock, the implementations interleaved hash by hash
+#      (bench/argon2_compare.c): Gatehouse's own CArgon2id (its fastest path, and each path it has), Debian's
+#      libargon2 (the portable reference build), and the Argon2 that argon2-cffi's PyPI wheel bundles (called
+#      as argon2-cffi calls it), RAW_ROUNDS (3) rounds of RAW_SECONDS (10), median round — targets: CArgon2id
+#      >= 1.5x libargon2 and >= 1.1x argon2-cffi;
 #   2. POST /auth/login through nginx against fastapi-users' POST /auth/jwt/login through its nginx
 #      (/work/shared/peers/fastapi-users/run.sh, PEER to override), same parameters, alternated over ROUNDS
 #      rounds (peer, Gatehouse, peer, ...), each Gatehouse round divided by the mean of the peer rounds around
 #      it — targets: login >= 0.9x the raw CArgon2id rate and >= 1.2x fastapi-users.
-# Env: DURATION (login seconds, 10), RAW_SECONDS (3), RAW_ROUNDS (6), ROUNDS (3), WORKERS (4), PARAMETER_SETS,
+# Env: DURATION (login seconds, 10), RAW_SECONDS (10), RAW_ROUNDS (3), ROUNDS (3), WORKERS (4), PARAMETER_SETS,
 # PEER_STATE (where the peer's virtualenv is kept, /tmp/gatehouse-peer-fastapi-users).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -17,34 +18,31 @@ peer=${PEER:-$root/../shared/peers/fastapi-users/run.sh}
 [ -x "$peer" ] || peer=/work/shared/peers/fastapi-users/run.sh
 # The peer's virtualenv is kept between runs (pip install from PyPI takes a while); its data is not.
 export STATE=${PEER_STATE:-/tmp/gatehouse-peer-fastapi-users}
-raw_seconds=${RAW_SECONDS:-3}
-raw_rounds=${RAW_ROUNDS:-6}
+raw_seconds=${RAW_SECONDS:-10}
+raw_rounds=${RAW_ROUNDS:-3}
 rounds=${ROUNDS:-3}
 parameter_sets=${PARAMETER_SETS:-"19456,2,1 65536,3,4"}
 trap '"$peer" stop >/dev/null 2>&1 || true; cleanup' EXIT
 
 echo "setting up fastapi-users (PyPI) in $STATE..." >&2
 "$peer" setup >&2
-python=$STATE/venv/bin/python
 command -v clang >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
 # CArgon2id with the flags of SwiftPM's release build (clang -O2), as it runs inside Gatehouse.
-clang -O2 -fPIC -fno-omit-frame-pointer -I "$root/Sources/CArgon2id/include" -o "$dir/argon2_loop" \
-    "$root/bench/argon2_loop.c" "$root"/Sources/CArgon2id/*.c $(pkg-config --cflags --libs libargon2)
+clang -O2 -fPIC -fno-omit-frame-pointer -I "$root/Sources/CArgon2id/include" -o "$dir/argon2_compare" \
+    "$root/bench/argon2_compare.c" "$root"/Sources/CArgon2id/*.c $(pkg-config --cflags --libs libargon2) -ldl
+cffi_library=$(ls "$STATE"/venv/lib/python3*/site-packages/_argon2_cffi_bindings/_ffi*.so | head -1)
 
-# raw IMPLEMENTATION M T P: hashes/s of one loop per core for $raw_seconds of wall-clock time, summed.
+# raw M T P: one bench/argon2_compare per core for $raw_seconds, every implementation interleaved hash by hash;
+# prints "name hashes/s" lines, each implementation's rate summed over the processes.
 raw() {
-    local impl=$1 m=$2 t=$3 p=$4 loops=()
+    local loops=()
     rm -f "$dir"/raw.*.txt
     for core in $(seq "$(nproc)"); do
-        if [ "$impl" = argon2-cffi ]; then
-            "$python" "$root/bench/argon2_loop.py" "$raw_seconds" "$m" "$t" "$p" > "$dir/raw.$core.txt" &
-        else
-            "$dir/argon2_loop" "$raw_seconds" wall "$impl" "$m" "$t" "$p" > "$dir/raw.$core.txt" &
-        fi
+        "$dir/argon2_compare" "$raw_seconds" "$1" "$2" "$3" "$cffi_library" > "$dir/raw.$core.txt" &
         loops+=($!)
     done
     wait "${loops[@]}"
-    cat "$dir"/raw.*.txt | awk '/c-argon2id-hash/ {s += 1e6 / $3} END {printf "%.1f", s}'
+    cat "$dir"/raw.*.txt | awk '$1 == "RESULT" {s[$2] += 1e6 / $3} END {for (n in s) printf "%s %.1f\n", n, s[n]}'
 }
 
 # median FILE COLUMN: the median of a column of numbers.
@@ -66,30 +64,23 @@ summary=()
 for set in $parameter_sets; do
     IFS=, read -r m t p <<<"$set"
     echo "== m=$m t=$t p=$p" >&2
-    # 1. Raw hashes/s, interleaved rounds; the order turns from round to round (a drifting machine favours
-    # no one), and each round's ratios are taken within the round. The round with the median ratio to
-    # libargon2 is kept; the lowest ratios of all rounds are printed too.
+    # 1. Raw hashes/s: RAW_ROUNDS runs of the interleaved loops; each round's ratios are taken within the
+    # round, the round with the median ratio to libargon2 is kept and the lowest ratios are printed too.
     : > "$dir/raw-rounds"
     for round in $(seq "$raw_rounds"); do
-        declare -A rate=()
-        case $((round % 3)) in
-            1) order="libargon2 cargon2id argon2-cffi" ;;
-            2) order="cargon2id argon2-cffi libargon2" ;;
-            0) order="argon2-cffi libargon2 cargon2id" ;;
-        esac
-        for impl in $order; do rate[$impl]=$(raw "$impl" "$m" "$t" "$p"); done
-        lib=${rate[libargon2]}; ours=${rate[cargon2id]}; cffi=${rate[argon2-cffi]}
-        echo "  round $round: libargon2 $lib, CArgon2id $ours, argon2-cffi $cffi hashes/s" >&2
-        awk -v l="$lib" -v o="$ours" -v c="$cffi" 'BEGIN {printf "%.3f %.3f %s %s %s\n", o / l, o / c, l, o, c}' \
-            >> "$dir/raw-rounds"
+        raw "$m" "$t" "$p" > "$dir/raw-round"
+        rate() { awk -v n="$1" '$1 == n {print $2}' "$dir/raw-round"; }
+        lib=$(rate libargon2); ours=$(rate cargon2id); cffi=$(rate argon2-cffi)
+        paths=""
+        for path in portable sse2 avx2; do
+            [ -n "$(rate "$path")" ] && paths="$paths $path $(rate "$path")"
+        done
+        echo "  round $round: libargon2 $lib, CArgon2id $ours, argon2-cffi $cffi hashes/s; paths:$paths" >&2
+        awk -v l="$lib" -v o="$ours" -v c="$cffi" -v paths="$paths" \
+            'BEGIN {printf "%.3f %.3f %s %s %s%s\n", o / l, o / c, l, o, c, paths}' >> "$dir/raw-rounds"
     done
-    read -r _ _ lib ours cffi < <(sort -n "$dir/raw-rounds" | awk '{l[NR] = $0} END {print l[int((NR + 1) / 2)]}')
+    read -r _ _ lib ours cffi paths < <(sort -n "$dir/raw-rounds" | awk '{l[NR] = $0} END {print l[int((NR + 1) / 2)]}')
     raw_low=$(awk 'NR == 1 || $1 < a {a = $1} NR == 1 || $2 < c {c = $2} END {printf "%.2f %.2f", a, c}' "$dir/raw-rounds")
-    paths=""
-    for path in portable sse2 avx2; do
-        rate=$(raw "$path" "$m" "$t" "$p" 2>/dev/null) || continue
-        paths="$paths $path $rate"
-    done
 
     # 2. Logins: a Gatehouse with these parameters and a fresh database, and the peer likewise.
     [ -n "${gh_pid:-}" ] && { kill -TERM "$gh_pid"; wait "$gh_pid" 2>/dev/null || true; }
@@ -137,6 +128,6 @@ for set in $parameter_sets; do
         printf "- login / fastapi-users %.2f (target >= 1.2: %s; rounds %s)\n", gh / fu, (gh / fu >= 1.2 ? "met" : "MISSED"), range
     }')")
 done
-echo "raw: $(nproc) loops at once for ${raw_seconds}s, the median of $raw_rounds rounds; login: wrk -t2 -c8 -d${duration}s, $workers Gatehouse workers, fastapi-users with ${FU_WORKERS:-2} uvicorn workers"
+echo "raw: $(nproc) processes at once for ${raw_seconds}s, implementations interleaved, the median of $raw_rounds rounds; login: wrk -t2 -c8 -d${duration}s, $workers Gatehouse workers, fastapi-users with ${FU_WORKERS:-2} uvicorn workers"
 echo
 for block in "${summary[@]}"; do echo "$block"; echo; done
