@@ -7,7 +7,8 @@ internal import CArgon2
 /// guard try Argon2id.verify(password, encoded: stored) else { throw invalidCredentials }
 /// if Argon2id.needsRehash(stored) { try users.setPasswordHash(try Argon2id.hash(password)) }
 /// ```
-/// Synchronous and CPU-bound (about 25–45 ms with the defaults): the worker runs it inline (STYLE.md rule 27).
+/// Synchronous and CPU-bound (about 14–45 ms with the defaults, CArgon2id on AVX2 at the low end): the worker
+/// runs it inline (STYLE.md rule 27).
 public enum Argon2id {
     /// Cost parameters: `ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`, `ARGON2_PARALLELISM`, and the salt and
     /// tag lengths.
