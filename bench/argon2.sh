@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Password hashing benchmark, in one invocation, for each parameter set (m=19456 t=2 p=1, Gatehouse's and
 # OWASP's; m=65536 t=3 p=4, argon2-cffi's and fastapi-users' defaults):
-#   1. raw argon2id hashes/s, one process per core, wall clock, the implementations interleaved hash by hash
-#      (bench/argon2_compare.c): Gatehouse's own CArgon2id (its fastest path, and each path it has), Debian's
+#   1. raw argon2id hashes/s, one process per core, wall clock, the implementations taking turns in
+#      half-second slots, all processes on the same one at a time (bench/argon2_compare.c): Gatehouse's own CArgon2id (its fastest path, and each path it has), Debian's
 #      libargon2 (the portable reference build), and the Argon2 that argon2-cffi's PyPI wheel bundles (called
-#      as argon2-cffi calls it), RAW_ROUNDS (3) rounds of RAW_SECONDS (10), median round — targets: CArgon2id
+#      as argon2-cffi calls it), RAW_ROUNDS (3) rounds of RAW_SECONDS (15), median round — targets: CArgon2id
 #      >= 1.5x libargon2 and >= 1.1x argon2-cffi;
 #   2. POST /auth/login through nginx against fastapi-users' POST /auth/jwt/login through its nginx
 #      (/work/shared/peers/fastapi-users/run.sh, PEER to override), same parameters, alternated over ROUNDS
 #      rounds (peer, Gatehouse, peer, ...), each Gatehouse round divided by the mean of the peer rounds around
 #      it — targets: login >= 0.9x the raw CArgon2id rate and >= 1.2x fastapi-users.
-# Env: DURATION (login seconds, 10), RAW_SECONDS (10), RAW_ROUNDS (3), ROUNDS (3), WORKERS (4), PARAMETER_SETS,
+# Env: DURATION (login seconds, 10), RAW_SECONDS (15), RAW_ROUNDS (3), ROUNDS (3), WORKERS (4), PARAMETER_SETS,
 # PEER_STATE (where the peer's virtualenv is kept, /tmp/gatehouse-peer-fastapi-users).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -18,7 +18,7 @@ peer=${PEER:-$root/../shared/peers/fastapi-users/run.sh}
 [ -x "$peer" ] || peer=/work/shared/peers/fastapi-users/run.sh
 # The peer's virtualenv is kept between runs (pip install from PyPI takes a while); its data is not.
 export STATE=${PEER_STATE:-/tmp/gatehouse-peer-fastapi-users}
-raw_seconds=${RAW_SECONDS:-10}
+raw_seconds=${RAW_SECONDS:-15}
 raw_rounds=${RAW_ROUNDS:-3}
 rounds=${ROUNDS:-3}
 parameter_sets=${PARAMETER_SETS:-"19456,2,1 65536,3,4"}
@@ -32,7 +32,8 @@ clang -O2 -fPIC -fno-omit-frame-pointer -I "$root/Sources/CArgon2id/include" -o 
     "$root/bench/argon2_compare.c" "$root"/Sources/CArgon2id/*.c $(pkg-config --cflags --libs libargon2) -ldl
 cffi_library=$(ls "$STATE"/venv/lib/python3*/site-packages/_argon2_cffi_bindings/_ffi*.so | head -1)
 
-# raw M T P: one bench/argon2_compare per core for $raw_seconds, every implementation interleaved hash by hash;
+# raw M T P: one bench/argon2_compare per core for $raw_seconds, the implementations taking turns in the same
+# half-second slots in every process;
 # prints "name hashes/s" lines, each implementation's rate summed over the processes.
 raw() {
     local loops=()
@@ -128,6 +129,6 @@ for set in $parameter_sets; do
         printf "- login / fastapi-users %.2f (target >= 1.2: %s; rounds %s)\n", gh / fu, (gh / fu >= 1.2 ? "met" : "MISSED"), range
     }')")
 done
-echo "raw: $(nproc) processes at once for ${raw_seconds}s, implementations interleaved, the median of $raw_rounds rounds; login: wrk -t2 -c8 -d${duration}s, $workers Gatehouse workers, fastapi-users with ${FU_WORKERS:-2} uvicorn workers"
+echo "raw: $(nproc) processes at once for ${raw_seconds}s, implementations in turn (0.5 s slots), the median of $raw_rounds rounds; login: wrk -t2 -c8 -d${duration}s, $workers Gatehouse workers, fastapi-users with ${FU_WORKERS:-2} uvicorn workers"
 echo
 for block in "${summary[@]}"; do echo "$block"; echo; done

@@ -1,13 +1,15 @@
 /*
- * Raw argon2id hashes for bench/argon2.sh, the implementations interleaved hash by hash so that a machine
- * whose speed drifts (shared cores, other work) slows them all alike:
+ * Raw argon2id hashes for bench/argon2.sh, the implementations taking turns in slots of SLOT seconds (0.5) of
+ * the monotonic clock, so that a machine whose speed drifts (shared cores, other work) slows them all alike,
+ * and so that one process per core, started together, runs the same implementation at the same time (a
+ * multi-threaded one never gets more than its share of the cores from a single-threaded neighbour):
  *   libargon2    Debian's libargon2 (the portable reference build), argon2_ctx with one reused work area, as
  *                Gatehouse called it before CArgon2id;
  *   cargon2id    CArgon2id's fastest path, and each of its paths (portable, sse2, avx2) the CPU offers;
  *   argon2-cffi  the Argon2 that argon2-cffi's PyPI wheel bundles (_ffi.abi3.so, loaded with RTLD_LOCAL so
  *                that its argon2_ctx is not Debian's), called as argon2-cffi calls it: argon2_ctx with a
  *                thread per lane and its own allocation.
- * Usage: argon2_compare SECONDS M T P [ARGON2_CFFI_SO]
+ * Usage: argon2_compare SECONDS M T P [ARGON2_CFFI_SO [SLOT]]
  * Prints "RESULT <name> <us> us/op <n> ops", wall-clock time per hash.
  */
 #include <argon2.h>
@@ -113,15 +115,17 @@ int main(int argc, char **argv) {
             return 1;
         }
     }
+    int order[6], n = 0;
+    for (int i = 0; i < 6; i++)
+        if (active[i]) order[n++] = i;
+    double slot = argc > 6 ? atof(argv[6]) : 0.5;
     double start = now();
     while (now() - start < seconds) {
-        for (int i = 0; i < 6; i++) {
-            if (!active[i]) continue;
-            double before = now();
-            if (hash(i) != 0) return 1;
-            spent[i] += now() - before;
-            count[i]++;
-        }
+        double before = now();
+        int i = order[(long)(before / slot) % n];
+        if (hash(i) != 0) return 1;
+        spent[i] += now() - before;
+        count[i]++;
     }
     for (int i = 0; i < 6; i++)
         if (active[i]) printf("RESULT %s %.2f us/op %ld ops\n", names[i], spent[i] / count[i] * 1e6, count[i]);
