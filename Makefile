@@ -51,6 +51,10 @@ lint:
 	if [ -n "$$bad" ]; then echo "C calls outside the boundary folders:"; echo "$$bad"; exit 1; fi; \
 	echo "lint: boundary rule holds"
 
+## CArgon2id against libargon2 under libFuzzer with ASan and UBSan, FUZZ_SECONDS (60) long (fuzz/run.sh).
+fuzz-argon2:
+	@fuzz/run.sh
+
 bench: release
 	bench/run.sh
 	bench/auth.sh
@@ -68,4 +72,4 @@ deb:
 test-deb:
 	@Tests/deb/test-deb.sh
 
-.PHONY: deb test-deb
+.PHONY: deb test-deb fuzz-argon2

@@ -81,5 +81,30 @@ measure() {
     echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk '$1=="50%" {print $2}' <<<"$out") $(awk '$1=="99%" {print $2}' <<<"$out")"
 }
 
+# cpu_ticks PID: CPU clock ticks used so far by a process and its children: its own utime + stime, the
+# cutime + cstime of children it has waited for (a recycled or crashed worker's CPU lands there once the
+# supervisor reaps it), and utime + stime (+ their own finished children) of each child still running.
+# Without the finished children, a benchmark that recycles workers under-counts Gatehouse's CPU.
+cpu_ticks() {
+    local total=0 pid ticks
+    for pid in "$1" $(ps -o pid= --ppid "$1"); do
+        # Fields after the ")" of the command name: utime is the 12th, stime 13th, cutime 14th, cstime 15th.
+        ticks=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12 + $13 + $14 + $15}')
+        total=$((total + ${ticks:-0}))
+    done
+    echo "$total"
+}
+
+# cpu_us_per_request TICKS_BEFORE TICKS_AFTER REQUESTS: CPU microseconds per request.
+cpu_us_per_request() {
+    awk -v a="$1" -v b="$2" -v n="$3" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.0f\n", (n > 0 ? (b - a) / hz * 1e6 / n : 0)}'
+}
+
+# worker_rss PID: the resident set (KiB) of each running child of PID, one per line.
+worker_rss() {
+    local pid
+    for pid in $(ps -o pid= --ppid "$1"); do awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || true; done
+}
+
 row() { printf '| %-44s | %10s | %8s | %8s |\n' "$@"; }
 header() { row "target" "req/s" "p50" "p99"; printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..46})" "------------" "----------" "----------"; }

@@ -157,4 +157,29 @@ import Testing
         // The start-up probe and this request.
         #expect(server.log.contains("worker.served=2"))
     }
+
+    @Test("MAX_REQUESTS replaces a worker after that many requests, and by default a worker is never replaced")
+    func recycling() throws {
+        try withServer(settings: ["WORKERS": "1", "MAX_REQUESTS": "5"]) { server in
+            let first = server.workerPIDs
+            for _ in 0..<12 {
+                let response = try FastCGI.request(socket: server.socket, uri: "/health")
+                #expect(response.status == 200)
+            }
+            usleep(200_000)
+            #expect(server.log.contains("Worker recycled"))
+            #expect(server.workerPIDs.count == 1)
+            #expect(server.workerPIDs != first)
+            #expect(!server.log.contains("Worker killed") && !server.log.contains("Worker failed"))
+        }
+        try withServer(settings: ["WORKERS": "1"]) { server in
+            let first = server.workerPIDs
+            for _ in 0..<40 {
+                let response = try FastCGI.request(socket: server.socket, uri: "/health")
+                #expect(response.status == 200)
+            }
+            #expect(server.workerPIDs == first)
+            #expect(!server.log.contains("Worker recycled"))
+        }
+    }
 }

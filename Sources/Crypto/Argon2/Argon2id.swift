@@ -7,7 +7,8 @@ internal import CArgon2
 /// guard try Argon2id.verify(password, encoded: stored) else { throw invalidCredentials }
 /// if Argon2id.needsRehash(stored) { try users.setPasswordHash(try Argon2id.hash(password)) }
 /// ```
-/// Synchronous and CPU-bound (about 25–45 ms with the defaults): the worker runs it inline (STYLE.md rule 27).
+/// Synchronous and CPU-bound (about 14–45 ms with the defaults, CArgon2id on AVX2 at the low end): the worker
+/// runs it inline (STYLE.md rule 27).
 public enum Argon2id {
     /// Cost parameters: `ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`, `ARGON2_PARALLELISM`, and the salt and
     /// tag lengths.
@@ -56,7 +57,7 @@ public enum Argon2id {
 
     /// Hashes `password` with a fresh random salt.
     /// - Returns: the PHC string, e.g. `$argon2id$v=19$m=19456,t=2,p=1$…$…`.
-    /// - Throws: ``CryptoError/argon2`` with libargon2's message (for example when memory runs out).
+    /// - Throws: ``CryptoError/argon2`` with the implementation's message.
     public static func hash(_ password: String, parameters: Parameters = .default) throws(CryptoError) -> String {
         try parameters.check()
         let salt = Random.bytes(count: parameters.saltLength)
@@ -72,7 +73,7 @@ public enum Argon2id {
     }
 
     /// Checks `password` against a stored PHC string (argon2id, or argon2i from older systems).
-    /// The tag comparison happens inside libargon2, in constant time.
+    /// The tag comparison happens in C (CArgon2id or libargon2), in constant time.
     /// - Returns: whether the password matches.
     /// - Throws: ``CryptoError/malformedHash`` for a string we cannot read,
     ///   ``CryptoError/hashParametersOverCap`` when its memory, passes or lanes exceed `cap` (nothing is
@@ -91,6 +92,12 @@ public enum Argon2id {
                     + "m=\(cap.memoryKiB),t=\(cap.iterations),p=\(cap.parallelism)")
         }
         var password = Array(password.utf8)
+        let engine = Argon2Engine.engine(for: phc.variant, version: phc.version)
+        if engine != .libargon2 {
+            return try Argon2Native.verify(
+                engine: engine, password: &password, salt: phc.salt, memoryKiB: phc.memoryKiB,
+                iterations: phc.iterations, parallelism: phc.parallelism, expected: phc.hash)
+        }
         var context = Context(phc: phc, tagLength: phc.hash.count)
         let rc = unsafe context.run(password: &password, salt: phc.salt, secret: [], associatedData: []) { context in
             unsafe phc.hash.withUnsafeBufferPointer { expected in
@@ -116,14 +123,25 @@ public enum Argon2id {
             || phc.hash.count != parameters.tagLength
     }
 
-    // MARK: - libargon2
+    // MARK: - CArgon2id or libargon2
 
-    /// The raw tag of `argon2_ctx`, with the optional secret and associated data of RFC 9106 §3.1.
+    /// The raw tag, with the optional secret and associated data of RFC 9106 §3.1, computed by `engine`
+    /// (by default CArgon2id for argon2id version 0x13 on CPUs with SSE2 or AVX2, libargon2 otherwise).
     static func compute(
         variant: PHCString.Variant, version: UInt32, password: [UInt8], salt: [UInt8], secret: [UInt8] = [],
-        associatedData: [UInt8] = [], memoryKiB: UInt32, iterations: UInt32, parallelism: UInt32, tagLength: Int
+        associatedData: [UInt8] = [], memoryKiB: UInt32, iterations: UInt32, parallelism: UInt32, tagLength: Int,
+        engine: Argon2Engine? = nil
     ) throws(CryptoError) -> [UInt8] {
         var password = password
+        let engine = engine ?? Argon2Engine.engine(for: variant, version: version)
+        if engine != .libargon2 {
+            guard variant == .argon2id, version == PHCString.version13 else {
+                throw CryptoError.invalidInput.with("CArgon2id computes argon2id version 0x13 only")
+            }
+            return try Argon2Native.compute(
+                engine: engine, password: &password, salt: salt, secret: secret, associatedData: associatedData,
+                memoryKiB: memoryKiB, iterations: iterations, parallelism: parallelism, tagLength: tagLength)
+        }
         var context = Context(
             version: version, memoryKiB: memoryKiB, iterations: iterations, parallelism: parallelism,
             tagLength: tagLength)

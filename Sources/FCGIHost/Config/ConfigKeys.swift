@@ -38,7 +38,7 @@ public struct ConfigKey: Sendable {
         ConfigKey("SOCKET_GROUP", "", "Group of the unix socket file (e.g. www-data); empty keeps the process group."),
         ConfigKey("RUNTIME_DIR", "/run/gatehouse", "Runtime files: the worker scoreboard."),
         ConfigKey("WORKERS", "0", "Worker processes; 0 means 4 per CPU core."),
-        ConfigKey("MAX_REQUESTS", "10000", "A worker is replaced after this many requests (0: never)."),
+        ConfigKey("MAX_REQUESTS", "0", "A worker is replaced after this many requests; 0 (the default) never replaces it (docs/PERFORMANCE.md, Worker recycling)."),
         ConfigKey("SHUTDOWN_TIMEOUT", "30s", "How long SIGTERM waits for in-flight requests."),
         ConfigKey("MAX_BODY_BYTES", "65536", "Largest request body; larger ones get 413."),
         ConfigKey("METRICS_ALLOW", "127.0.0.0/8,::1/128", "CIDRs allowed to read /metrics."),
