@@ -32,6 +32,20 @@ public struct BrowserSupport {
 
     /// The `Set-Cookie` values of a browser-mode token response: the refresh token, and the access token when
     /// `ACCESS_COOKIE` is on (for `/auth/verify`; it stays in the body too, for the page's own API calls).
+    /// The token response as JSON, or in cookie mode (`inCookies`) with the refresh token moved out of the body
+    /// into `gh_refresh` (and the access token into `gh_access` when enabled): login, refresh and context switch.
+    func tokenResponse(_ tokens: TokenResponse, inCookies: Bool) throws -> Response {
+        var tokens = tokens
+        var cookies: [String] = []
+        if inCookies {
+            cookies = sessionCookies(tokens)
+            tokens.refreshToken = nil
+        }
+        var response = try Response.json(tokens)
+        for cookie in cookies { response.headers.add("Set-Cookie", cookie) }
+        return response
+    }
+
     func sessionCookies(_ tokens: TokenResponse) -> [String] {
         var cookies = [cookieHeader(tokens.refreshToken)]
         if accessCookieEnabled { cookies.append(accessCookieHeader(tokens.accessToken)) }

@@ -80,14 +80,7 @@ public struct ContextRoutes {
         auth.auditTrail.record(
             "context.switched", actor: user.id, user: user.id, request: request, context: context,
             details: ["session_id": principal.sessionID, "zone": zone, "department": department, "role": target.role])
-        var tokens = try auth.tokens.tokenResponse(user: user, claims: claims, refreshToken: refresh)
-        var cookies: [String] = []
-        if browser.wantsCookie(request, bodyFlag: body.useCookies) {
-            cookies = browser.sessionCookies(tokens)
-            tokens.refreshToken = nil
-        }
-        var response = try Response.json(tokens)
-        for cookie in cookies { response.headers.add("Set-Cookie", cookie) }
-        return response
+        let tokens = try auth.tokens.tokenResponse(user: user, claims: claims, refreshToken: refresh)
+        return try browser.tokenResponse(tokens, inCookies: browser.wantsCookie(request, bodyFlag: body.useCookies))
     }
 }

@@ -116,21 +116,14 @@ public struct LoginRoutes {
         }
         // A new hash is computed before the transaction, so the write lock is never held across argon2.
         let rehashed = try user.passwordHash.flatMap { auth.passwords.needsRehash($0) ? try auth.passwords.hash(body.password) : nil }
-        var (_, tokens) = try auth.tokens.startSession(user: user, request: request, now: now) { session in
+        let (_, tokens) = try auth.tokens.startSession(user: user, request: request, now: now) { session in
             try auth.lockouts.succeed(identifier: identifier)
             if let rehashed { try auth.users.rehashPassword(rehashed, forUser: user.id, now: now) }
             auth.auditTrail.record(
                 "login.success", actor: user.id, user: user.id, request: request, context: context,
                 details: ["session_id": session.id])
         }
-        var headers = Headers()
-        if browser.wantsCookie(request, bodyFlag: body.useCookies) {
-            for cookie in browser.sessionCookies(tokens) { headers.add("Set-Cookie", cookie) }
-            tokens.refreshToken = nil
-        }
-        var response = try Response.json(tokens)
-        for field in headers { response.headers.add(field.name, field.value) }
-        return response
+        return try browser.tokenResponse(tokens, inCookies: browser.wantsCookie(request, bodyFlag: body.useCookies))
     }
 
     struct LogoutBody: Decodable {

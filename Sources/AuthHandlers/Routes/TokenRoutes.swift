@@ -70,17 +70,11 @@ public struct TokenRoutes {
         let claims = try auth.tokens.makeClaims(
             user: user, session: session, address: request.clientAddress(trustedProxies: auth.config.trustedProxies),
             now: now)
-        var tokens = try auth.tokens.tokenResponse(user: user, claims: claims, refreshToken: successor)
+        let tokens = try auth.tokens.tokenResponse(user: user, claims: claims, refreshToken: successor)
         if case .rotated = outcome {
             auth.auditTrail.record("refresh", actor: user.id, user: user.id, request: request, context: context, details: ["session_id": session.id])
         }
-        var cookies: [String] = []
-        if fromCookie || browser.wantsCookie(request, bodyFlag: body?.useCookies) {
-            cookies = browser.sessionCookies(tokens)
-            tokens.refreshToken = nil
-        }
-        var response = try Response.json(tokens)
-        for cookie in cookies { response.headers.add("Set-Cookie", cookie) }
-        return response
+        return try browser.tokenResponse(
+            tokens, inCookies: fromCookie || browser.wantsCookie(request, bodyFlag: body?.useCookies))
     }
 }
