@@ -77,7 +77,7 @@ import Store
         let fixture = try RouteFixture()
         let now = Int64(Date().timeIntervalSince1970)
         func token(iat: Int64, exp: Int64) throws -> String {
-            try fixture.auth.keys.sign(
+            try fixture.auth.tokens.keys.sign(
                 AccessClaims(
                     iss: "gatehouse", aud: "gatehouse", sub: UUID().uuidString.lowercased(),
                     sid: UUID().uuidString.lowercased(), jti: "j", iat: iat, nbf: iat, exp: exp, email: "a@b.c",

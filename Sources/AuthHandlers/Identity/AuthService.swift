@@ -14,14 +14,12 @@ public import Store
 public final class AuthService {
     public let config: Config
     public let database: Database
-    public let keys: SigningKeys
     public let metrics: Metrics?
     public let users: Users
     public let roles: Roles
     public let sessions: Sessions
     public let refreshTokens: RefreshTokens
     public let assignments: Assignments
-    public let audit: Audit
     public let rateLimiter: RateLimiter
     /// Every authorization question: token permissions, `/permissions/*`, grant checks, context rules.
     public let authorizer: Authorizer
@@ -38,14 +36,12 @@ public final class AuthService {
     ) {
         self.config = config
         self.database = database
-        self.keys = keys
         self.metrics = metrics
         users = Users(db: database)
         roles = Roles(db: database)
         sessions = Sessions(db: database)
         refreshTokens = RefreshTokens(db: database)
         assignments = Assignments(db: database)
-        audit = Audit(db: database)
         lockouts = Lockouts(db: database)
         passwordResets = PasswordResets(db: database)
         rateLimiter = RateLimiter(database: database, config: config, metrics: metrics)
