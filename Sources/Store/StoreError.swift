@@ -22,14 +22,25 @@ public struct StoreError: Error, Equatable, CustomStringConvertible {
         case invalidDatabaseURL
         /// A column held a value of another type than the code expects.
         case typeMismatch
+        /// The database server cannot be reached or the connection broke (HTTP 503); the next statement
+        /// reconnects.
+        case unavailable
+        /// A statement ran past its time limit (a `/connection/rpc` call's `RPC_TIMEOUT`).
+        case timeout
         /// Any other SQLite failure, with its extended result code.
         case sqlite(code: Int32)
+        /// Any other PostgreSQL failure, with its SQLSTATE.
+        case postgresql(sqlstate: String)
     }
 
     let kind: Kind
     /// From `sqlite3_errmsg` or our own text; never bound values.
     let message: String
 
+    /// The database server cannot be reached (503 `unavailable`); the next statement reconnects.
+    public static let unavailable = StoreError(kind: .unavailable, message: "database unavailable")
+    /// A statement ran past its time limit.
+    public static let timeout = StoreError(kind: .timeout, message: "statement timeout")
     /// A unique value is taken (409 `conflict`).
     public static let duplicate = StoreError(kind: .duplicate, message: "duplicate")
     /// The row to change does not exist (404 `not_found`).
@@ -54,6 +65,8 @@ public struct StoreError: Error, Equatable, CustomStringConvertible {
 
     /// Whether the caller should answer 503 and let the client retry.
     public var isBusy: Bool { kind == .busy }
+    /// Whether the database server could not be reached (503; the next request reconnects).
+    public var isUnavailable: Bool { kind == .unavailable }
 
     /// Equal on the kind only: the message is for logs.
     public static func == (a: Self, b: Self) -> Bool { a.kind == b.kind }

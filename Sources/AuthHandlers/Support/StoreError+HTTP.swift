@@ -1,11 +1,11 @@
 public import FCGIHost
 public import Store
 
-/// Storage errors a handler did not catch itself: a busy database is a 503, anything else stays a 500.
+/// Storage errors a handler did not catch itself: a busy or unreachable database is a 503, anything else a 500.
 extension StoreError: HTTPErrorConvertible {
     public var httpError: HTTPError {
         switch self {
-        case .busy: .unavailable
+        case .busy, .unavailable: .unavailable
         case .notFound: .notFound()
         case .duplicate: HTTPError(.conflict, code: "conflict", detail: "That already exists.")
         case .invalidCursor: .validation(field: "cursor", "is not a cursor this list returned")

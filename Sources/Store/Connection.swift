@@ -1,0 +1,69 @@
+/// The database a ``Database`` talks to.
+public enum Backend: String, Sendable, CaseIterable {
+    case sqlite
+    case postgresql
+}
+
+/// What the repositories need from one database connection: statements, their rows, and transactions.
+///
+/// One implementation per backend folder (`SQLite/`, `PostgreSQL/`); everything above this protocol is the same
+/// code on both. SQL is written with SQLite's parameter spelling, `?` and `?N` (the PostgreSQL connection
+/// rewrites them to `$N`); where the two dialects differ, the repository asks the ``Dialect``.
+///
+/// A connection is used by one thread only (one per worker process) and never crosses threads.
+protocol Connection: AnyObject {
+    var backend: Backend { get }
+    /// The SQL fragments and schema that differ between backends.
+    var dialect: any Dialect { get }
+
+    /// Prepares `sql` (once; statements are cached by their text), binds `bindings` to its parameters in order,
+    /// steps it to the end and returns every row it produced.
+    /// - Throws: ``StoreError``: `.duplicate`, `.invalidReference`, `.constraint` for refused writes, `.busy`
+    ///   when other writers held the database too long, `.unavailable` when the server cannot be reached.
+    func query(_ sql: String, bindings: [Value]) throws(StoreError) -> [Row]
+
+    /// Runs several `;`-separated statements without bindings (migrations).
+    func executeScript(_ sql: String) throws(StoreError)
+
+    /// The number of rows the last INSERT, UPDATE or DELETE changed.
+    var changes: Int { get }
+
+    /// Whether a transaction is open.
+    var isInTransaction: Bool { get }
+
+    /// Starts a write transaction in which a read-then-write cannot interleave with another writer's
+    /// read-then-write: SQLite's `BEGIN IMMEDIATE` (the one write lock); on PostgreSQL `BEGIN` and then one
+    /// transaction-scoped advisory lock every writer of a transaction takes.
+    func beginWrite() throws(StoreError)
+    /// Starts a read-only transaction that sees one snapshot (`/connection/rpc`), ended with ``rollback()``.
+    /// `timeout` bounds every statement inside it.
+    func beginReadOnly(timeout: Duration) throws(StoreError)
+    func commit() throws(StoreError)
+    /// Ends the open transaction, if any, discarding its writes. Never throws: a connection that cannot roll back
+    /// is broken and the next statement says so.
+    func rollback()
+
+    /// Whether a table of this name exists in the database's schema.
+    func tableExists(_ name: String) throws(StoreError) -> Bool
+    /// The names of the tables the schema holds (for `db copy`), in no particular order.
+    func tableNames() throws(StoreError) -> [String]
+    /// Bytes the database occupies (SQLite: pages × page size; PostgreSQL: `pg_database_size`).
+    func sizeBytes() throws(StoreError) -> Int64
+}
+
+/// The SQL that differs between backends, each in its backend folder (`SQLiteDialect`, `PostgreSQLDialect`).
+protocol Dialect: Sendable {
+    /// The schema migrations of this backend, with the same identifiers in the same order on both.
+    var migrations: [Migrations.Migration] { get }
+    /// A table expression with one text column named `value`: the elements of the JSON array bound at `parameter`.
+    ///
+    ///     "SELECT role FROM user_roles WHERE role IN (SELECT value FROM \(d.jsonTextElements("?")))"
+    func jsonTextElements(_ parameter: String) -> String
+    /// A boolean expression: `needle` occurs in `haystack`, ASCII case-insensitively.
+    func containsIgnoringCase(_ haystack: String, _ needle: String) -> String
+    /// The smaller / larger of two numbers (SQLite's two-argument `min`/`max`, PostgreSQL's `LEAST`/`GREATEST`).
+    func least(_ a: String, _ b: String) -> String
+    func greatest(_ a: String, _ b: String) -> String
+    /// `base` times two to the power `exponent`, as a 64-bit integer (`exponent` is at most 32).
+    func timesPowerOfTwo(_ base: String, _ exponent: String) -> String
+}
