@@ -46,7 +46,7 @@ struct AssetRoutes {
         // Which rows, at which versions: when this worker wrote the page for exactly those, it answers with that;
         // otherwise it reads and writes the page. One snapshot, so the two reads agree.
         let key = RenderedPages.Key(filter: filter, order: order, limit: paging.limit, cursor: paging.cursor)
-        let (rows, written, page) = try database.readSnapshot { () throws -> (Page<AssetKey>, [UInt8]?, Page<Asset>?) in
+        let (rows, written, page) = try database.snapshot { () throws -> (Page<AssetKey>, [UInt8]?, Page<Asset>?) in
             let rows = try assets.listKeys(filter, order: order, limit: paging.limit, cursor: paging.cursor)
             if let json = rendered.json(key, rows: rows) { return (rows, json, nil) }
             return (rows, nil, try assets.list(filter, order: order, limit: paging.limit, cursor: paging.cursor))
@@ -117,7 +117,7 @@ struct AssetRoutes {
         let fields = Self.merge(body, into: nil, errors: &errors)
         try errors.check()
         let asset = try conflictOnDuplicate {
-            try database.transaction {
+            try database.perform(.createAsset) {
                 try requireBranch(fields.branchId, zone: zone)
                 let asset = try assets.insert(zone: zone, fields, now: context.receivedAt)
                 try log.record(
@@ -150,7 +150,7 @@ struct AssetRoutes {
         let id = try request.parameters.require("id")
         let body = try request.decode(Fields.self)
         let asset = try conflictOnDuplicate {
-            try database.transaction {
+            try database.perform(.updateAsset) {
                 guard let existing = try assets.find(id: id, in: scope) else { throw notFound }
                 try EntityTag.checkIfMatch(request, version: existing.version)
                 var errors = FieldErrors()
@@ -179,7 +179,7 @@ struct AssetRoutes {
     func delete(_ request: Request, context: RequestContext, principal: Principal) throws -> Response {
         let scope = try ZoneRules.readScope(principal, request)
         let id = try request.parameters.require("id")
-        try database.transaction {
+        try database.perform(.deleteAsset) {
             guard let asset = try assets.find(id: id, in: scope) else { throw notFound }
             try EntityTag.checkIfMatch(request, version: asset.version)
             try assets.delete(id: id)

@@ -69,7 +69,7 @@ struct BranchRoutes {
         let address = errors.text(body.address, "address", max: 500) ?? ""
         try errors.check()
         let branch = try conflictOnDuplicate {
-            try database.transaction {
+            try database.perform(.createBranch) {
                 let branch = try branches.insert(
                     zone: zone, name: name ?? "", address: address, now: context.receivedAt)
                 try log.record(
@@ -104,7 +104,7 @@ struct BranchRoutes {
         let address = errors.text(body.address, "address", max: 500)
         try errors.check()
         let branch = try conflictOnDuplicate {
-            try database.transaction {
+            try database.perform(.updateBranch) {
                 guard let existing = try branches.find(id: id, in: scope) else { throw notFound }
                 try EntityTag.checkIfMatch(request, version: existing.version)
                 var zoneErrors: [HTTPError.FieldError] = []
@@ -131,7 +131,7 @@ struct BranchRoutes {
     func delete(_ request: Request, context: RequestContext, principal: Principal) throws -> Response {
         let scope = try ZoneRules.readScope(principal, request)
         let id = try request.parameters.require("id")
-        try database.transaction {
+        try database.perform(.deleteBranch) {
             guard let branch = try branches.find(id: id, in: scope) else { throw notFound }
             try EntityTag.checkIfMatch(request, version: branch.version)
             if try assets.exist(inBranch: id) { throw hasAssets }

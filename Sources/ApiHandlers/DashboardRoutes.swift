@@ -64,7 +64,7 @@ struct DashboardRoutes {
 
     func dashboard(_ request: Request, context: RequestContext, principal: Principal) throws -> Response {
         let scope = try ZoneRules.readScope(principal, request)
-        let body = try database.readSnapshot {
+        let body = try database.snapshot {
             DashboardBody(
                 assetsByStatus: try assets.countByStatus(in: scope),
                 assetsByBranch: try branches.assetCounts(in: scope).map {

@@ -77,7 +77,7 @@ struct SettingsRoutes {
             errors.add("value", "must be at most \(SettingSchema.maxEncodedBytes) bytes as JSON")
         }
         try errors.check()
-        try database.transaction {
+        try database.perform(.saveSetting) {
             let created = try settings.set(
                 zone: zone, key: key, json: json, actorId: principal.userID, now: context.receivedAt)
             try log.record(

@@ -223,7 +223,7 @@ public struct Assets {
         cursor: String? = nil
     ) throws -> Page<Asset> {
         try keysetPage(
-            db, Self.listStatement(filter), table: "assets", order: order, limit: limit, cursor: cursor,
+            db, Self.listStatement(filter, dialect: db.dialect), table: "assets", order: order, limit: limit, cursor: cursor,
             decode: Asset.decode)
     }
 
@@ -235,7 +235,7 @@ public struct Assets {
         cursor: String? = nil
     ) throws -> Page<AssetKey> {
         try keysetPage(
-            db, Self.listStatement(filter), columns: Self.keyColumns(order), table: "assets", order: order,
+            db, Self.listStatement(filter, dialect: db.dialect), columns: Self.keyColumns(order), table: "assets", order: order,
             limit: limit, cursor: cursor,
             decode: { rows in
                 try rows.map { AssetKey(id: try $0.get("id"), version: try $0.get("version")) }
@@ -254,7 +254,7 @@ public struct Assets {
 
     /// The conditions of an asset list, before the cursor's: only the filters given, as equalities SQLite can
     /// match against an index (`assets_branch`, `assets_zone_status`) or check along the sort index.
-    static func listStatement(_ filter: AssetFilter) -> ListStatement {
+    static func listStatement(_ filter: AssetFilter, dialect: any Dialect) -> ListStatement {
         var statement = ListStatement()
         if let zone = filter.scope.zone { statement.require("zone = ?", zone) }
         if let branchId = filter.branchId { statement.require("branch_id = ?", branchId) }
@@ -262,7 +262,7 @@ public struct Assets {
         if let category = filter.category { statement.require("category = ?", category) }
         if let search = filter.search {
             statement.require(
-                "(instr(lower(tag), lower(?)) > 0 OR instr(lower(name), lower(?)) > 0)", search, search)
+                "(\(dialect.containsIgnoringCase("tag", "?")) OR \(dialect.containsIgnoringCase("name", "?")))", search, search)
         }
         return statement
     }

@@ -42,11 +42,12 @@ public struct Audit {
         event: String, actorId: String? = nil, userId: String? = nil, ip: String? = nil, userAgent: String? = nil,
         details: String = "{}", at: Date = Date()
     ) throws -> Int64 {
-        try db.execute(
+        let row = try db.queryOne(
             """
             INSERT INTO audit_log (at, event, actor_id, user_id, ip, user_agent, details) VALUES (?, ?, ?, ?, ?, ?, ?)
+            RETURNING id
             """, at, event, actorId, userId, ip, userAgent, details)
-        return db.lastInsertedRowID
+        return try row.orThrow().get("id")
     }
 
     /// One page of entries, newest first, optionally only those about `userId` and of `event`.

@@ -115,15 +115,15 @@ public struct Branches {
         limit: Int = 50, cursor: String? = nil
     ) throws -> Page<Branch> {
         try keysetPage(
-            db, Self.listStatement(in: scope, search: search), table: "branches", order: order, limit: limit,
+            db, Self.listStatement(in: scope, search: search, dialect: db.dialect), table: "branches", order: order, limit: limit,
             cursor: cursor, decode: { try $0.map(Branch.init(row:)) })
     }
 
     /// The conditions of a branch list, before the cursor's.
-    static func listStatement(in scope: ZoneScope, search: String?) -> ListStatement {
+    static func listStatement(in scope: ZoneScope, search: String?, dialect: any Dialect) -> ListStatement {
         var statement = ListStatement()
         if let zone = scope.zone { statement.require("zone = ?", zone) }
-        if let search { statement.require("instr(lower(name), lower(?)) > 0", search) }
+        if let search { statement.require(dialect.containsIgnoringCase("name", "?"), search) }
         return statement
     }
 

@@ -35,9 +35,10 @@ protocol Connection: AnyObject {
     /// read-then-write: SQLite's `BEGIN IMMEDIATE` (the one write lock); on PostgreSQL `BEGIN` and then one
     /// transaction-scoped advisory lock every writer of a transaction takes.
     func beginWrite() throws(StoreError)
-    /// Starts a read-only transaction that sees one snapshot (`/connection/rpc`), ended with ``rollback()``.
-    /// `timeout` bounds every statement inside it.
-    func beginReadOnly(timeout: Duration) throws(StoreError)
+    /// Starts a read-only transaction in which every statement sees the same snapshot (PostgreSQL: `REPEATABLE
+    /// READ`), ended with ``rollback()``. A `timeout` bounds every statement inside it (`/connection/rpc`); a
+    /// statement running past it fails with ``StoreError/timeout``.
+    func beginReadOnly(timeout: Duration?) throws(StoreError)
     func commit() throws(StoreError)
     /// Ends the open transaction, if any, discarding its writes. Never throws: a connection that cannot roll back
     /// is broken and the next statement says so.

@@ -84,10 +84,11 @@ public struct Lockouts {
         maxDuration: TimeInterval
     ) throws -> Bool {
         // The shift is capped so the product stays far from overflow; the cap on the duration applies anyway.
+        let d = db.dialect
         let row = try db.queryOne(
             """
             UPDATE lockouts SET
-                locked_until = ?1 + min(?2 * (1 << min(lock_count, 32)), ?3),
+                locked_until = ?1 + \(d.least(d.timesPowerOfTwo("?2", d.least("lock_count", "32")), "?3")),
                 lock_count = lock_count + 1
             WHERE identifier = ?4 AND failures >= ?5 AND locked_until <= ?1
             RETURNING locked_until

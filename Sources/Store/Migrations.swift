@@ -1,4 +1,5 @@
-/// Schema migrations: an ordered list of `(id, sql)` literals, never edited once shipped (rule 28).
+/// Schema migrations: an ordered list of `(id, sql)` literals per backend (`SQLite/SQLiteMigrations.swift`,
+/// `PostgreSQL/PostgreSQLMigrations.swift`), the same ids in the same order, never edited once shipped (rule 28).
 ///
 /// `gatehouse migrate` (from `postinst` or `ExecStartPre`) calls ``run(on:)``; each worker calls
 /// ``checkKnown(on:)`` at start and refuses a database migrated by a newer release.
@@ -10,11 +11,11 @@ public enum Migrations {
         let sql: String
     }
 
-    /// Every migration id this code knows, in order.
-    public static var ids: [String] { all.map(\.id) }
+    /// Every migration id this code knows, in order (the same on both backends).
+    public static var ids: [String] { sqlite.map(\.id) }
 
-    /// Applies the migrations the database lacks, each in its own `BEGIN IMMEDIATE` transaction together
-    /// with its row in `schema_migrations`, and returns the ids applied.
+    /// Applies the migrations the database lacks, each in its own write transaction together with its row in
+    /// `schema_migrations`, and returns the ids applied.
     ///
     /// Safe when two processes run it at once: the applied set is read inside the write transaction, so
     /// the second process waits for the first and then skips what it did.
@@ -25,7 +26,7 @@ public enum Migrations {
         try createTable(on: db)
         try checkKnown(on: db)
         var applied: [String] = []
-        for migration in all {
+        for migration in db.dialect.migrations {
             let didApply = try db.transaction {
                 guard try db.queryOne(
                     "SELECT 1 FROM schema_migrations WHERE identifier = ?", migration.id) == nil
@@ -57,14 +58,17 @@ public enum Migrations {
         }
     }
 
+    /// In a write transaction: two processes migrating one PostgreSQL database at once would otherwise race to
+    /// create the table.
     private static func createTable(on db: Database) throws {
-        try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+        try db.transaction {
+            guard try !db.connection.tableExists("schema_migrations") else { return }
+            try db.execute("CREATE TABLE schema_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+        }
     }
 
     private static func appliedIDs(on db: Database) throws -> Set<String> {
-        let exists = try db.queryOne(
-            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'")
-        guard exists != nil else { return [] }
+        guard try db.connection.tableExists("schema_migrations") else { return [] }
         return Set(try db.query("SELECT identifier FROM schema_migrations").map { try $0.get("identifier") })
     }
 }

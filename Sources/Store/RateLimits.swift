@@ -25,19 +25,21 @@ public struct RateLimits {
     ) throws -> (allowed: Bool, retryAfterSeconds: Int) {
         precondition(capacity >= 1, "a bucket must hold at least one token")
         let now = now.timeIntervalSince1970
+        let d = db.dialect
+        let refilled = d.least("?2", "rate_limits.tokens + \(d.greatest("0", "?4 - rate_limits.updated_at")) * ?3")
         let taken = try db.queryOne(
             """
             INSERT INTO rate_limits (key, tokens, updated_at) VALUES (?1, ?2 - 1, ?4)
             ON CONFLICT (key) DO UPDATE SET
-                tokens = min(?2, tokens + max(0, ?4 - updated_at) * ?3) - 1,
-                updated_at = max(updated_at, ?4)
-            WHERE min(?2, tokens + max(0, ?4 - updated_at) * ?3) >= 1
+                tokens = \(refilled) - 1,
+                updated_at = \(d.greatest("rate_limits.updated_at", "?4"))
+            WHERE \(refilled) >= 1
             RETURNING tokens
             """, key, capacity, refillPerSecond, now)
         if taken != nil { return (true, 0) }
         // Refused: nothing was written. The wait is a hint, so reading it outside the upsert is fine.
         let row = try db.queryOne(
-            "SELECT min(?2, tokens + max(0, ?3 - updated_at) * ?4) AS tokens FROM rate_limits WHERE key = ?1",
+            "SELECT \(d.least("?2", "tokens + \(d.greatest("0", "?3 - updated_at")) * ?4")) AS tokens FROM rate_limits WHERE key = ?1",
             key, capacity, now, refillPerSecond)
         let tokens: Double = try row?.get("tokens") ?? 0
         guard refillPerSecond > 0 else { return (false, Int.max) }

@@ -85,7 +85,7 @@ public struct Roles {
         for row in try db.query(
             """
             SELECT role, permission FROM role_permissions
-            WHERE role IN (SELECT value FROM json_each(?)) ORDER BY role, permission
+            WHERE role IN (SELECT value FROM \(db.dialect.jsonTextElements("?"))) ORDER BY role, permission
             """, try jsonArray(try page.map { try $0.get("name", as: String.self) }))
         {
             permissions[try row.get("role"), default: []].append(try row.get("permission"))
@@ -108,7 +108,7 @@ public struct Roles {
     /// The names among `names` that are not roles, so a caller can name them in a 422.
     public func unknown(in names: [String]) throws -> [String] {
         try db.query(
-            "SELECT DISTINCT value FROM json_each(?) WHERE value NOT IN (SELECT name FROM roles) ORDER BY value",
+            "SELECT DISTINCT value FROM \(db.dialect.jsonTextElements("?")) WHERE value NOT IN (SELECT name FROM roles) ORDER BY value",
             jsonArray(names)
         ).map { try $0.get("value", as: String.self) }
     }
@@ -126,7 +126,7 @@ public struct Roles {
         for row in try db.query(
             """
             SELECT user_id, role FROM user_roles
-            WHERE user_id IN (SELECT value FROM json_each(?)) ORDER BY user_id, role
+            WHERE user_id IN (SELECT value FROM \(db.dialect.jsonTextElements("?"))) ORDER BY user_id, role
             """, try jsonArray(userIds))
         {
             roles[try row.get("user_id"), default: []].append(try row.get("role"))
@@ -152,7 +152,7 @@ public struct Roles {
         try db.query(
             """
             SELECT DISTINCT permission FROM role_permissions
-            WHERE role IN (SELECT value FROM json_each(?)) ORDER BY permission
+            WHERE role IN (SELECT value FROM \(db.dialect.jsonTextElements("?"))) ORDER BY permission
             """, jsonArray(roles)
         ).map { try $0.get("permission", as: String.self) }
     }

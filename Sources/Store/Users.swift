@@ -140,14 +140,14 @@ public struct Users {
                 """
                 SELECT * FROM users
                 WHERE (created_at, id) > (?1, ?2)
-                  AND (?3 IS NULL OR instr(lower(email), lower(?3)) > 0 OR instr(lower(name), lower(?3)) > 0)
+                  AND (?3 IS NULL OR \(db.dialect.containsIgnoringCase("email", "?3")) OR \(db.dialect.containsIgnoringCase("name", "?3")))
                 ORDER BY created_at, id LIMIT ?4
                 """, createdAt, parts[1], query, limit + 1)
         } else {
             rows = try db.query(
                 """
                 SELECT * FROM users
-                WHERE ?1 IS NULL OR instr(lower(email), lower(?1)) > 0 OR instr(lower(name), lower(?1)) > 0
+                WHERE ?1 IS NULL OR \(db.dialect.containsIgnoringCase("email", "?1")) OR \(db.dialect.containsIgnoringCase("name", "?1"))
                 ORDER BY created_at, id LIMIT ?2
                 """, query, limit + 1)
         }
@@ -161,7 +161,7 @@ public struct Users {
         let row = try db.queryOne(
             """
             SELECT count(*) AS n FROM users
-            WHERE (?1 IS NULL OR instr(lower(email), lower(?1)) > 0 OR instr(lower(name), lower(?1)) > 0)
+            WHERE (?1 IS NULL OR \(db.dialect.containsIgnoringCase("email", "?1")) OR \(db.dialect.containsIgnoringCase("name", "?1")))
             """, query)
         return try row.orThrow().get("n")
     }

@@ -30,7 +30,7 @@ struct Application {
         let metrics = Metrics(layout: MetricNames.layout, scoreboard: scoreboard)
         // The supervisor created and migrated the database; a worker never creates one, and refuses a database
         // that holds migrations this binary does not know (a newer version wrote it).
-        let database = try Database(path: DatabaseURL.path(from: config.databaseURL), createIfMissing: false)
+        let database = try Database.open(url: config.databaseURL, createIfMissing: false)
         try Migrations.checkKnown(on: database)
         let keys: SigningKeys
         if config.jwtAlgorithm == "HS256" {
@@ -74,18 +74,20 @@ struct Application {
 
     /// Start-up work of the supervisor before workers exist: the database directory and migrations.
     static func prepare(config: Config, logger: Logger) throws {
-        let path = try DatabaseURL.path(from: config.databaseURL)
-        let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
-        if !directory.isEmpty {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if case .sqlite(let path) = try DatabaseURL(config.databaseURL) {
+            let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+            if !directory.isEmpty {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
+            // The database holds password hashes and session data: readable by the service user only (SQLite gives
+            // its -wal and -shm files the mode of the database file).
+            if !FileManager.default.fileExists(atPath: path) {
+                guard
+                    FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+                else { throw ConfigError(key: "DATABASE_URL", message: "cannot create \(path)") }
+            }
         }
-        // The database holds password hashes and session data: readable by the service user only (SQLite gives its
-        // -wal and -shm files the mode of the database file).
-        if !FileManager.default.fileExists(atPath: path) {
-            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
-            else { throw ConfigError(key: "DATABASE_URL", message: "cannot create \(path)") }
-        }
-        let database = try Database(path: path)
+        let database = try Database.open(url: config.databaseURL)
         try Migrations.checkKnown(on: database)
         for id in try Migrations.run(on: database) {
             logger.notice("Migration applied", metadata: ["migration.id": id])
@@ -124,7 +126,7 @@ struct Application {
     /// Work between signals in the supervisor: password-reset requests taken up, mail delivered from the outbox,
     /// expired rows pruned.
     static func supervisorTick(config: Config, logger: Logger) throws -> (Config) -> Void {
-        let database = try Database(path: DatabaseURL.path(from: config.databaseURL), createIfMissing: false)
+        let database = try Database.open(url: config.databaseURL, createIfMissing: false)
         let resets = PasswordResetMailer(database: database, logger: logger)
         let delivery = OutboxDelivery(database: database, logger: logger)
         let housekeeping = Housekeeping(database: database, logger: logger)

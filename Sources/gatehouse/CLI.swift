@@ -30,13 +30,13 @@ extension CommandLine {
             case "migrate":
                 try options.expectNoMore()
                 let config = try options.loadConfig(environment: environment)
-                return runMigrateCommand(databasePath: try DatabaseURL.path(from: config.databaseURL))
+                return runMigrateCommand(databaseURL: config.databaseURL)
             case "backup":
                 guard options.rest.count == 1, let destination = options.rest.first else {
                     throw CLI.UsageError(message: "backup needs exactly one destination path")
                 }
                 let config = try options.loadConfig(environment: environment)
-                return runBackupCommand(databasePath: try DatabaseURL.path(from: config.databaseURL), destination: destination)
+                return runBackupCommand(databaseURL: config.databaseURL, destination: destination)
             case "create-admin": return try CreateAdminCommand.run(options: &options, environment: environment)
             case "users": return try UsersImportCommand.run(options: &options, environment: environment)
             case "roles": return try RolesImportCommand.run(options: &options, environment: environment)
@@ -54,7 +54,7 @@ extension CommandLine {
             case "prune":
                 try options.expectNoMore()
                 let config = try options.loadConfig(environment: environment)
-                let database = try Database(path: DatabaseURL.path(from: config.databaseURL), createIfMissing: false)
+                let database = try Database.open(url: config.databaseURL, createIfMissing: false)
                 let housekeeping = Housekeeping(database: database, logger: config.makeLogger(label: "gatehouse.cli"))
                 for (kind, count) in try housekeeping.pruneAll(config: config) { print("\(kind.rawValue) \(count)") }
                 return 0

@@ -3,7 +3,7 @@ import Testing
 
 @testable import AuthHandlers
 import FCGIHost
-import Store
+@testable import Store
 
 /// The Authorizer over a real database: what users hold where, the context a login gets (API.md "Assignments"),
 /// and how changes reach a worker's snapshot and caches.

@@ -4,7 +4,7 @@ import Testing
 @testable import AuthHandlers
 import Crypto
 import FCGIHost
-import Store
+@testable import Store
 
 /// Holes a security review found, closed below the HTTP layer (the end-to-end suite covers the rest through nginx).
 @Suite struct SecurityReviewTests {

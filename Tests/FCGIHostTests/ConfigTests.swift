@@ -3,6 +3,20 @@ import FCGIHost
 import Foundation
 
 @Suite struct ConfigTests {
+    @Test("a database password never shows in check-config", arguments: [
+        ("postgresql://gh:s3cr%40t@db.internal:5432/gatehouse?sslmode=verify-full",
+         "postgresql://gh:***@db.internal:5432/gatehouse?sslmode=verify-full"),
+        ("postgresql:///gatehouse?host=/run/postgresql&user=gh&password=hunter2",
+         "postgresql:///gatehouse?host=/run/postgresql&user=gh&password=***"),
+        ("postgres://gh@db/gatehouse", "postgres://gh@db/gatehouse"),
+        ("sqlite:///var/lib/gatehouse/gatehouse.db", "sqlite:///var/lib/gatehouse/gatehouse.db"),
+    ])
+    func databasePasswordMasked(url: String, shown: String) throws {
+        #expect(Config.redactingPassword(url) == shown)
+        let config = try Config(values: ["DATABASE_URL": url])
+        #expect(config.maskedDescription.contains("DATABASE_URL=\(shown)\n"))
+    }
+
     @Test("defaults are the documented ones")
     func defaults() throws {
         let config = try Config(values: [:])

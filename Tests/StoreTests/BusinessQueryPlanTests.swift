@@ -64,7 +64,7 @@ import Testing
                         for descending in [false, true] {
                             let order = ListOrder(column, descending: descending)
                             for withCursor in [false, true] {
-                                var statement = Assets.listStatement(filter)
+                                var statement = Assets.listStatement(filter, dialect: SQLiteDialect())
                                 if withCursor {
                                     statement.require(order.after, Self.cursorKeys[column]!, "some-id")
                                 }
@@ -119,7 +119,7 @@ import Testing
     func assetListIndexes() throws {
         try withDatabase { db throws in
             func lines(_ filter: AssetFilter, _ order: ListOrder<AssetColumn>) throws -> String {
-                let (sql, bindings) = Assets.listStatement(filter).select(from: "assets", order: order, limit: 51)
+                let (sql, bindings) = Assets.listStatement(filter, dialect: SQLiteDialect()).select(from: "assets", order: order, limit: 51)
                 return try plan(db, sql, bindings).joined(separator: "\n")
             }
             let zone = ZoneScope.only("ZoneA")
@@ -148,7 +148,7 @@ import Testing
                         for descending in [false, true] {
                             let order = ListOrder(column, descending: descending)
                             for withCursor in [false, true] {
-                                var statement = Branches.listStatement(in: scope, search: search)
+                                var statement = Branches.listStatement(in: scope, search: search, dialect: SQLiteDialect())
                                 if withCursor {
                                     let key: Value = column.isInteger ? .integer(1) : .text("Depot")
                                     statement.require(order.after, key, "some-id")

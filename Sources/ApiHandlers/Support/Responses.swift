@@ -18,13 +18,3 @@ extension Response {
         return response
     }
 }
-
-extension Database {
-    /// Runs `body` in one read transaction, so the queries of one answer (the dashboard's) see one snapshot.
-    func readSnapshot<T>(_ body: () throws -> T) throws -> T {
-        if isInTransaction { return try body() }
-        try execute("BEGIN DEFERRED")
-        defer { try? execute("COMMIT") }
-        return try body()
-    }
-}

@@ -94,7 +94,7 @@ public final class TokenIssuer {
         let refresh = RefreshToken.generate()
         let address = request.clientAddress(trustedProxies: config.trustedProxies)
         let deviceId = Self.deviceId(request)
-        let (session, claims) = try database.transaction {
+        let (session, claims) = try database.perform(.startSession) {
             let session = try sessions.create(
                 id: Random.uuid(), userId: user.id,
                 expiresAt: now.addingTimeInterval(TimeInterval(config.refreshTokenLifetime)),

@@ -43,7 +43,7 @@ public final class PasswordResetMailer {
     }
 
     func takeUp(_ request: PasswordResetRequest, config: Config, now: Date) throws {
-        try database.transaction {
+        try database.perform(.mailPasswordReset) {
             // Removing it first claims it: a second supervisor on the same database skips it.
             guard try resets.finishRequest(id: request.id) else { return }
             guard let user = try users.find(email: request.identifier), user.isActive else { return }

@@ -123,7 +123,9 @@ public struct OpsRoutes {
 
     /// A real round trip: a statement executed on this worker's connection.
     func probe() throws {
-        guard try database.queryOne("SELECT 1 AS one")?.get("one", as: Int64.self) == 1 else {
+        do {
+            try database.ping()
+        } catch {
             throw HTTPError.unavailable
         }
     }

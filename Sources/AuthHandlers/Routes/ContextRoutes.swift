@@ -54,7 +54,7 @@ public struct ContextRoutes {
             throw AuthError.ruleDenied(denial)
         }
         let lifetime = TimeInterval(auth.config.refreshTokenLifetime)
-        let (refresh, claims) = try auth.database.transaction { () throws -> (String, AccessClaims) in
+        let (refresh, claims) = try auth.database.perform(.switchContext) { () throws -> (String, AccessClaims) in
             let refresh: String
             if let tip = try auth.refreshTokens.tip(sessionId: principal.sessionID, now: now) {
                 refresh = RefreshToken.successor(ofHash: tip, secret: auth.tokens.refreshSecret)

@@ -59,7 +59,7 @@ public struct PasswordResetRoutes {
         let problems = PasswordPolicy.problems(body.newPassword, email: nil, field: "new_password")
         guard problems.isEmpty else { throw HTTPError.validation(problems.map { .init(field: "new_password", message: $0) }) }
         let hash = try auth.passwords.hash(body.newPassword)
-        let userID: String = try auth.database.transaction {
+        let userID: String = try auth.database.perform(.resetPassword) {
             guard let userID = try auth.passwordResets.consume(hash: SHA256.hash(body.token), now: now),
                 let user = try auth.users.find(id: userID)
             else { throw invalidToken }

@@ -63,7 +63,7 @@ public struct PolicyRoutes {
         } catch let error as AuthorizationError {
             throw HTTPError.validation(error.problems.map { .init(field: $0.field, message: $0.message) })
         }
-        let (added, removed) = try database.transaction { () throws -> ([PolicyLine], [PolicyLine]) in
+        let (added, removed) = try database.perform(.replacePolicies) { () throws -> ([PolicyLine], [PolicyLine]) in
             let old = try PolicyReader().read(lines: try authorizer.policies.lines())
             let before = Set(old)
             let after = Set(parsed)

@@ -103,7 +103,7 @@ public struct RoleRoutes {
         try Escalation(authorizer: auth.authorizer).requireCanGrant(
             permissions: Array(wanted.symmetricDifference(current)), principal: principal
         ) { "Adding or removing these permissions" }
-        let (role, created) = try auth.database.transaction {
+        let (role, created) = try auth.database.perform(.saveRole) {
             let created = try auth.roles.find(name: name) == nil
             let role = try auth.roles.upsert(
                 name: name, description: body.description ?? "", permissions: body.permissions)

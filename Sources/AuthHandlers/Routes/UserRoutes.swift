@@ -84,7 +84,7 @@ public struct UserRoutes {
         let hash = try body.password.map(auth.passwords.hash)
         let user: User
         do {
-            user = try auth.database.transaction {
+            user = try auth.database.perform(.createUser) {
                 let user = try auth.users.insert(
                     email: email, name: name, passwordHash: hash, isActive: body.isActive ?? true,
                     profile: JSONText.encode(.object(body.profile ?? [:])), now: context.receivedAt)
@@ -212,7 +212,7 @@ public struct UserRoutes {
         // Setting your own password here keeps the session that set it, as PUT /auth/password does.
         let keep = isSelf ? principal.sessionID : nil
         do {
-            user = try auth.database.transaction {
+            user = try auth.database.perform(.updateUser) {
                 let user = try auth.users.update(
                     id: id, email: email, name: name, isActive: body.isActive,
                     profile: body.profile.map { JSONText.encode(.object($0)) }, now: now)

@@ -186,9 +186,29 @@ public struct Config: Sendable {
     public var maskedDescription: String {
         ConfigKey.all.map { key in
             let value = values[key.name] ?? ""
-            let shown = key.isSecret && !value.isEmpty ? "******** (set, \(value.utf8.count) bytes)" : value
+            var shown = key.isSecret && !value.isEmpty ? "******** (set, \(value.utf8.count) bytes)" : value
+            if key.name == "DATABASE_URL" { shown = Self.redactingPassword(value) }
             return "\(key.name)=\(shown)"
         }.joined(separator: "\n")
+    }
+
+    /// A database URL with its password shown as `***`, in the user part (`postgresql://user:secret@host`) and in a
+    /// `password=` query parameter: for `check-config` and messages.
+    public static func redactingPassword(_ url: String) -> String {
+        var result = url
+        if let schemeEnd = url.firstRange(of: "://") {
+            let rest = url[schemeEnd.upperBound...]
+            let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
+            if let at = rest[..<authorityEnd].lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") {
+                result = String(url[...colon]) + "***" + String(url[at...])
+            }
+        }
+        if let query = result.firstIndex(of: "?") {
+            let parameters = result[result.index(after: query)...].split(separator: "&", omittingEmptySubsequences: false)
+                .map { $0.lowercased().hasPrefix("password=") ? "password=***" : String($0) }
+            result = String(result[...query]) + parameters.joined(separator: "&")
+        }
+        return result
     }
 
     /// The logger every process of this configuration uses.

@@ -14,7 +14,7 @@ public struct ConfigKey: Sendable {
     }
 
     public static let all: [ConfigKey] = [
-        ConfigKey("DATABASE_URL", "sqlite:///var/lib/gatehouse/gatehouse.db", "SQLite database file (sqlite:///absolute/path)."),
+        ConfigKey("DATABASE_URL", "sqlite:///var/lib/gatehouse/gatehouse.db", "sqlite:///absolute/path (one file, the default) or postgresql://user:password@host:port/db?sslmode=… (several nodes; a unix socket as ?host=/dir)."),
         ConfigKey("KEYS_DIR", "/var/lib/gatehouse/keys", "Directory of signing keys (private keys mode 0600)."),
         ConfigKey("JWT_ALG", "EdDSA", "Access-token algorithm: EdDSA, ES256, RS256 or HS256."),
         ConfigKey("JWT_SECRET", "", secret: true, "HS256 only: comma-separated secrets of 32+ bytes; the first signs, all verify."),

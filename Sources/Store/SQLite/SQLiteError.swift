@@ -18,6 +18,9 @@ extension StoreError {
         switch code & 0xFF {
         case SQLITE_BUSY, SQLITE_LOCKED:
             return StoreError(kind: .busy, message: message)
+        case SQLITE_INTERRUPT:
+            // Only a read-only unit's progress handler interrupts a statement: its time limit passed.
+            return StoreError(kind: .timeout, message: message)
         case SQLITE_CONSTRAINT:
             switch code {
             case ResultCode.constraintUnique, ResultCode.constraintPrimaryKey:

@@ -37,11 +37,11 @@ enum CreateAdminCommand {
         let parameters = Argon2id.Parameters(
             memoryKiB: config.argon2MemoryKiB, iterations: config.argon2Iterations, parallelism: config.argon2Parallelism)
         let hash = try Argon2id.hash(password, parameters: parameters)
-        let database = try Database(path: DatabaseURL.path(from: config.databaseURL))
+        let database = try Database.open(url: config.databaseURL)
         _ = try Migrations.run(on: database)
         let users = Users(db: database)
         let roles = Roles(db: database)
-        let user: User = try database.transaction {
+        let user: User = try database.perform(.createAdmin) {
             if try roles.find(name: "admin") == nil {
                 _ = try roles.upsert(name: "admin", description: "Everything", permissions: ["*:*"])
             }

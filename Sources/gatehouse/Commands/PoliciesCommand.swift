@@ -37,11 +37,11 @@ enum PoliciesCommand {
                         + error.problems.map { "  \($0.field): \($0.message)" }.joined(separator: "\n"))
                 return 1
             }
-            let database = try Database(path: DatabaseURL.path(from: config.databaseURL))
+            let database = try Database.open(url: config.databaseURL)
             _ = try Migrations.run(on: database)
             var seen = Set<PolicyLine>()
             let distinct = lines.filter { seen.insert($0).inserted }
-            try database.transaction { try Policies(db: database).replace(with: distinct.map(\.description)) }
+            try database.perform(.importPolicies) { try Policies(db: database).replace(with: distinct.map(\.description)) }
             try Audit(db: database).append(
                 event: "policy.changed", details: JSONText.object(["lines": "\(distinct.count)", "source": "cli"]))
             Scoreboard.bumpWriteGeneration(runtimeDirectory: config.runtimeDirectory)
@@ -50,7 +50,7 @@ enum PoliciesCommand {
         case "export":
             try options.expectNoMore()
             let config = try options.loadConfig(environment: environment)
-            let database = try Database(path: DatabaseURL.path(from: config.databaseURL), createIfMissing: false)
+            let database = try Database.open(url: config.databaseURL, createIfMissing: false)
             for line in try Policies(db: database).lines() { print(line) }
             return 0
         default:

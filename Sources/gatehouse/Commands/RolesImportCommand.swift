@@ -25,7 +25,7 @@ enum RolesImportCommand {
         let config = try options.loadConfig(environment: environment)
         do {
             let entries = try check(try ImportFile.read(path))
-            let database = try Database(path: DatabaseURL.path(from: config.databaseURL))
+            let database = try Database.open(url: config.databaseURL)
             _ = try Migrations.run(on: database)
             let (created, updated) = try write(entries, database: database)
             print("created \(created), updated \(updated)")
@@ -91,7 +91,7 @@ enum RolesImportCommand {
     static func write(_ entries: [Entry], database: Database) throws -> (Int, Int) {
         let roles = Roles(db: database)
         let audit = Audit(db: database)
-        return try database.transaction {
+        return try database.perform(.importRoles) {
             var created = 0
             var updated = 0
             for entry in entries {

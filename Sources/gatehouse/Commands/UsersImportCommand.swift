@@ -35,7 +35,7 @@ enum UsersImportCommand {
         do {
             let document = try ImportFile.read(path)
             let entries = try check(document, config: config)
-            let database = try Database(path: DatabaseURL.path(from: config.databaseURL))
+            let database = try Database.open(url: config.databaseURL)
             _ = try Migrations.run(on: database)
             try checkRoles(entries, roles: Roles(db: database))
             // Hashing takes tens of milliseconds a password: done before the write transaction starts, so the
@@ -188,7 +188,7 @@ enum UsersImportCommand {
         let users = Users(db: database)
         let roles = Roles(db: database)
         let audit = Audit(db: database)
-        return try database.transaction {
+        return try database.perform(.importUsers) {
             var created = 0
             var updated = 0
             for (entry, hash) in zip(entries, hashes) {

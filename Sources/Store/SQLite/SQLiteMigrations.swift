@@ -1,9 +1,10 @@
 extension Migrations {
-    /// The schema, in order. Never edit a migration once it has shipped: add a new one.
+    /// The SQLite schema, in order. Never edit a migration once it has shipped: add a new one, here and in
+    /// `PostgreSQLMigrations.swift` under the same id.
     ///
     /// Times are INTEGER Unix seconds, except `rate_limits`, which needs fractions (REAL seconds).
     /// IDs are lowercase hyphenated UUID strings made in Swift. Token and code hashes are BLOBs made by the caller.
-    static let all: [Migration] = [
+    static let sqlite: [Migration] = [
         Migration(
             id: "2025-11-22 users",
             sql: """

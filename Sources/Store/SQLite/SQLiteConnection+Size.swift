@@ -5,14 +5,14 @@ import Glibc
 import Darwin
 #endif
 
-extension Database {
+extension SQLiteConnection {
     /// The size of the database as this connection sees it: `page_count × page_size`, WAL pages included.
-    public func sizeBytes() throws(StoreError) -> Int64 {
+    func sizeBytes() throws(StoreError) -> Int64 {
         try integer("PRAGMA page_count") * integer("PRAGMA page_size")
     }
 
     /// The size of the `-wal` file beside the database in bytes; 0 when there is none (or in memory).
-    public func walSizeBytes() throws(StoreError) -> Int64 {
+    func walSizeBytes() throws(StoreError) -> Int64 {
         let file = try unsafe withUnsafeHandle { handle throws(StoreError) -> String in
             // sqlite.org: returns "an empty string" for a temporary or in-memory database.
             guard let name = unsafe sqlite3_db_filename(handle, "main") else { return "" }

@@ -5,18 +5,18 @@ import Glibc
 import Darwin
 #endif
 
-extension Database {
+extension SQLiteConnection {
     /// Copies the whole database to `destination` while other connections keep reading and writing.
     ///
     /// Uses SQLite's online backup API into `destination.partial`, then renames it over `destination`, so
     /// a failed backup never leaves a half-written file under the real name. The copy is one
     /// self-contained file (rollback journal, no `-wal` beside it).
     /// - Throws: ``StoreError`` with SQLite's message, or the `rename` error.
-    public func backup(to destination: String) throws(StoreError) {
+    func backup(to destination: String) throws(StoreError) {
         let partial = destination + ".partial"
         unsafe unlink(partial)
         do {
-            let target = try Database(
+            let target = try SQLiteConnection(
                 path: partial, createIfMissing: true, busyTimeout: busyTimeoutForBackup, journalWAL: false)
             try copy(into: target)
             // The source's header says WAL; the copy should open without a `-wal` file beside it.
@@ -34,7 +34,7 @@ extension Database {
 
     private var busyTimeoutForBackup: Duration { .seconds(5) }
 
-    private func copy(into target: Database) throws(StoreError) {
+    private func copy(into target: SQLiteConnection) throws(StoreError) {
         try unsafe withUnsafeHandle { source throws(StoreError) in
             try unsafe target.withUnsafeHandle { destination throws(StoreError) in
                 guard let backup = unsafe sqlite3_backup_init(destination, "main", source, "main") else {

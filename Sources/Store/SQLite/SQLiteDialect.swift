@@ -1,0 +1,15 @@
+/// SQLite's spelling of the SQL that differs between backends.
+struct SQLiteDialect: Dialect {
+    var migrations: [Migrations.Migration] { Migrations.sqlite }
+
+    func jsonTextElements(_ parameter: String) -> String { "json_each(\(parameter))" }
+
+    func containsIgnoringCase(_ haystack: String, _ needle: String) -> String {
+        "instr(lower(\(haystack)), lower(\(needle))) > 0"
+    }
+
+    func least(_ a: String, _ b: String) -> String { "min(\(a), \(b))" }
+    func greatest(_ a: String, _ b: String) -> String { "max(\(a), \(b))" }
+
+    func timesPowerOfTwo(_ base: String, _ exponent: String) -> String { "(\(base)) * (1 << (\(exponent)))" }
+}
