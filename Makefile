@@ -31,18 +31,21 @@ run: release
 build: deps
 	$(SWIFT) build --build-tests
 
+## The Store suites run on both backends: a private PostgreSQL cluster is up for the run (scripts/with-postgres.sh).
 test-swift: build
-	GATEHOUSE_BIN=$(DEBUG_BIN) $(SWIFT) test --skip-build
+	GATEHOUSE_BIN=$(DEBUG_BIN) scripts/with-postgres.sh $(SWIFT) test --skip-build
 
+## The end-to-end suite once per backend: SQLite files, then a database of its own per stack on PostgreSQL.
 test-e2e: build pydeps
-	GATEHOUSE_BIN=$(DEBUG_BIN) $(PYTEST) -q Tests/e2e
+	GATEHOUSE_BIN=$(DEBUG_BIN) GATEHOUSE_TEST_BACKEND=sqlite scripts/with-postgres.sh $(PYTEST) -q Tests/e2e
+	GATEHOUSE_BIN=$(DEBUG_BIN) GATEHOUSE_TEST_BACKEND=postgresql scripts/with-postgres.sh $(PYTEST) -q Tests/e2e
 
 test: test-swift test-e2e lint
 
 ## The Swift tests again under AddressSanitizer (C is involved). Its own build folder; XCTest's harness leaks a
 ## few bytes at exit, so leak detection is off (ASan still stops on any memory error).
 test-asan: build
-	GATEHOUSE_BIN=$(DEBUG_BIN) ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --sanitize=address --scratch-path .build-asan
+	GATEHOUSE_BIN=$(DEBUG_BIN) ASAN_OPTIONS=detect_leaks=0 scripts/with-postgres.sh $(SWIFT) test --sanitize=address --scratch-path .build-asan
 
 ## The unsafe-boundary rule (STYLE.md rule 22): C imports and `unsafe` only in the boundary folders.
 lint:

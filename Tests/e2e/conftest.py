@@ -8,14 +8,47 @@ import re
 import signal
 import sys
 import socket
+import sqlite3
 import subprocess
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
+
+# The suite runs once per storage backend (Makefile `test-e2e`): GATEHOUSE_TEST_BACKEND=postgresql gives every stack
+# a fresh database on the PostgreSQL server at GATEHOUSE_TEST_POSTGRES_URL (a private cluster the Makefile starts).
+BACKEND = os.environ.get("GATEHOUSE_TEST_BACKEND", "sqlite")
+POSTGRES_URL = os.environ.get("GATEHOUSE_TEST_POSTGRES_URL", "")
+if BACKEND not in ("sqlite", "postgresql"):
+    raise RuntimeError(f"GATEHOUSE_TEST_BACKEND={BACKEND}: expected sqlite or postgresql")
+if BACKEND == "postgresql" and not POSTGRES_URL:
+    raise RuntimeError("GATEHOUSE_TEST_BACKEND=postgresql needs GATEHOUSE_TEST_POSTGRES_URL")
+
+
+def postgres_url(database: str, base: str | None = None) -> str:
+    """The server URL with its database replaced by `database` (libpq URI: postgresql://[user@][host]/db?params)."""
+    parts = urllib.parse.urlsplit(base or POSTGRES_URL)
+    return urllib.parse.urlunsplit(parts._replace(path="/" + database))
+
+
+def psql(url: str, sql: str) -> list[list[str]]:
+    """Rows of one statement run with psql (unaligned, tab-separated), for fixtures and assertions."""
+    out = subprocess.run(["psql", url, "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"psql: {out.stderr}")
+    return [line.split("\t") for line in out.stdout.splitlines()]
+
+
+def create_postgres_database(prefix: str = "gh_e2e") -> str:
+    """A new, empty database on the test server; returns its URL."""
+    name = f"{prefix}_{os.getpid()}_{time.monotonic_ns()}"
+    psql(POSTGRES_URL, f'CREATE DATABASE "{name}"')
+    return postgres_url(name)
 
 
 def gatehouse_bin() -> str:
@@ -49,6 +82,9 @@ class Stack:
         self.bin = gatehouse_bin()
         subprocess.run([str(ROOT / "scripts/dev-stack.sh"), "setup", str(directory), str(self.port)], check=True)
         self.config = directory / "gatehouse.env"
+        settings = dict(settings or {})
+        if BACKEND == "postgresql" and "DATABASE_URL" not in settings:
+            settings["DATABASE_URL"] = create_postgres_database()
         if settings:
             with self.config.open("a") as f:
                 for key, value in settings.items():
@@ -115,6 +151,22 @@ class Stack:
     def worker_pids(self) -> set[int]:
         out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.supervisor_pid)], capture_output=True, text=True)
         return {int(p) for p in out.stdout.split()}
+
+    @property
+    def backend(self) -> str:
+        return "postgresql" if self.setting("DATABASE_URL").startswith(("postgresql:", "postgres:")) else "sqlite"
+
+    def sql(self, statement: str) -> list[tuple]:
+        """Rows of one read-only statement against the stack's database, whichever backend holds it."""
+        url = self.setting("DATABASE_URL")
+        if self.backend == "postgresql":
+            return [tuple(row) for row in psql(url, statement)]
+        path = url.removeprefix("sqlite://")
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            return [tuple(str(v) if v is not None else "" for v in row) for row in db.execute(statement)]
+
+    def count(self, table: str) -> int:
+        return int(self.sql(f"SELECT count(*) FROM {table}")[0][0])
 
     def setting(self, key: str) -> str:
         """The last value of `key` in the stack's env file."""
