@@ -50,6 +50,9 @@ protocol Connection: AnyObject {
     func tableNames() throws(StoreError) -> [String]
     /// Bytes the database occupies (SQLite: pages × page size; PostgreSQL: `pg_database_size`).
     func sizeBytes() throws(StoreError) -> Int64
+    /// What `/connection/stats` reports about this backend beside its size, by name (SQLite: `wal_size_bytes`;
+    /// PostgreSQL: `server_version`, `connections`).
+    func details() throws(StoreError) -> [String: Value]
 }
 
 /// The SQL that differs between backends, each in its backend folder (`SQLiteDialect`, `PostgreSQLDialect`).

@@ -147,6 +147,11 @@ public final class Database {
         try connection.sizeBytes()
     }
 
+    /// The backend, its size and what else it reports (`/connection/stats`).
+    public func stats() throws(StoreError) -> DatabaseStats {
+        DatabaseStats(backend: backend, sizeBytes: try connection.sizeBytes(), details: try connection.details())
+    }
+
     /// Bytes in SQLite's write-ahead log beside the file (0 for PostgreSQL or an in-memory database).
     public func walSizeBytes() throws(StoreError) -> Int64 {
         guard let sqlite = connection as? SQLiteConnection else { return 0 }
@@ -179,3 +184,11 @@ public final class Database {
 // One connection per worker process; never crosses threads.
 @available(*, unavailable)
 extension Database: Sendable {}
+
+/// What `/connection/stats` says about the database.
+public struct DatabaseStats: Sendable, Equatable {
+    public let backend: Backend
+    public let sizeBytes: Int64
+    /// Backend-specific figures by name: integers or text.
+    public let details: [String: Value]
+}

@@ -73,16 +73,41 @@ public struct OpsRoutes {
         let workers: Int
         let busyWorkers: Int
         let requestsTotal: UInt64
-        let dbSizeBytes: Int
-        let walSizeBytes: Int
+        let database: DatabaseBody
         let verifyCacheHitRate: Double
         enum CodingKeys: String, CodingKey {
             case workers
             case busyWorkers = "busy_workers"
             case requestsTotal = "requests_total"
-            case dbSizeBytes = "db_size_bytes"
-            case walSizeBytes = "wal_size_bytes"
+            case database
             case verifyCacheHitRate = "verify_cache_hit_rate"
+        }
+    }
+
+    /// `{"backend": "sqlite", "size_bytes": n, …the backend's own figures}`.
+    struct DatabaseBody: Encodable {
+        let stats: DatabaseStats
+
+        struct Key: CodingKey {
+            let stringValue: String
+            init(stringValue: String) { self.stringValue = stringValue }
+            var intValue: Int? { nil }
+            init?(intValue: Int) { nil }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(stats.backend.rawValue, forKey: Key(stringValue: "backend"))
+            try container.encode(stats.sizeBytes, forKey: Key(stringValue: "size_bytes"))
+            for (name, value) in stats.details.sorted(by: { $0.key < $1.key }) {
+                let key = Key(stringValue: name)
+                switch value {
+                case .integer(let number): try container.encode(number, forKey: key)
+                case .real(let number): try container.encode(number, forKey: key)
+                case .text(let text): try container.encode(text, forKey: key)
+                case .null, .blob: try container.encodeNil(forKey: key)
+                }
+            }
         }
     }
 
@@ -92,7 +117,7 @@ public struct OpsRoutes {
         return try .json(
             Stats(
                 workers: snapshot.workers, busyWorkers: snapshot.busyWorkers, requestsTotal: snapshot.requestsTotal,
-                dbSizeBytes: Int(try database.sizeBytes()), walSizeBytes: Int(try database.walSizeBytes()),
+                database: DatabaseBody(stats: try database.stats()),
                 verifyCacheHitRate: cacheHitRate(snapshot)))
     }
 

@@ -24,6 +24,10 @@ extension SQLiteConnection {
         return Int64(info.st_size)
     }
 
+    func details() throws(StoreError) -> [String: Value] {
+        ["wal_size_bytes": .integer(try walSizeBytes())]
+    }
+
     private func integer(_ pragma: String) throws(StoreError) -> Int64 {
         guard case .integer(let number) = try queryOne(pragma)?.values.first else {
             throw StoreError.typeMismatch("pragma did not return an integer")
