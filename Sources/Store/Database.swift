@@ -46,6 +46,10 @@ public final class Database {
     /// Which backend holds the data.
     public var backend: Backend { connection.backend }
 
+    /// Whether other nodes may write this database (PostgreSQL): then a signal local to this node, such as the
+    /// scoreboard's write generation, does not see every write, and a cache must ask the database itself.
+    public var isSharedAcrossNodes: Bool { backend == .postgresql }
+
     // MARK: Statements (this module only)
 
     /// Runs one statement, stepping through any rows it returns.

@@ -54,6 +54,9 @@ public struct Sessions {
         self.db = db
     }
 
+    /// Whether other nodes may revoke sessions in this database (see ``Database/isSharedAcrossNodes``).
+    public var isSharedAcrossNodes: Bool { db.isSharedAcrossNodes }
+
     /// Starts a session for a login; `id` defaults to a fresh UUID (callers holding a faster random source pass
     /// their own).
     /// - Throws: ``StoreError/invalidReference`` when the user does not exist.

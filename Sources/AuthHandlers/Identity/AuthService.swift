@@ -45,7 +45,12 @@ public final class AuthService {
         lockouts = Lockouts(db: database)
         passwordResets = PasswordResets(db: database)
         rateLimiter = RateLimiter(database: database, config: config, metrics: metrics)
-        let authorizer = Authorizer(database: database) { [weak metrics] in metrics?.scoreboard.writeGeneration }
+        // Another node's writes never move this node's write generation: on a shared database the counters are read
+        // on every check instead (nil: no local signal).
+        let shared = database.isSharedAcrossNodes
+        let authorizer = Authorizer(database: database) { [weak metrics] in
+            shared ? nil : metrics?.scoreboard.writeGeneration
+        }
         self.authorizer = authorizer
         authenticator = Authenticator(
             config: config, keys: keys, sessions: sessions, authorizer: authorizer, metrics: metrics)

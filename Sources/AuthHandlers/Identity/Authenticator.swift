@@ -43,8 +43,11 @@ public final class Authenticator {
         self.metrics = metrics
         serviceKey = Array(config.serviceSecret.utf8)
         validationMetrics = metrics.map(ValidationMetrics.init)
+        // A revocation on another node sharing the database does not move this node's write generation: there the
+        // revocation counter is read on every check (a logout anywhere is refused everywhere at once).
+        let shared = sessions.isSharedAcrossNodes
         verifyCache = VerifyCache(capacity: 10_000, sessions: sessions) { [weak metrics] in
-            metrics?.scoreboard.writeGeneration
+            shared ? nil : metrics?.scoreboard.writeGeneration
         }
     }
 
