@@ -12,6 +12,7 @@ extension Migrations {
     /// * Each trigger keeps its name and its row-level semantics, its body in a plpgsql function. The version bump
     ///   is a BEFORE trigger that sets the new row's version, rather than SQLite's AFTER trigger that updates the
     ///   row again: the same stored result without a second update.
+    ///
     /// Every script runs whole, in one transaction (functions' `$$` bodies hold semicolons).
     static let postgreSQL: [Migration] = [
         Migration(
