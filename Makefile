@@ -33,7 +33,8 @@ build: deps
 
 ## The Store suites run on both backends: a private PostgreSQL cluster is up for the run (scripts/with-postgres.sh).
 test-swift: build
-	GATEHOUSE_BIN=$(DEBUG_BIN) scripts/with-postgres.sh $(SWIFT) test --skip-build
+	GATEHOUSE_BIN=$(DEBUG_BIN) scripts/with-postgres.sh sh -c \
+	    '$(SWIFT) test --skip-build && Tests/postgresql/schema_parity.sh "$$GATEHOUSE_PG_DIR"'
 
 ## The end-to-end suite once per backend: SQLite files, then a database of its own per stack on PostgreSQL.
 test-e2e: build pydeps

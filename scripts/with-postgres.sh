@@ -4,8 +4,8 @@
 #
 #   scripts/with-postgres.sh COMMAND [ARGS...]
 #
-# The command gets GATEHOUSE_TEST_POSTGRES_URL, the URL of the cluster's `postgres` database; tests create their own
-# databases or schemas in it. The cluster lives in $GATEHOUSE_PG_DIR (default: a folder under /tmp named after this
+# The command gets GATEHOUSE_TEST_POSTGRES_URL, the URL of the cluster's `postgres` database (tests create their own
+# databases or schemas in it), and GATEHOUSE_PG_DIR, the cluster's folder. The cluster lives in $GATEHOUSE_PG_DIR (default: a folder under /tmp named after this
 # checkout: the server user must be able to reach it, and a unix socket path is short).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd -P)
@@ -18,4 +18,5 @@ if ! "$root/scripts/pg-cluster.sh" url "$dir" postgres >/dev/null 2>&1 \
 fi
 stop() { [[ -z $started ]] || "$root/scripts/pg-cluster.sh" stop "$dir"; }
 trap stop EXIT
+export GATEHOUSE_PG_DIR=$dir
 GATEHOUSE_TEST_POSTGRES_URL=$("$root/scripts/pg-cluster.sh" url "$dir" postgres) "$@"

@@ -51,14 +51,14 @@ public struct Lockouts {
             VALUES (?1, 1, ?2, 0, 0)
             ON CONFLICT (identifier) DO UPDATE SET
                 failures = CASE
-                    WHEN locked_until > ?2 THEN failures
-                    WHEN locked_until > 0 OR window_start + ?3 <= ?2 THEN 1
-                    ELSE failures + 1 END,
+                    WHEN lockouts.locked_until > ?2 THEN lockouts.failures
+                    WHEN lockouts.locked_until > 0 OR lockouts.window_start + ?3 <= ?2 THEN 1
+                    ELSE lockouts.failures + 1 END,
                 window_start = CASE
-                    WHEN locked_until > ?2 THEN window_start
-                    WHEN locked_until > 0 OR window_start + ?3 <= ?2 THEN ?2
-                    ELSE window_start END,
-                locked_until = CASE WHEN locked_until > ?2 THEN locked_until ELSE 0 END
+                    WHEN lockouts.locked_until > ?2 THEN lockouts.window_start
+                    WHEN lockouts.locked_until > 0 OR lockouts.window_start + ?3 <= ?2 THEN ?2
+                    ELSE lockouts.window_start END,
+                locked_until = CASE WHEN lockouts.locked_until > ?2 THEN lockouts.locked_until ELSE 0 END
             RETURNING failures, window_start, locked_until
             """, identifier, now, window)
         let result = try row.orThrow()

@@ -39,7 +39,7 @@ public struct TOTPSecrets {
             """
             INSERT INTO mfa_totp (user_id, secret, created_at) VALUES (?1, ?2, ?3)
             ON CONFLICT (user_id) DO UPDATE SET secret = ?2, created_at = ?3, last_step = NULL
-            WHERE confirmed_at IS NULL
+            WHERE mfa_totp.confirmed_at IS NULL
             RETURNING user_id
             """, userId, secret, now)
         guard row != nil else { throw StoreError.duplicate("TOTP is already enabled") }

@@ -234,10 +234,14 @@ migration='"9999-12-31 test-deb upgrade"'
     printf ' -- Gatehouse maintainers <maintainers@gatehouse.invalid>  %s\n\n' "$(date -R)"
     cat "$repo/packaging/debian/changelog"
 } > "$stage/debian/changelog"
-schema=$stage/Sources/Store/Migrations+Schema.swift
-grep -q '^    static let all: \[Migration\] = \[$' "$schema" ||
-    fail "cannot add the upgrade migration: 'static let all: [Migration] = [' not found in $schema"
-sed -i "s|^    static let all: \[Migration\] = \[\$|&\n        Migration(id: $migration, sql: \"CREATE TABLE test_deb_upgrade (id INTEGER PRIMARY KEY)\"),|" "$schema"
+# Both backends' lists, as a real migration would be added (same id on both).
+for list in SQLite/SQLiteMigrations.swift:sqlite PostgreSQL/PostgreSQLMigrations.swift:postgreSQL; do
+    schema=$stage/Sources/Store/${list%%:*}
+    name=${list#*:}
+    grep -q "^    static let $name: \[Migration\] = \[\$" "$schema" ||
+        fail "cannot add the upgrade migration: 'static let $name: [Migration] = [' not found in $schema"
+    sed -i "s|^    static let $name: \[Migration\] = \[\$|&\n        Migration(id: $migration, sql: \"CREATE TABLE test_deb_upgrade (id BIGINT PRIMARY KEY)\"),|" "$schema"
+done
 DEB_DIST=$work/pkgs "$repo/packaging/build-deb.sh" build
 "$repo/packaging/build-deb.sh" sync > /dev/null   # the build copy back to the tree
 

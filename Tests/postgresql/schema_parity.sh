@@ -44,7 +44,7 @@ def psql(*args, sql=None):
     return [line.split("\t") for line in result.stdout.splitlines()]
 
 differences = []
-lite_migrations = migrations("Sources/Store/Migrations+Schema.swift")
+lite_migrations = migrations("Sources/Store/SQLite/SQLiteMigrations.swift")
 pg_migrations = migrations("Sources/Store/PostgreSQL/PostgreSQLMigrations.swift")
 lite_ids, pg_ids = [i for i, _ in lite_migrations], [i for i, _ in pg_migrations]
 if lite_ids != pg_ids:
