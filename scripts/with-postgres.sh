@@ -4,9 +4,10 @@
 #
 #   scripts/with-postgres.sh COMMAND [ARGS...]
 #
-# The command gets GATEHOUSE_TEST_POSTGRES_URL, the URL of the cluster's `postgres` database (tests create their own
-# databases or schemas in it), and GATEHOUSE_PG_DIR, the cluster's folder. The cluster lives in $GATEHOUSE_PG_DIR (default: a folder under /tmp named after this
-# checkout: the server user must be able to reach it, and a unix socket path is short).
+# The command gets GATEHOUSE_TEST_POSTGRES_URL, the URL of the cluster's `postgres` database (tests create their
+# own databases or schemas in it), and GATEHOUSE_PG_DIR, the cluster's folder: as given in the environment, or by
+# default a folder under /tmp named after this checkout (the server user must be able to reach it, and a unix
+# socket path is short).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd -P)
 dir=${GATEHOUSE_PG_DIR:-/tmp/gatehouse-pg-$(printf %s "$root" | cksum | cut -d' ' -f1)}
