@@ -27,6 +27,14 @@ public struct StoreError: Error, Equatable, CustomStringConvertible {
         case unavailable
         /// A statement ran past its time limit (a `/connection/rpc` call's `RPC_TIMEOUT`).
         case timeout
+        /// A statement tried to write inside a read-only transaction (a `/connection/rpc` function that writes), or
+        /// to a database that is read-only.
+        case readOnly
+        /// The arguments of a `/connection/rpc` call do not fit the function: missing, extra or of the wrong type
+        /// (``StoreError/argumentProblems`` names each).
+        case invalidArguments
+        /// A file in `RPC_DIR` that is not one read-only query with named parameters.
+        case invalidQueryFile
         /// Any other SQLite failure, with its extended result code.
         case sqlite(code: Int32)
         /// Any other PostgreSQL failure, with its SQLSTATE.
@@ -36,6 +44,21 @@ public struct StoreError: Error, Equatable, CustomStringConvertible {
     let kind: Kind
     /// From `sqlite3_errmsg` or our own text; never bound values.
     let message: String
+    /// For ``invalidArguments``: each argument at fault and what is wrong with it.
+    public let argumentProblems: [ArgumentProblem]
+
+    /// One argument of a remote procedure call and what is wrong with it.
+    public struct ArgumentProblem: Sendable, Equatable {
+        /// The argument's name as the call gave it or the function declares it.
+        public let argument: String
+        public let message: String
+    }
+
+    init(kind: Kind, message: String, argumentProblems: [ArgumentProblem] = []) {
+        self.kind = kind
+        self.message = message
+        self.argumentProblems = argumentProblems
+    }
 
     /// The database server cannot be reached (503 `unavailable`); the next statement reconnects.
     public static let unavailable = StoreError(kind: .unavailable, message: "database unavailable")
@@ -57,16 +80,32 @@ public struct StoreError: Error, Equatable, CustomStringConvertible {
     public static let unknownMigrations = StoreError(kind: .unknownMigrations, message: "unknown migrations")
     /// `DATABASE_URL` cannot be turned into a path; startup stops naming the key.
     public static let invalidDatabaseURL = StoreError(kind: .invalidDatabaseURL, message: "invalid database URL")
+    /// A write inside a read-only transaction (a remote procedure that writes: 403).
+    public static let readOnly = StoreError(kind: .readOnly, message: "read-only transaction")
+    /// A remote procedure call's arguments do not fit the function (422, naming each argument).
+    public static let invalidArguments = StoreError(kind: .invalidArguments, message: "invalid arguments")
+    /// A file in `RPC_DIR` that is not one read-only query; startup and reload stop naming the file.
+    public static let invalidQueryFile = StoreError(kind: .invalidQueryFile, message: "invalid query file")
 
     static func duplicate(_ message: String) -> Self { .init(kind: .duplicate, message: message) }
     static func notFound(_ message: String) -> Self { .init(kind: .notFound, message: message) }
     static func invalidReference(_ message: String) -> Self { .init(kind: .invalidReference, message: message) }
     static func typeMismatch(_ message: String) -> Self { .init(kind: .typeMismatch, message: message) }
+    static func invalidQueryFile(_ message: String) -> Self { .init(kind: .invalidQueryFile, message: message) }
+    static func invalidArguments(_ problems: [ArgumentProblem]) -> Self {
+        .init(
+            kind: .invalidArguments, message: problems.map { "\($0.argument): \($0.message)" }.joined(separator: "; "),
+            argumentProblems: problems)
+    }
 
     /// Whether the caller should answer 503 and let the client retry.
     public var isBusy: Bool { kind == .busy }
     /// Whether the database server could not be reached (503; the next request reconnects).
     public var isUnavailable: Bool { kind == .unavailable }
+
+    /// What went wrong, without the kind: SQLite's or PostgreSQL's message, or our own text (never a bound value).
+    /// For a message that names a file or a setting, such as an ``invalidQueryFile``.
+    public var reason: String { message }
 
     /// Equal on the kind only: the message is for logs.
     public static func == (a: Self, b: Self) -> Bool { a.kind == b.kind }

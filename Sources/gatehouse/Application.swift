@@ -65,11 +65,49 @@ struct Application {
             database: database
         ).addRoutes(to: router)
         AuditRoutes(authenticator: auth.authenticator, database: database).addRoutes(to: router)
+        let procedures = Self.remoteProcedures(config: config, database: database, logger: logger)
+        RemoteProcedureRoutes(authenticator: auth.authenticator, procedures: procedures).addRoutes(to: router)
         BusinessRoutes(authenticator: auth.authenticator, auditTrail: auth.auditTrail, database: database)
             .addRoutes(to: router)
         metrics.countRoutes(of: router)
         self.router = router
         self.metrics = metrics
+    }
+
+    /// `/connection/rpc`'s allowlist, or nil when `RPC_DIR` holds a file the Store refuses: the worker still serves
+    /// everything else (the supervisor refused to start or reload with such a file; this is a file changed since).
+    static func remoteProcedures(config: Config, database: Database, logger: Logger) -> RemoteProcedures? {
+        do {
+            return try RemoteProcedures(database: database, settings: procedureSettings(config))
+        } catch {
+            logger.error(
+                "Query files refused; /connection/rpc answers 500 until they are fixed and the service reloaded",
+                metadata: ["error": error.reason, "rpc.dir": config.rpcDirectory])
+            return nil
+        }
+    }
+
+    static func procedureSettings(_ config: Config) -> RemoteProcedures.Settings {
+        RemoteProcedures.Settings(directory: config.rpcDirectory, schema: config.rpcSchema, timeout: config.rpcTimeout)
+    }
+
+    /// Loads `RPC_DIR` as a worker will, so a query file SQLite refuses stops start-up, reload and `check-config`
+    /// with the file named. PostgreSQL's allowlist is the live catalog: nothing to load.
+    static func checkProcedures(config: Config, database: Database? = nil) throws(ConfigError) {
+        guard case .sqlite(let path)? = try? DatabaseURL(config.databaseURL),
+            let names = try? FileManager.default.contentsOfDirectory(atPath: config.rpcDirectory),
+            names.contains(where: { $0.hasSuffix(".sql") })
+        else { return }
+        // Before the first `serve` there is no database to check the statements against yet.
+        guard database != nil || FileManager.default.fileExists(atPath: path) else { return }
+        do {
+            let database = try database ?? Database(path: path, createIfMissing: false)
+            _ = try RemoteProcedures(database: database, settings: procedureSettings(config))
+        } catch let error as StoreError where error == .invalidQueryFile {
+            throw ConfigError(key: "RPC_DIR", message: error.reason)
+        } catch {
+            throw ConfigError(key: "RPC_DIR", message: "cannot check the query files: \(error)")
+        }
     }
 
     /// Start-up work of the supervisor before workers exist: the database directory and migrations.
@@ -92,6 +130,7 @@ struct Application {
         for id in try Migrations.run(on: database) {
             logger.notice("Migration applied", metadata: ["migration.id": id])
         }
+        try checkProcedures(config: config, database: database)
         try FileManager.default.createDirectory(
             atPath: config.keysDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         if config.jwtAlgorithm != "HS256" {

@@ -60,6 +60,7 @@ extension CommandLine {
                 return 0
             case "check-config":
                 let config = try options.loadConfig(environment: environment)
+                try Application.checkProcedures(config: config)
                 print(config.maskedDescription)
                 return 0
             case "version", "--version":

@@ -55,6 +55,12 @@ public struct Config: Sendable {
     public let argon2MaxMemoryKiB: Int
     /// How many argon2id computations may run at once across the workers (``ConcurrencyGate``).
     public let argon2Concurrency: Int
+    /// `RPC_DIR`: SQLite's query files for `/connection/rpc` (may not exist: then there are none).
+    public let rpcDirectory: String
+    /// `RPC_SCHEMA`: the PostgreSQL schema whose functions `/connection/rpc` calls.
+    public let rpcSchema: String
+    /// `RPC_TIMEOUT`: how long one `/connection/rpc` call may run.
+    public let rpcTimeout: Duration
     public let mailerCommand: String
     public let mailFrom: String
     public let passwordResetURL: String
@@ -165,6 +171,9 @@ public struct Config: Sendable {
         if argon2MaxMemoryKiB < argon2MemoryKiB {
             throw ConfigError(key: "ARGON2_MAX_MEMORY_KIB", message: "must not be below ARGON2_MEMORY_KIB")
         }
+        rpcDirectory = try reader.absolutePathOrEmpty("RPC_DIR")
+        rpcSchema = try reader.schemaName("RPC_SCHEMA")
+        rpcTimeout = .milliseconds(try reader.milliseconds("RPC_TIMEOUT", 1...30_000))
         mailerCommand = reader.string("MAILER_COMMAND")
         mailFrom = try reader.nonEmpty("MAIL_FROM")
         let resetURL = reader.string("PASSWORD_RESET_URL")

@@ -87,4 +87,42 @@ struct Reader {
         guard IPAddress(host) != nil else { throw fail(key, "a numeric IPv4 or IPv6 host such as 127.0.0.1:9000") }
         return .tcp(host: host, port: port)
     }
+
+    /// `250ms`, `2s`, `2` (seconds) → milliseconds within `range`.
+    func milliseconds(_ key: String, _ range: ClosedRange<Int>) throws(ConfigError) -> Int {
+        let value = string(key)
+        let parsed: Int?
+        if value.hasSuffix("ms") {
+            parsed = ConfigParsing.integer(String(value.dropLast(2)), in: range)
+        } else {
+            parsed = ConfigParsing.duration(value).flatMap { $0 <= range.upperBound / 1000 ? $0 * 1000 : nil }
+        }
+        guard let parsed, range.contains(parsed), value.first?.isNumber == true else {
+            throw fail(key, "a duration from \(range.lowerBound)ms to \(range.upperBound / 1000)s such as 500ms or 2s")
+        }
+        return parsed
+    }
+
+    /// An absolute path, or empty for none.
+    func absolutePathOrEmpty(_ key: String) throws(ConfigError) -> String {
+        let value = string(key)
+        guard value.isEmpty || value.hasPrefix("/") else { throw fail(key, "an absolute path, or nothing") }
+        return value
+    }
+
+    /// A PostgreSQL schema of the installation's own: an identifier that is not a system schema or `public`.
+    func schemaName(_ key: String) throws(ConfigError) -> String {
+        let value = string(key)
+        let isIdentifier = value.utf8.count <= 63 && value.first.map { $0 == "_" || $0.isLetter } == true
+            && value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+        guard isIdentifier else { throw fail(key, "a schema name: ASCII letters, digits and _, at most 63 bytes") }
+        let lowered = value.lowercased()
+        guard !lowered.hasPrefix("pg_"), !["public", "information_schema"].contains(lowered) else {
+            throw fail(
+                key,
+                "a schema of Gatehouse's own such as gatehouse_rpc: every function of the schema becomes callable, "
+                    + "so not public, information_schema or a pg_ system schema")
+        }
+        return value
+    }
 }

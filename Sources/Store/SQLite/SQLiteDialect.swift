@@ -12,4 +12,13 @@ struct SQLiteDialect: Dialect {
     func greatest(_ a: String, _ b: String) -> String { "max(\(a), \(b))" }
 
     func timesPowerOfTwo(_ base: String, _ exponent: String) -> String { "(\(base)) * (1 << (\(exponent)))" }
+
+    func procedureCatalog(
+        on connection: any Connection, settings: RemoteProcedures.Settings
+    ) throws(StoreError) -> any ProcedureCatalog {
+        guard let connection = connection as? SQLiteConnection else {
+            preconditionFailure("the SQLite dialect serves SQLite connections only")
+        }
+        return try SQLiteProcedures(connection: connection, directory: settings.directory)
+    }
 }

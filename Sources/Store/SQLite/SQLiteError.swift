@@ -21,6 +21,9 @@ extension StoreError {
         case SQLITE_INTERRUPT:
             // Only a read-only unit's progress handler interrupts a statement: its time limit passed.
             return StoreError(kind: .timeout, message: message)
+        case SQLITE_READONLY:
+            // A write under `PRAGMA query_only` (a read-only unit), or to a file opened or mounted read-only.
+            return StoreError(kind: .readOnly, message: message)
         case SQLITE_CONSTRAINT:
             switch code {
             case ResultCode.constraintUnique, ResultCode.constraintPrimaryKey:

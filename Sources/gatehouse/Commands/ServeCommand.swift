@@ -13,7 +13,10 @@ enum ServeCommand {
         let supervisor = Supervisor(
             config: config,
             loadConfig: { () throws(ConfigError) -> Config in
-                try Config.load(path: configPath, environment: environment, required: configGiven)
+                // A reload that would start workers on a query file SQLite refuses is refused as a whole.
+                let config = try Config.load(path: configPath, environment: environment, required: configGiven)
+                try Application.checkProcedures(config: config)
+                return config
             },
             pidFile: pidFile, logger: logger,
             workerArguments: { slot in ["gatehouse", "worker", "--config", configPath, "--slot", "\(slot)"] },
