@@ -171,7 +171,7 @@ struct PostgreSQLConnectionTests {
                 try db.readOnly { try db.execute("DELETE FROM users") }
                 Issue.record("a read-only transaction wrote")
             } catch {
-                #expect(error as? StoreError == StoreError(kind: .postgresql(sqlstate: "25006"), message: ""))
+                #expect(error as? StoreError == .readOnly)  // SQLSTATE 25006, read_only_sql_transaction
             }
             try db.readOnly { try db.execute("SELECT pg_sleep(0.2)") }
             try db.ping()

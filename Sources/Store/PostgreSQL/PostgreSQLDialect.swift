@@ -18,4 +18,10 @@ struct PostgreSQLDialect: Dialect {
     func timesPowerOfTwo(_ base: String, _ exponent: String) -> String {
         "(\(base)) * (CAST(1 AS BIGINT) << CAST(\(exponent) AS INTEGER))"
     }
+
+    func procedureCatalog(
+        on connection: any Connection, settings: RemoteProcedures.Settings
+    ) throws(StoreError) -> any ProcedureCatalog {
+        PostgreSQLProcedures(connection: connection, schema: settings.schema)
+    }
 }

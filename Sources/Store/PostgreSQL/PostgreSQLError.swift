@@ -15,6 +15,8 @@ enum PostgreSQLError {
         // Serialization failure, deadlock, lock_timeout: other writers held what this one needed (503, retry).
         case "40001", "40P01", "55P03": return StoreError(kind: .busy, message: message)
         case "57014": return StoreError(kind: .timeout, message: message)  // query_canceled (statement_timeout)
+        // read_only_sql_transaction: a write inside a read-only transaction (a /connection/rpc function that writes).
+        case "25006": return StoreError(kind: .readOnly, message: message)
         // admin_shutdown, crash_shutdown, cannot_connect_now: the server is going away or not yet up.
         case "57P01", "57P02", "57P03": return StoreError(kind: .unavailable, message: message)
         default:
