@@ -8,10 +8,12 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 setup() {
     local dir=$1 port=$2
-    mkdir -p "$dir"/{run,log,keys,tls,files,nginx/tmp,nginx/snippets,nginx/conf.d}
+    mkdir -p "$dir"/{run,log,keys,tls,files,rpc,nginx/tmp,nginx/snippets,nginx/conf.d}
     [ -f "$dir/files/hello.txt" ] || echo "Only signed-in users can read this file." > "$dir/files/hello.txt"
     dir=$(cd "$dir" && pwd)
     chmod 700 "$dir/keys"
+    # Query files for /connection/rpc (docs/RPC.md); refused when others may write them.
+    chmod 755 "$dir/rpc"
     [ -f "$dir/gatehouse.env" ] && chmod 600 "$dir/gatehouse.env"
     if [ ! -f "$dir/gatehouse.env" ]; then
         # It holds SERVICE_SECRET: readable by its owner only, from the moment it exists.
@@ -27,6 +29,7 @@ WORKERS=4
 JWT_ISSUER=https://127.0.0.1:$port
 SERVICE_SECRET=$(openssl rand -hex 32)
 ALLOWED_ORIGINS=https://127.0.0.1:$port
+RPC_DIR=$dir/rpc
 ENV
     fi
     if [ ! -f "$dir/tls/cert.pem" ]; then

@@ -22,7 +22,8 @@ final class SQLiteProcedures: ProcedureCatalog {
     private let connection: SQLiteConnection
     let queries: [String: Query]
 
-    /// Reads and checks every `*.sql` file in `directory`; an empty or missing folder is an empty allowlist.
+    /// Reads and checks every `*.sql` file in `directory`; a missing folder, or one without such files, is an empty
+    /// allowlist.
     /// - Throws: ``StoreError/invalidQueryFile`` naming the first file refused.
     init(connection: SQLiteConnection, directory: String) throws(StoreError) {
         self.connection = connection
@@ -59,13 +60,14 @@ final class SQLiteProcedures: ProcedureCatalog {
         guard folder[.type] as? FileAttributeType == .typeDirectory else {
             throw .invalidQueryFile("RPC_DIR \(directory) is not a folder")
         }
-        try refuseIfWritableByOthers(directory, label: "RPC_DIR \(directory)")
         let names: [String]
         do {
-            names = try files.contentsOfDirectory(atPath: directory).sorted()
+            names = try files.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".sql") }.sorted()
         } catch {
             throw .invalidQueryFile("RPC_DIR \(directory) cannot be listed")
         }
+        guard !names.isEmpty else { return [] }
+        try refuseIfWritableByOthers(directory, label: "RPC_DIR \(directory)")
         var result: [(String, [UInt8])] = []
         for name in names where try QueryFile.functionName(fileName: name) != nil {
             let path = URL(fileURLWithPath: directory).appendingPathComponent(name).resolvingSymlinksInPath().path
