@@ -56,12 +56,21 @@ public final class RemoteProcedures {
         }
     }
 
+    /// The most arguments a call may pass (PostgreSQL's `FUNC_MAX_ARGS`).
+    static let maxArguments = 100
+
     /// The arguments in the procedure's parameter order (those given; a left-out optional one is not listed).
     /// - Throws: ``StoreError/invalidArguments`` with every problem at once: the function's parameters in order,
     ///   then unknown names alphabetically.
     static func bind(
         _ arguments: [String: ProcedureArgument], to procedure: Procedure
     ) throws(StoreError) -> [BoundArgument] {
+        // PostgreSQL's limit; also keeps a body of thousands of made-up names from listing each one back.
+        guard arguments.count <= maxArguments else {
+            throw .invalidArguments([
+                .init(argument: "", message: "holds \(arguments.count) arguments; a function takes at most \(maxArguments)")
+            ])
+        }
         var bound: [BoundArgument] = []
         var problems: [StoreError.ArgumentProblem] = []
         for parameter in procedure.parameters {

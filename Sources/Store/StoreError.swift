@@ -49,7 +49,7 @@ public struct StoreError: Error, Equatable, CustomStringConvertible {
 
     /// One argument of a remote procedure call and what is wrong with it.
     public struct ArgumentProblem: Sendable, Equatable {
-        /// The argument's name as the call gave it or the function declares it.
+        /// The argument's name as the call gave it or the function declares it; empty for the arguments as a whole.
         public let argument: String
         public let message: String
     }

@@ -126,6 +126,9 @@ import FCGIHost
         #expect(post(#"{"function": "values", "args": {"n": 2.0}}"#, token: caller).status == 200)
         let object = post(#"{"function": "values", "args": {"n": {"$gt": 1}}}"#, token: caller)
         #expect(try fields(object) == ["args.n": "must be an integer"])
+        let names = (0..<500).map { #""a\#($0)": 1"# }.joined(separator: ",")
+        let many = post(#"{"function": "values", "args": {\#(names)}}"#, token: caller)
+        #expect(try fields(many) == ["args": "holds 500 arguments; a function takes at most 100"])
     }
 
     @Test(

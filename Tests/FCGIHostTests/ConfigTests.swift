@@ -74,6 +74,40 @@ import Foundation
         }
     }
 
+    @Test("RPC settings: defaults, milliseconds or seconds, a folder or none")
+    func rpcSettings() throws {
+        let defaults = try Config(values: [:])
+        #expect(defaults.rpcDirectory == "/etc/gatehouse/rpc")
+        #expect(defaults.rpcSchema == "gatehouse_rpc")
+        #expect(defaults.rpcTimeout == .seconds(2))
+        for (text, duration) in [("250ms", Duration.milliseconds(250)), ("3s", .seconds(3)), ("1", .seconds(1)),
+                                 ("30s", .seconds(30)), ("1ms", .milliseconds(1)), ("30000ms", .seconds(30))] {
+            #expect(try Config(values: ["RPC_TIMEOUT": text]).rpcTimeout == duration, "\(text)")
+        }
+        let custom = try Config(values: ["RPC_DIR": "", "RPC_SCHEMA": "Reports_2"])
+        #expect(custom.rpcDirectory == "")
+        #expect(custom.rpcSchema == "Reports_2")
+    }
+
+    @Test(
+        "RPC settings that would widen the allowlist or outlast nginx are refused, naming the key",
+        arguments: [
+            ("RPC_SCHEMA", "public"), ("RPC_SCHEMA", "PUBLIC"), ("RPC_SCHEMA", "pg_catalog"), ("RPC_SCHEMA", "pg_toast"),
+            ("RPC_SCHEMA", "information_schema"), ("RPC_SCHEMA", "a-b"), ("RPC_SCHEMA", "gatehouse_rpc; DROP"),
+            ("RPC_SCHEMA", "\"x\""), ("RPC_SCHEMA", "1st"), ("RPC_SCHEMA", String(repeating: "s", count: 64)),
+            ("RPC_SCHEMA", "schéma"), ("RPC_DIR", "rpc"), ("RPC_DIR", "./rpc"), ("RPC_TIMEOUT", "0ms"),
+            ("RPC_TIMEOUT", "0"), ("RPC_TIMEOUT", "31s"), ("RPC_TIMEOUT", "1m"), ("RPC_TIMEOUT", "30001ms"),
+            ("RPC_TIMEOUT", "-1s"), ("RPC_TIMEOUT", "1.5s"), ("RPC_TIMEOUT", "soon"), ("RPC_TIMEOUT", "ms"),
+        ])
+    func rpcRejects(key: String, value: String) {
+        do {
+            _ = try Config(values: [key: value])
+            Issue.record("accepted \(key)=\(value)")
+        } catch {
+            #expect(error.key == key)
+        }
+    }
+
     @Test("a TCP LISTEN off loopback needs LISTEN_ALLOW_REMOTE (FastCGI has no authentication)")
     func remoteListen() throws {
         #expect(try Config(values: ["LISTEN": "127.0.0.2:9000"]).listen == .tcp(host: "127.0.0.2", port: 9000))

@@ -132,6 +132,10 @@ import Testing
             ])
             #expect(callError(procedures, "typed", ["t": .integer(1)])?.argumentProblems.first
                 == .init(argument: "n", message: "is required"))
+            let many = Dictionary(uniqueKeysWithValues: (0...100).map { ("a\($0)", ProcedureArgument.null) })
+            #expect(callError(procedures, "typed", many)?.argumentProblems == [
+                .init(argument: "", message: "holds 101 arguments; a function takes at most 100")
+            ])
         }
     }
 

@@ -49,8 +49,11 @@ extension RateLimiter {
     }
 
     /// The routes the `api` class (`RATE_LIMIT_API`) covers: management, business and `/connection/rpc` (a call
-    /// may hold a worker for `RPC_TIMEOUT`), not `/auth/verify` (one subrequest per page asset) nor health and metrics. The login-like routes have classes of their own.
-    public static let apiPrefixes = ["/users", "/roles", "/permissions", "/policies", "/audit", "/v1/", "/connection/rpc"]
+    /// may hold a worker for `RPC_TIMEOUT`), not `/auth/verify` (one subrequest per page asset) nor health and
+    /// metrics. The login-like routes have classes of their own.
+    public static let apiPrefixes = [
+        "/users", "/roles", "/permissions", "/policies", "/audit", "/v1/", "/connection/rpc",
+    ]
 
     /// Middleware taking one `api` token per request, keyed by client address; the router applies it to
     /// ``apiPrefixes`` (`router.use(pathPrefixes: RateLimiter.apiPrefixes, rateLimiter.apiMiddleware)`).

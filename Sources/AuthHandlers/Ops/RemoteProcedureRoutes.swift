@@ -71,7 +71,7 @@ public struct RemoteProcedureRoutes {
             let named = RemoteProcedures.isIdentifier(function) ? " named \(function)" : " of that name"
             return .notFound("No function\(named) is in the allowlist (docs/RPC.md).")
         case .invalidArguments:
-            return .validation(error.argumentProblems.map { .init(field: "args.\($0.argument)", message: $0.message) })
+            return error.argumentsError
         case .readOnly:
             // Elsewhere a read-only database is the server's fault (500); here the function tried to write.
             logger.notice("RPC refused: the function tried to write", metadata: ["error": error.reason])

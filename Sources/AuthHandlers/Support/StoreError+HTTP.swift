@@ -10,9 +10,19 @@ extension StoreError: HTTPErrorConvertible {
         case .notFound: .notFound()
         case .duplicate: HTTPError(.conflict, code: "conflict", detail: "That already exists.")
         case .invalidCursor: .validation(field: "cursor", "is not a cursor this list returned")
-        case .invalidArguments:
-            .validation(argumentProblems.map { .init(field: "args.\($0.argument)", message: $0.message) })
+        case .invalidArguments: argumentsError
         default: .internalError
         }
+    }
+}
+
+extension StoreError {
+    /// 422 `validation_failed` for a remote procedure call: one field per argument, `args.NAME` (`args` for the
+    /// arguments as a whole).
+    var argumentsError: HTTPError {
+        .validation(
+            argumentProblems.map { problem in
+                .init(field: problem.argument.isEmpty ? "args" : "args.\(problem.argument)", message: problem.message)
+            })
     }
 }
