@@ -20,6 +20,11 @@ public struct StoreError: Error, Equatable, CustomStringConvertible {
         case unknownMigrations
         /// A `DATABASE_URL` this code cannot turn into a file path.
         case invalidDatabaseURL
+        /// `db copy` will not write into this target or read this source: the target holds rows, or either side
+        /// holds a schema this release does not copy.
+        case copyRefused
+        /// A table's copy did not leave the target with the source's number of rows (its transaction rolled back).
+        case copyMismatch
         /// A column held a value of another type than the code expects.
         case typeMismatch
         /// The database server cannot be reached or the connection broke (HTTP 503); the next statement
@@ -57,11 +62,15 @@ public struct StoreError: Error, Equatable, CustomStringConvertible {
     public static let unknownMigrations = StoreError(kind: .unknownMigrations, message: "unknown migrations")
     /// `DATABASE_URL` cannot be turned into a path; startup stops naming the key.
     public static let invalidDatabaseURL = StoreError(kind: .invalidDatabaseURL, message: "invalid database URL")
+    /// `db copy` refused its source or target before writing a row (the message says why).
+    public static let copyRefused = StoreError(kind: .copyRefused, message: "copy refused")
 
     static func duplicate(_ message: String) -> Self { .init(kind: .duplicate, message: message) }
     static func notFound(_ message: String) -> Self { .init(kind: .notFound, message: message) }
     static func invalidReference(_ message: String) -> Self { .init(kind: .invalidReference, message: message) }
     static func typeMismatch(_ message: String) -> Self { .init(kind: .typeMismatch, message: message) }
+    static func copyRefused(_ message: String) -> Self { .init(kind: .copyRefused, message: message) }
+    static func copyMismatch(_ message: String) -> Self { .init(kind: .copyMismatch, message: message) }
 
     /// Whether the caller should answer 503 and let the client retry.
     public var isBusy: Bool { kind == .busy }
