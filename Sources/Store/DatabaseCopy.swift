@@ -135,7 +135,8 @@ public struct DatabaseCopy {
     /// Inserts `rows` with as many rows per statement as 999 bindings allow (SQLite's smallest parameter limit).
     private func insert(_ rows: [Row], into table: String) throws(StoreError) {
         guard let columns = rows.first?.columns, !columns.isEmpty else { return }
-        let head = "INSERT INTO \(quotedIdentifier(table)) (\(columns.map(quotedIdentifier).joined(separator: ", "))) VALUES "
+        let columnList = columns.map(quotedIdentifier).joined(separator: ", ")
+        let head = "INSERT INTO \(quotedIdentifier(table)) (\(columnList)) VALUES "
         let tuple = "(\(placeholders(columns.count)))"
         let rowsPerStatement = max(1, 999 / columns.count)
         for start in stride(from: 0, to: rows.count, by: rowsPerStatement) {

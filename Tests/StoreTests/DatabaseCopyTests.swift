@@ -155,7 +155,8 @@ import Testing
             var error: StoreError?
             do { try DatabaseCopy(from: source, to: target).run() } catch let caught as StoreError { error = caught }
             #expect(error == .duplicate)
-            #expect(try target.query("SELECT * FROM users ORDER BY id") == source.query("SELECT * FROM users ORDER BY id"))
+            let users = "SELECT * FROM users ORDER BY id"
+            #expect(try target.query(users) == source.query(users))
             #expect(try target.query("SELECT id FROM sessions").isEmpty)
             #expect(try triggers(target) == triggersBefore)
         }
@@ -210,18 +211,24 @@ private func fillEveryTable(_ db: Database) throws {
     for (seed, used) in [(1, nil), (2, t0), (3, nil)] as [(UInt8, Date?)] {
         try db.execute(
             """
-            INSERT INTO refresh_tokens (token_hash, session_id, parent_hash, successor_hash, issued_at, expires_at, used_at)
+            INSERT INTO refresh_tokens
+                (token_hash, session_id, parent_hash, successor_hash, issued_at, expires_at, used_at)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """, hash(seed), live.id, seed > 1 ? hash(seed - 1) : nil, nil as [UInt8]?, t0, t0 + 86400, used)
     }
-    try db.execute("INSERT INTO lockouts VALUES ('ada@example.com', 3, ?, 0, 1), ('x@example.com', 5, ?, ?, 2)", t0, t0, t0 + 900)
-    try db.execute("INSERT INTO rate_limits VALUES ('login:203.0.113.7', 4.5, ?), ('api:::1', 5.0, 1750000000.25)", 1_750_000_000.5)
+    try db.execute(
+        "INSERT INTO lockouts VALUES ('ada@example.com', 3, ?, 0, 1), ('x@example.com', 5, ?, ?, 2)", t0, t0, t0 + 900)
+    try db.execute(
+        "INSERT INTO rate_limits VALUES ('login:203.0.113.7', 4.5, ?), ('api:::1', 5.0, 1750000000.25)",
+        1_750_000_000.5)
     try db.execute("INSERT INTO password_resets VALUES (?, ?, ?, ?, NULL)", hash(9), bob.id, t0, t0 + 3600)
     try db.execute(
         "INSERT INTO outbox VALUES ('m1', 'bob@example.com', 'Reset', ?, ?, 2, ?, NULL, NULL, 'temporary failure')",
         "line one\nline\u{0}two", t0, t0 + 60)
     let audit = Audit(db: db)
-    for event in ["login", "logout", "login", "role.created"] { _ = try audit.append(event: event, userId: ada.id, at: t0) }
+    for event in ["login", "logout", "login", "role.created"] {
+        _ = try audit.append(event: event, userId: ada.id, at: t0)
+    }
     try db.execute("DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)")
     try db.execute("DELETE FROM audit_log WHERE id = 2")
     try db.execute(
@@ -252,8 +259,16 @@ private func fillEveryTable(_ db: Database) throws {
     try db.execute(
         "INSERT INTO settings VALUES ('north', 'theme', '\"dark\"', ?, ?), ('north', 'limits', '{\"n\":3}', ?, NULL)",
         t0, ada.id, t0)
-    try db.execute("INSERT INTO activity (at, zone, actor_id, action, entity, entity_id) VALUES (?, 'north', ?, 'created', 'branch', ?)", t0, ada.id, depot.id)
-    try db.execute("INSERT INTO password_reset_requests (identifier, requested_at, ip, user_agent) VALUES ('bob@example.com', ?, '::1', NULL)", t0)
+    try db.execute(
+        """
+        INSERT INTO activity (at, zone, actor_id, action, entity, entity_id)
+        VALUES (?, 'north', ?, 'created', 'branch', ?)
+        """, t0, ada.id, depot.id)
+    try db.execute(
+        """
+        INSERT INTO password_reset_requests (identifier, requested_at, ip, user_agent)
+        VALUES ('bob@example.com', ?, '::1', NULL)
+        """, t0)
     try Policies(db: db).replace(with: ["p, viewer, north/*, data, read", "g, alice, admin, north/sales"])
 
     for table in DatabaseCopy.tables {

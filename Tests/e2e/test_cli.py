@@ -256,7 +256,8 @@ def copied_counts(stdout):
 def sqlite_rows(path):
     """Every table of a SQLite file but SQLite's own: its column names and its rows, each value with its type."""
     with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-        names = [n for (n,) in db.execute("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite%'")]
+        names = [n for (n,) in db.execute(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite%'")]
         tables = {}
         for name in names:
             cursor = db.execute(f'SELECT * FROM "{name}"')
@@ -275,7 +276,8 @@ def populate(stack):
     admin.headers["Authorization"] = "Bearer " + login(stack, admin_email)["access_token"]
     editor_permissions = ["assets:read", "assets:write", "branches:read", "branches:write", "settings:read",
                           "settings:write", "dashboard:read"]
-    r = admin.put(stack.url("/roles/copy-editor"), json={"description": "Edits ZoneA", "permissions": editor_permissions})
+    r = admin.put(stack.url("/roles/copy-editor"),
+                  json={"description": "Edits ZoneA", "permissions": editor_permissions})
     assert r.status_code in (200, 201), r.text
     email = f"{unique('copy-editor')}@example.com"
     r = admin.post(stack.url("/users"), json={"email": email, "password": PASSWORD, "name": "Zoë \"Ed\" Itor"})

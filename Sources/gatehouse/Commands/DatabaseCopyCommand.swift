@@ -43,7 +43,8 @@ enum DatabaseCopyCommand {
         } catch {
             printError("gatehouse db copy: \(sourceName) to \(targetName): \(error)")
             if copied > 0 {
-                printError("the \(copied) table(s) listed above stay copied in the target; empty it before trying again")
+                printError(
+                    "the \(copied) table(s) listed above stay copied in the target; empty it before trying again")
             }
             return 1
         }
