@@ -20,6 +20,7 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
+        .systemLibrary(name: "CPostgreSQL", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         /// Gatehouse's own Argon2id in C (SSE2/AVX2 chosen at run time); optimised in debug builds as well, so
         /// the tests that compare it with libargon2 stay quick.
         .target(
@@ -28,7 +29,7 @@ let package = Package(
 
         .target(name: "FCGIHost", dependencies: ["CFastCGI"], swiftSettings: cBoundary),
         .target(name: "Crypto", dependencies: ["COpenSSL", "CArgon2", "CArgon2id"], swiftSettings: cBoundary),
-        .target(name: "Store", dependencies: ["CSQLite"], swiftSettings: cBoundary),
+        .target(name: "Store", dependencies: ["CSQLite", "CPostgreSQL"], swiftSettings: cBoundary),
         .target(name: "AuthHandlers", dependencies: ["FCGIHost", "Crypto", "Store"], swiftSettings: swiftSettings),
         .target(name: "ApiHandlers", dependencies: ["FCGIHost", "Store", "AuthHandlers"], swiftSettings: swiftSettings),
         .executableTarget(

@@ -27,8 +27,7 @@ public final class Database {
         case .sqlite(let path):
             return try Database(path: path, createIfMissing: createIfMissing)
         case .postgresql(let url):
-            _ = url  // TEMPORARY until the libpq connection lands
-            throw StoreError(kind: .invalidDatabaseURL, message: "no PostgreSQL backend in this build")
+            return Database(connection: try PostgreSQLConnection(url: url))
         }
     }
 

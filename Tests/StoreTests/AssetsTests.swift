@@ -5,8 +5,8 @@ import Testing
 
 @Suite struct AssetsTests {
     /// Two zones with one branch each.
-    func withZones<T>(_ body: (Database, Branch, Branch) throws -> T) throws -> T {
-        try withDatabase { db throws in
+    func withZones<T>(_ backend: Backend, _ body: (Database, Branch, Branch) throws -> T) throws -> T {
+        try withDatabase(backend) { db throws in
             let branches = Branches(db: db)
             return try body(
                 db, try branches.insert(zone: "ZoneA", name: "Depot"), try branches.insert(zone: "ZoneB", name: "Annex")
@@ -14,9 +14,9 @@ import Testing
         }
     }
 
-    @Test("an asset round-trips with every field, is found only in its zone, and starts at version 1")
-    func insertAndFind() throws {
-        try withZones { db, depot, _ throws in
+    @Test("an asset round-trips with every field, is found only in its zone, and starts at version 1", arguments: testBackends)
+    func insertAndFind(backend: Backend) throws {
+        try withZones(backend) { db, depot, _ throws in
             let assets = Assets(db: db)
             let fields = AssetFields(
                 branchId: depot.id, tag: "A-0001", name: "Laptop", category: "it", status: "in_repair",
@@ -29,9 +29,9 @@ import Testing
         }
     }
 
-    @Test("tags are unique within a zone, not across zones")
-    func uniqueTags() throws {
-        try withZones { db, depot, annex throws in
+    @Test("tags are unique within a zone, not across zones", arguments: testBackends)
+    func uniqueTags(backend: Backend) throws {
+        try withZones(backend) { db, depot, annex throws in
             let assets = Assets(db: db)
             _ = try assets.insert(zone: "ZoneA", AssetFields(branchId: depot.id, tag: "T-1", name: "A", category: "c"))
             #expect(throws: StoreError.duplicate) {
@@ -46,9 +46,9 @@ import Testing
         }
     }
 
-    @Test("the database refuses an asset whose branch is in another zone or does not exist")
-    func branchInZone() throws {
-        try withZones { db, depot, annex throws in
+    @Test("the database refuses an asset whose branch is in another zone or does not exist", arguments: testBackends)
+    func branchInZone(backend: Backend) throws {
+        try withZones(backend) { db, depot, annex throws in
             let assets = Assets(db: db)
             #expect(throws: StoreError.invalidReference) {
                 try assets.insert(zone: "ZoneA", AssetFields(branchId: annex.id, tag: "T", name: "A", category: "c"))
@@ -64,9 +64,9 @@ import Testing
         }
     }
 
-    @Test("the table's checks refuse an unknown status, a negative value and an impossible date")
-    func checks() throws {
-        try withZones { db, depot, _ throws in
+    @Test("the table's checks refuse an unknown status, a negative value and an impossible date", arguments: testBackends)
+    func checks(backend: Backend) throws {
+        try withZones(backend) { db, depot, _ throws in
             let assets = Assets(db: db)
             for fields in [
                 AssetFields(branchId: depot.id, tag: "T", name: "A", category: "c", status: "stolen"),
@@ -79,9 +79,9 @@ import Testing
         }
     }
 
-    @Test("an update replaces the fields, moves the version, keeps the zone; delete removes the row")
-    func updateAndDelete() throws {
-        try withZones { db, depot, _ throws in
+    @Test("an update replaces the fields, moves the version, keeps the zone; delete removes the row", arguments: testBackends)
+    func updateAndDelete(backend: Backend) throws {
+        try withZones(backend) { db, depot, _ throws in
             let assets = Assets(db: db)
             let branches = Branches(db: db)
             let yard = try branches.insert(zone: "ZoneA", name: "Yard")
@@ -102,9 +102,9 @@ import Testing
         }
     }
 
-    @Test("lists filter by zone, branch, status, category and a substring of the tag or name")
-    func filters() throws {
-        try withZones { db, depot, annex throws in
+    @Test("lists filter by zone, branch, status, category and a substring of the tag or name", arguments: testBackends)
+    func filters(backend: Backend) throws {
+        try withZones(backend) { db, depot, annex throws in
             let assets = Assets(db: db)
             let yard = try Branches(db: db).insert(zone: "ZoneA", name: "Yard")
             let rows: [(String, AssetFields)] = [
@@ -140,9 +140,9 @@ import Testing
 
     @Test(
         "keyset paging walks every sort in both directions without repeats or gaps, ties broken by id",
-        arguments: AssetColumn.allCases)
-    func paging(column: AssetColumn) throws {
-        try withZones { db, depot, annex throws in
+        arguments: testBackends, AssetColumn.allCases)
+    func paging(backend: Backend, column: AssetColumn) throws {
+        try withZones(backend) { db, depot, annex throws in
             let assets = Assets(db: db)
             var inserted: [Asset] = []
             for index in 0..<37 {
@@ -194,9 +194,9 @@ import Testing
         }
     }
 
-    @Test("a cursor of another sort throws invalidCursor; the last page has no cursor")
-    func cursors() throws {
-        try withZones { db, depot, _ throws in
+    @Test("a cursor of another sort throws invalidCursor; the last page has no cursor", arguments: testBackends)
+    func cursors(backend: Backend) throws {
+        try withZones(backend) { db, depot, _ throws in
             let assets = Assets(db: db)
             for index in 0..<3 {
                 _ = try assets.insert(
@@ -213,9 +213,9 @@ import Testing
         }
     }
 
-    @Test("the dashboard counts by status (every status present) and sums values, per zone or across zones")
-    func dashboard() throws {
-        try withZones { db, depot, annex throws in
+    @Test("the dashboard counts by status (every status present) and sums values, per zone or across zones", arguments: testBackends)
+    func dashboard(backend: Backend) throws {
+        try withZones(backend) { db, depot, annex throws in
             let assets = Assets(db: db)
             #expect(
                 try assets.countByStatus(in: .only("ZoneA")) == [
@@ -242,9 +242,9 @@ import Testing
         }
     }
 
-    @Test("the version moves by one on every update, also on one written outside the API")
-    func versionTrigger() throws {
-        try withZones { db, depot, _ throws in
+    @Test("the version moves by one on every update, also on one written outside the API", arguments: testBackends)
+    func versionTrigger(backend: Backend) throws {
+        try withZones(backend) { db, depot, _ throws in
             let assets = Assets(db: db)
             let branches = Branches(db: db)
             let asset = try assets.insert(
@@ -258,9 +258,9 @@ import Testing
         }
     }
 
-    @Test("the dashboard's counters stay equal to counting the assets, through inserts, moves, updates and deletes")
-    func countersFollowChanges() throws {
-        try withZones { db, depot, annex throws in
+    @Test("the dashboard's counters stay equal to counting the assets, through inserts, moves, updates and deletes", arguments: testBackends)
+    func countersFollowChanges(backend: Backend) throws {
+        try withZones(backend) { db, depot, annex throws in
             let assets = Assets(db: db)
             let yard = try Branches(db: db).insert(zone: "ZoneA", name: "Yard")
             var generator = SystemRandomNumberGenerator()

@@ -4,16 +4,16 @@ import Testing
 @testable import Store
 
 @Suite struct AssignmentsTests {
-    func withRoleAndUser(_ body: (Assignments, User) throws -> Void) throws {
-        try withDatabase { db throws in
+    func withRoleAndUser(_ backend: Backend, _ body: (Assignments, User) throws -> Void) throws {
+        try withDatabase(backend) { db throws in
             try Roles(db: db).upsert(name: "field-engineer", permissions: ["field:manage"])
             try body(Assignments(db: db), try makeUser(db))
         }
     }
 
-    @Test("a user keeps at most one primary assignment; a new primary replaces the old")
-    func singlePrimary() throws {
-        try withRoleAndUser { assignments, user in
+    @Test("a user keeps at most one primary assignment; a new primary replaces the old", arguments: testBackends)
+    func singlePrimary(backend: Backend) throws {
+        try withRoleAndUser(backend) { assignments, user in
             let a = try assignments.create(
                 userId: user.id, zone: "ZoneA", department: "FieldTeam", role: "field-engineer", isPrimary: true, now: t0)
             let b = try assignments.create(
@@ -27,9 +27,9 @@ import Testing
         }
     }
 
-    @Test("the partial unique index refuses a second primary written behind the repository's back")
-    func indexEnforcesOnePrimary() throws {
-        try withDatabase { db throws in
+    @Test("the partial unique index refuses a second primary written behind the repository's back", arguments: testBackends)
+    func indexEnforcesOnePrimary(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             try Roles(db: db).upsert(name: "r", permissions: [])
             let user = try makeUser(db)
             _ = try Assignments(db: db).create(userId: user.id, zone: "A", department: "D", role: "r", isPrimary: true)
@@ -43,9 +43,9 @@ import Testing
         }
     }
 
-    @Test("assignments are unique per zone and department, need a known role, and are scoped to their user")
-    func constraints() throws {
-        try withRoleAndUser { assignments, user in
+    @Test("assignments are unique per zone and department, need a known role, and are scoped to their user", arguments: testBackends)
+    func constraints(backend: Backend) throws {
+        try withRoleAndUser(backend) { assignments, user in
             let a = try assignments.create(
                 userId: user.id, zone: "ZoneA", department: "FieldTeam", role: "field-engineer",
                 rules: #"{"hours":"08-18"}"#, now: t0)
@@ -66,9 +66,9 @@ import Testing
 }
 
 @Suite struct TOTPSecretsTests {
-    @Test("enrolment is confirmed once, steps are accepted once each, recovery codes work once")
-    func lifecycle() throws {
-        try withDatabase { db throws in
+    @Test("enrolment is confirmed once, steps are accepted once each, recovery codes work once", arguments: testBackends)
+    func lifecycle(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let totp = TOTPSecrets(db: db)
             let user = try makeUser(db)
             try totp.enroll(userId: user.id, secret: [1, 2, 3], now: t0)

@@ -4,9 +4,9 @@ import Testing
 @testable import Store
 
 @Suite struct BranchesTests {
-    @Test("a branch round-trips, is found only in its zone, and starts at version 1")
-    func insertAndFind() throws {
-        try withDatabase { db throws in
+    @Test("a branch round-trips, is found only in its zone, and starts at version 1", arguments: testBackends)
+    func insertAndFind(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let branches = Branches(db: db)
             let branch = try branches.insert(zone: "ZoneA", name: "Depot", address: "1 Quay St", now: t0)
             #expect(UUID(uuidString: branch.id) != nil && branch.id == branch.id.lowercased())
@@ -17,9 +17,9 @@ import Testing
         }
     }
 
-    @Test("names are unique within a zone, not across zones")
-    func uniqueNames() throws {
-        try withDatabase { db throws in
+    @Test("names are unique within a zone, not across zones", arguments: testBackends)
+    func uniqueNames(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let branches = Branches(db: db)
             _ = try branches.insert(zone: "ZoneA", name: "Depot")
             #expect(throws: StoreError.duplicate) { try branches.insert(zone: "ZoneA", name: "Depot") }
@@ -32,9 +32,9 @@ import Testing
         }
     }
 
-    @Test("an update moves the version and the update time, and an unknown id throws notFound")
-    func update() throws {
-        try withDatabase { db throws in
+    @Test("an update moves the version and the update time, and an unknown id throws notFound", arguments: testBackends)
+    func update(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let branches = Branches(db: db)
             let branch = try branches.insert(zone: "ZoneA", name: "Depot", now: t0)
             let updated = try branches.update(
@@ -45,9 +45,9 @@ import Testing
         }
     }
 
-    @Test("a branch with assets cannot be deleted; an empty one can")
-    func deleteGuardedByAssets() throws {
-        try withDatabase { db throws in
+    @Test("a branch with assets cannot be deleted; an empty one can", arguments: testBackends)
+    func deleteGuardedByAssets(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let branches = Branches(db: db)
             let assets = Assets(db: db)
             let branch = try branches.insert(zone: "ZoneA", name: "Depot")
@@ -62,9 +62,9 @@ import Testing
         }
     }
 
-    @Test("lists page by name or creation time in either direction, within the scope, and search names")
-    func list() throws {
-        try withDatabase { db throws in
+    @Test("lists page by name or creation time in either direction, within the scope, and search names", arguments: testBackends)
+    func list(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let branches = Branches(db: db)
             var all: [Branch] = []
             for (index, name) in ["delta", "Alpha", "charlie", "bravo", "echo", "Depot|1"].enumerated() {
@@ -99,9 +99,9 @@ import Testing
         }
     }
 
-    @Test("a cursor of another order, or one this code did not make, throws invalidCursor")
-    func cursors() throws {
-        try withDatabase { db throws in
+    @Test("a cursor of another order, or one this code did not make, throws invalidCursor", arguments: testBackends)
+    func cursors(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let branches = Branches(db: db)
             for name in ["a", "b", "c"] { _ = try branches.insert(zone: "ZoneA", name: name) }
             let page = try branches.list(in: .all, order: ListOrder(.name), limit: 1)
@@ -123,9 +123,9 @@ import Testing
         }
     }
 
-    @Test("the dashboard counts every branch's assets, empty branches included, per zone")
-    func assetCounts() throws {
-        try withDatabase { db throws in
+    @Test("the dashboard counts every branch's assets, empty branches included, per zone", arguments: testBackends)
+    func assetCounts(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let branches = Branches(db: db)
             let assets = Assets(db: db)
             let depot = try branches.insert(zone: "ZoneA", name: "Depot")

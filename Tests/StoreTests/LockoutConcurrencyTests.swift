@@ -18,10 +18,10 @@ struct WorkerReport: Codable, Sendable {
 
 /// One worker of the parallel-login test: its own connection, `attempts` wrong logins against one shared
 /// identifier (threshold 5), then `writes` lockout upserts of its own, all starting at `startAt`.
-func runLockoutWorker(path: String, worker: Int, attempts: Int, writes: Int, startAt: Date) -> WorkerReport {
+func runLockoutWorker(url: String, worker: Int, attempts: Int, writes: Int, startAt: Date) -> WorkerReport {
     var report = WorkerReport()
     do {
-        let db = try Database(path: path)
+        let db = try Database.open(url: url)
         let lockouts = Lockouts(db: db)
         while Date() < startAt { usleep(200) }
         let now = t0
@@ -64,12 +64,12 @@ func microseconds(since start: ContinuousClock.Instant) -> Int {
 }
 
 /// Checks the reports of one parallel run and prints its figures.
-func checkParallelRun(_ label: String, reports: [WorkerReport], attempts: Int, path: String) throws {
+func checkParallelRun(_ label: String, reports: [WorkerReport], attempts: Int, url: String) throws {
     let errors = reports.flatMap(\.errors)
     #expect(errors.isEmpty, "no SQLITE_BUSY or other error surfaced: \(errors.prefix(3))")
     #expect(reports.map(\.proceeded).reduce(0, +) == 5, "exactly the threshold reached the password check")
     #expect(reports.map { $0.proceeded + $0.refused }.reduce(0, +) == attempts)
-    let lockouts = Lockouts(db: try Database(path: path))
+    let lockouts = Lockouts(db: try Database.open(url: url))
     #expect(try lockouts.lockedUntil(identifier: "victim@example.com", now: t0) == t0.addingTimeInterval(900))
     let worstLogin = reports.map(\.worstLoginMicroseconds).max() ?? 0
     let worstWrite = reports.map(\.worstWriteMicroseconds).max() ?? 0
@@ -84,30 +84,32 @@ func checkParallelRun(_ label: String, reports: [WorkerReport], attempts: Int, p
     static let attemptsPerWorker = 25  // 200 in all
     static let writesPerWorker = 500
 
-    @Test("200 parallel wrong logins on 8 connections (threads) let exactly 5 reach the password check")
-    func acrossThreads() throws {
-        try withDatabaseFile { path in
+    @Test("200 parallel wrong logins on 8 connections (threads) let exactly 5 reach the password check",
+        arguments: testBackends)
+    func acrossThreads(backend: Backend) throws {
+        try withDatabaseURL(backend) { url in
             let reports = Mutex<[WorkerReport]>([])
             let startAt = Date().addingTimeInterval(0.2)
             for worker in 0..<Self.workers {
                 Thread {
                     let report = runLockoutWorker(
-                        path: path, worker: worker, attempts: Self.attemptsPerWorker, writes: Self.writesPerWorker,
+                        url: url, worker: worker, attempts: Self.attemptsPerWorker, writes: Self.writesPerWorker,
                         startAt: startAt)
                     reports.withLock { $0.append(report) }
                 }.start()
             }
             while reports.withLock({ $0.count }) < Self.workers { usleep(1_000) }
             try checkParallelRun(
-                "threads", reports: reports.withLock { $0 }, attempts: Self.workers * Self.attemptsPerWorker, path: path)
+                "threads \(backend)", reports: reports.withLock { $0 }, attempts: Self.workers * Self.attemptsPerWorker,
+                url: url)
         }
     }
 
     #if os(Linux)
-    @Test("200 parallel wrong logins from 8 processes let exactly 5 reach the password check")
-    func acrossProcesses() throws {
-        try withDatabaseFile { path in
-            let directory = (path as NSString).deletingLastPathComponent
+    @Test("200 parallel wrong logins from 8 processes let exactly 5 reach the password check",
+        arguments: testBackends)
+    func acrossProcesses(backend: Backend) throws {
+        try withDatabaseURL(backend) { url in try withTemporaryDirectory { directory in
             // This test binary runs again, once per worker, with only lockoutChildProcess selected.
             let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
             let startAt = Date().addingTimeInterval(1.0)
@@ -117,7 +119,7 @@ func checkParallelRun(_ label: String, reports: [WorkerReport], attempts: Int, p
                 child.arguments = ["--testing-library", "swift-testing", "--filter", "lockoutChildProcess"]
                 var environment = ProcessInfo.processInfo.environment
                 environment[childKey] = [
-                    path, "\(worker)", "\(Self.attemptsPerWorker)", "\(Self.writesPerWorker)",
+                    url, "\(worker)", "\(Self.attemptsPerWorker)", "\(Self.writesPerWorker)",
                     "\(startAt.timeIntervalSince1970)", directory + "/report-\(worker).json",
                 ].joined(separator: "\n")
                 child.environment = environment
@@ -135,8 +137,8 @@ func checkParallelRun(_ label: String, reports: [WorkerReport], attempts: Int, p
                     from: Data(contentsOf: URL(fileURLWithPath: directory + "/report-\(worker).json")))
             }
             try checkParallelRun(
-                "processes", reports: reports, attempts: Self.workers * Self.attemptsPerWorker, path: path)
-        }
+                "processes \(backend)", reports: reports, attempts: Self.workers * Self.attemptsPerWorker, url: url)
+        } }
     }
     #endif
 
@@ -146,7 +148,7 @@ func checkParallelRun(_ label: String, reports: [WorkerReport], attempts: Int, p
         let fields = spec.split(separator: "\n").map(String.init)
         try #require(fields.count == 6)
         let report = runLockoutWorker(
-            path: fields[0], worker: Int(fields[1]) ?? 0, attempts: Int(fields[2]) ?? 0, writes: Int(fields[3]) ?? 0,
+            url: fields[0], worker: Int(fields[1]) ?? 0, attempts: Int(fields[2]) ?? 0, writes: Int(fields[3]) ?? 0,
             startAt: Date(timeIntervalSince1970: Double(fields[4]) ?? 0))
         try JSONEncoder().encode(report).write(to: URL(fileURLWithPath: fields[5]))
     }

@@ -4,9 +4,9 @@ import Testing
 @testable import Store
 
 @Suite struct LockoutsTests {
-    @Test("the threshold-th failure still checks the password; the next attempt is locked")
-    func lockAtThreshold() throws {
-        try withDatabase { db throws in
+    @Test("the threshold-th failure still checks the password; the next attempt is locked", arguments: testBackends)
+    func lockAtThreshold(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let lockouts = Lockouts(db: db)
             for attempt in 1...5 {
                 #expect(try lockouts.wrongAttempt(at: t0) == .proceed(attempt: attempt))
@@ -19,9 +19,9 @@ import Testing
         }
     }
 
-    @Test("failures spread over more than the window never lock")
-    func windowExpiry() throws {
-        try withDatabase { db throws in
+    @Test("failures spread over more than the window never lock", arguments: testBackends)
+    func windowExpiry(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let lockouts = Lockouts(db: db)
             for attempt in 1...4 { #expect(try lockouts.wrongAttempt(at: t0) == .proceed(attempt: attempt)) }
             #expect(try lockouts.wrongAttempt(at: t0.addingTimeInterval(900)) == .proceed(attempt: 1))
@@ -29,9 +29,9 @@ import Testing
         }
     }
 
-    @Test("each new lock doubles the duration, up to the cap")
-    func progressiveDoubling() throws {
-        try withDatabase { db throws in
+    @Test("each new lock doubles the duration, up to the cap", arguments: testBackends)
+    func progressiveDoubling(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let lockouts = Lockouts(db: db)
             var now = t0
             var durations: [Int] = []
@@ -48,9 +48,9 @@ import Testing
         }
     }
 
-    @Test("a correct password resets the counter and the lock history")
-    func successResets() throws {
-        try withDatabase { db throws in
+    @Test("a correct password resets the counter and the lock history", arguments: testBackends)
+    func successResets(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let lockouts = Lockouts(db: db)
             for _ in 0..<4 { _ = try lockouts.wrongAttempt(at: t0) }
             #expect(try lockouts.begin(identifier: "ada@example.com", now: t0, threshold: 5, window: 900)
@@ -60,9 +60,9 @@ import Testing
         }
     }
 
-    @Test("of several attempts failing at once only one sets the lock, and locked attempts are not counted")
-    func oneLockPerEpisode() throws {
-        try withDatabase { db throws in
+    @Test("of several attempts failing at once only one sets the lock, and locked attempts are not counted", arguments: testBackends)
+    func oneLockPerEpisode(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let lockouts = Lockouts(db: db)
             for attempt in 1...5 {
                 #expect(try lockouts.begin(identifier: "x", now: t0, threshold: 5, window: 900) == .proceed(attempt: attempt))

@@ -4,9 +4,9 @@ import Testing
 @testable import Store
 
 @Suite struct RateLimitsTests {
-    @Test("a bucket allows its capacity at once, then refills at its rate and says when to retry")
-    func tokenBucket() throws {
-        try withDatabase { db throws in
+    @Test("a bucket allows its capacity at once, then refills at its rate and says when to retry", arguments: testBackends)
+    func tokenBucket(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let limits = RateLimits(db: db)
             for _ in 0..<3 { #expect(try limits.take(at: 0) == Outcome(true, 0)) }
             #expect(try limits.take(at: 0) == Outcome(false, 2))
@@ -21,9 +21,9 @@ import Testing
         }
     }
 
-    @Test("a clock that steps back never adds tokens")
-    func clockStepsBack() throws {
-        try withDatabase { db throws in
+    @Test("a clock that steps back never adds tokens", arguments: testBackends)
+    func clockStepsBack(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let limits = RateLimits(db: db)
             #expect(try limits.take(key: "k", capacity: 1, refillPerSecond: 1, now: t0).allowed)
             #expect(try !limits.take(key: "k", capacity: 1, refillPerSecond: 1, now: t0.addingTimeInterval(-30)).allowed)
@@ -52,9 +52,9 @@ extension RateLimits {
 }
 
 @Suite struct PasswordResetsTests {
-    @Test("a reset token works once, and using it spends the user's other tokens")
-    func singleUse() throws {
-        try withDatabase { db throws in
+    @Test("a reset token works once, and using it spends the user's other tokens", arguments: testBackends)
+    func singleUse(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let resets = PasswordResets(db: db)
             let user = try makeUser(db)
             try resets.create(hash: hash(1), userId: user.id, expiresAt: t0.addingTimeInterval(1800), now: t0)
@@ -66,9 +66,9 @@ extension RateLimits {
         }
     }
 
-    @Test("an expired reset token is refused")
-    func expired() throws {
-        try withDatabase { db throws in
+    @Test("an expired reset token is refused", arguments: testBackends)
+    func expired(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let resets = PasswordResets(db: db)
             let user = try makeUser(db)
             try resets.create(hash: hash(1), userId: user.id, expiresAt: t0.addingTimeInterval(1800), now: t0)
@@ -78,9 +78,9 @@ extension RateLimits {
 }
 
 @Suite struct OutboxTests {
-    @Test("due messages are claimed once, retried after failures, and given up after the last attempt")
-    func delivery() throws {
-        try withDatabase { db throws in
+    @Test("due messages are claimed once, retried after failures, and given up after the last attempt", arguments: testBackends)
+    func delivery(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let outbox = Outbox(db: db)
             let id = try outbox.enqueue(recipient: "ada@example.com", subject: "Reset", body: "link", now: t0)
             let first = try outbox.due(now: t0, lease: 60)
@@ -104,9 +104,9 @@ extension RateLimits {
 }
 
 @Suite struct AuditTests {
-    @Test("the audit log pages newest first and filters by user and event")
-    func paging() throws {
-        try withDatabase { db throws in
+    @Test("the audit log pages newest first and filters by user and event", arguments: testBackends)
+    func paging(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let audit = Audit(db: db)
             for index in 0..<12 {
                 try audit.append(

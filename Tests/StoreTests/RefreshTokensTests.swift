@@ -5,8 +5,8 @@ import Testing
 
 @Suite struct RefreshTokensTests {
     /// A session with one issued refresh token `hash(1)`, valid for an hour from t0.
-    func withIssuedToken(_ body: (Database, Session, RefreshTokens) throws -> Void) throws {
-        try withDatabase { db throws in
+    func withIssuedToken(_ backend: Backend, _ body: (Database, Session, RefreshTokens) throws -> Void) throws {
+        try withDatabase(backend) { db throws in
             let session = try Sessions(db: db).create(
                 userId: try makeUser(db).id, expiresAt: t0.addingTimeInterval(86_400), now: t0)
             let tokens = RefreshTokens(db: db)
@@ -15,9 +15,9 @@ import Testing
         }
     }
 
-    @Test("an unused token rotates to its successor, which rotates in turn")
-    func rotates() throws {
-        try withIssuedToken { db, session, tokens in
+    @Test("an unused token rotates to its successor, which rotates in turn", arguments: testBackends)
+    func rotates(backend: Backend) throws {
+        try withIssuedToken(backend) { db, session, tokens in
             let outcome = try tokens.rotate(
                 presentedHash: hash(1), successorHash: hash(2), now: t0.addingTimeInterval(60),
                 successorExpiresAt: t0.addingTimeInterval(7200))
@@ -32,9 +32,9 @@ import Testing
         }
     }
 
-    @Test("a second tab within the grace window gets the same successor, and the session survives")
-    func graceReplay() throws {
-        try withIssuedToken { db, session, tokens in
+    @Test("a second tab within the grace window gets the same successor, and the session survives", arguments: testBackends)
+    func graceReplay(backend: Backend) throws {
+        try withIssuedToken(backend) { db, session, tokens in
             let epoch = try Sessions(db: db).revocationEpoch()
             _ = try tokens.rotate(
                 presentedHash: hash(1), successorHash: hash(2), now: t0.addingTimeInterval(60),
@@ -49,9 +49,9 @@ import Testing
         }
     }
 
-    @Test("reuse after the grace window revokes the session and all its tokens, and moves the epoch")
-    func reuseAfterGrace() throws {
-        try withIssuedToken { db, session, tokens in
+    @Test("reuse after the grace window revokes the session and all its tokens, and moves the epoch", arguments: testBackends)
+    func reuseAfterGrace(backend: Backend) throws {
+        try withIssuedToken(backend) { db, session, tokens in
             let epoch = try Sessions(db: db).revocationEpoch()
             _ = try tokens.rotate(
                 presentedHash: hash(1), successorHash: hash(2), now: t0.addingTimeInterval(60),
@@ -71,9 +71,9 @@ import Testing
         }
     }
 
-    @Test("a used token presented with another successor inside the grace window counts as reuse")
-    func successorMismatch() throws {
-        try withIssuedToken { db, session, tokens in
+    @Test("a used token presented with another successor inside the grace window counts as reuse", arguments: testBackends)
+    func successorMismatch(backend: Backend) throws {
+        try withIssuedToken(backend) { db, session, tokens in
             _ = try tokens.rotate(
                 presentedHash: hash(1), successorHash: hash(2), now: t0.addingTimeInterval(60),
                 successorExpiresAt: t0.addingTimeInterval(7200))
@@ -84,9 +84,9 @@ import Testing
         }
     }
 
-    @Test("unknown and expired tokens, and tokens of revoked sessions, do not rotate")
-    func refusals() throws {
-        try withIssuedToken { db, session, tokens in
+    @Test("unknown and expired tokens, and tokens of revoked sessions, do not rotate", arguments: testBackends)
+    func refusals(backend: Backend) throws {
+        try withIssuedToken(backend) { db, session, tokens in
             #expect(try tokens.rotate(
                 presentedHash: hash(7), successorHash: hash(8), now: t0, successorExpiresAt: t0) == .unknown)
             #expect(try tokens.rotate(
@@ -101,11 +101,12 @@ import Testing
         }
     }
 
-    @Test("a second connection presenting the token just after the first gets the same successor, not a second one")
-    func twoConnectionsRace() throws {
-        try withDatabaseFile { path in
-            let first = try Database(path: path)
-            let second = try Database(path: path)
+    @Test("a second connection presenting the token just after the first gets the same successor, not a second one",
+        arguments: testBackends)
+    func twoConnectionsRace(backend: Backend) throws {
+        try withDatabaseURL(backend) { url in
+            let first = try Database.open(url: url)
+            let second = try Database.open(url: url)
             let session = try Sessions(db: first).create(
                 userId: try makeUser(first).id, expiresAt: t0.addingTimeInterval(86_400), now: t0)
             try RefreshTokens(db: first).issue(

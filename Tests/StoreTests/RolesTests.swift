@@ -3,9 +3,9 @@ import Testing
 @testable import Store
 
 @Suite struct RolesTests {
-    @Test("upserting a role replaces its description and permissions")
-    func upsertReplaces() throws {
-        try withDatabase { db throws in
+    @Test("upserting a role replaces its description and permissions", arguments: testBackends)
+    func upsertReplaces(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let roles = Roles(db: db)
             try roles.upsert(name: "viewer", description: "reads", permissions: ["read:data", "user:read"])
             let replaced = try roles.upsert(name: "viewer", description: "reads less", permissions: ["read:data", "read:data"])
@@ -18,9 +18,9 @@ import Testing
         }
     }
 
-    @Test("a user's roles are replaced as a whole, and an unknown role changes nothing")
-    func setRoles() throws {
-        try withDatabase { db throws in
+    @Test("a user's roles are replaced as a whole, and an unknown role changes nothing", arguments: testBackends)
+    func setRoles(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let roles = Roles(db: db)
             let user = try makeUser(db)
             try roles.upsert(name: "admin", permissions: ["*:*", "read:admin_panel"])
@@ -37,9 +37,9 @@ import Testing
         }
     }
 
-    @Test("deleting a role removes it from users")
-    func deleteRole() throws {
-        try withDatabase { db throws in
+    @Test("deleting a role removes it from users", arguments: testBackends)
+    func deleteRole(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let roles = Roles(db: db)
             let user = try makeUser(db)
             try roles.upsert(name: "viewer", permissions: ["read:data"])
@@ -51,9 +51,9 @@ import Testing
         }
     }
 
-    @Test("creating a role that exists throws duplicate and changes nothing")
-    func createRefusesExisting() throws {
-        try withDatabase { db throws in
+    @Test("creating a role that exists throws duplicate and changes nothing", arguments: testBackends)
+    func createRefusesExisting(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let roles = Roles(db: db)
             let created = try roles.create(
                 name: "viewer", description: "reads", permissions: ["read:data", "read:data"])
@@ -65,9 +65,9 @@ import Testing
         }
     }
 
-    @Test("keyset paging walks every role once, by name, with its permissions")
-    func paging() throws {
-        try withDatabase { db throws in
+    @Test("keyset paging walks every role once, by name, with its permissions", arguments: testBackends)
+    func paging(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let roles = Roles(db: db)
             for index in 0..<7 {
                 try roles.upsert(name: "role-\(index)", permissions: ["read:r\(index)", "write:r\(index)"])
@@ -87,9 +87,9 @@ import Testing
         }
     }
 
-    @Test("the roles of many users come back in one map, empty for users without roles")
-    func rolesOfMany() throws {
-        try withDatabase { db throws in
+    @Test("the roles of many users come back in one map, empty for users without roles", arguments: testBackends)
+    func rolesOfMany(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let roles = Roles(db: db)
             let ada = try makeUser(db)
             let bob = try makeUser(db, email: "bob@example.com")

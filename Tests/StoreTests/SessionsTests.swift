@@ -4,9 +4,9 @@ import Testing
 @testable import Store
 
 @Suite struct SessionsTests {
-    @Test("revoking moves the epoch once per session, and a second revoke does nothing")
-    func revokeMovesEpoch() throws {
-        try withDatabase { db throws in
+    @Test("revoking moves the epoch once per session, and a second revoke does nothing", arguments: testBackends)
+    func revokeMovesEpoch(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let sessions = Sessions(db: db)
             let user = try makeUser(db)
             let session = try sessions.create(
@@ -22,9 +22,9 @@ import Testing
         }
     }
 
-    @Test("revokeAll spares the named session and lists only live sessions")
-    func revokeAllExcept() throws {
-        try withDatabase { db throws in
+    @Test("revokeAll spares the named session and lists only live sessions", arguments: testBackends)
+    func revokeAllExcept(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let sessions = Sessions(db: db)
             let user = try makeUser(db)
             let other = try makeUser(db, email: "bob@example.com")
@@ -40,9 +40,9 @@ import Testing
         }
     }
 
-    @Test("touch moves last use forward only")
-    func touch() throws {
-        try withDatabase { db throws in
+    @Test("touch moves last use forward only", arguments: testBackends)
+    func touch(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let sessions = Sessions(db: db)
             let session = try sessions.create(userId: try makeUser(db).id, expiresAt: t0.addingTimeInterval(3600), now: t0)
             try sessions.touch(id: session.id, at: t0.addingTimeInterval(30))

@@ -4,9 +4,9 @@ import Testing
 @testable import Store
 
 @Suite struct SettingsTests {
-    @Test("settings are per zone, report whether they are new, and keep the last value")
-    func setAndRead() throws {
-        try withDatabase { db throws in
+    @Test("settings are per zone, report whether they are new, and keep the last value", arguments: testBackends)
+    func setAndRead(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let settings = Settings(db: db)
             #expect(try settings.all(zone: "ZoneA").isEmpty)
             #expect(try settings.set(zone: "ZoneA", key: "currency", json: #""EUR""#, actorId: "u1", now: t0))
@@ -19,9 +19,9 @@ import Testing
         }
     }
 
-    @Test("a value that is not JSON is refused by the table")
-    func notJSON() throws {
-        _ = try withDatabase { db throws in
+    @Test("a value that is not JSON is refused by the table", arguments: testBackends)
+    func notJSON(backend: Backend) throws {
+        _ = try withDatabase(backend) { db throws in
             #expect(throws: StoreError.constraint) {
                 try Settings(db: db).set(zone: "ZoneA", key: "k", json: "{nope", actorId: nil)
             }
@@ -30,9 +30,9 @@ import Testing
 }
 
 @Suite struct ActivityTests {
-    @Test("recent activity is newest first, limited, and per zone or across zones")
-    func recent() throws {
-        try withDatabase { db throws in
+    @Test("recent activity is newest first, limited, and per zone or across zones", arguments: testBackends)
+    func recent(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let activity = Activity(db: db)
             for index in 0..<25 {
                 try activity.append(

@@ -4,9 +4,9 @@ import Testing
 @testable import Store
 
 @Suite struct UsersTests {
-    @Test("a user round-trips with a lowercase UUID id and whole-second times")
-    func insertAndFind() throws {
-        try withDatabase { db throws in
+    @Test("a user round-trips with a lowercase UUID id and whole-second times", arguments: testBackends)
+    func insertAndFind(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let users = Users(db: db)
             let user = try users.insert(
                 email: "ada@example.com", name: "Ada", passwordHash: "$argon2id$h", profile: #"{"tz":"UTC"}"#,
@@ -21,9 +21,9 @@ import Testing
         }
     }
 
-    @Test("registering an email twice throws duplicate")
-    func duplicateEmail() throws {
-        try withDatabase { db throws in
+    @Test("registering an email twice throws duplicate", arguments: testBackends)
+    func duplicateEmail(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let users = Users(db: db)
             try users.insert(email: "ada@example.com", passwordHash: nil)
             #expect(throws: StoreError.duplicate) { try users.insert(email: "ada@example.com", passwordHash: nil) }
@@ -32,9 +32,9 @@ import Testing
         }
     }
 
-    @Test("a partial update changes only the fields given")
-    func partialUpdate() throws {
-        try withDatabase { db throws in
+    @Test("a partial update changes only the fields given", arguments: testBackends)
+    func partialUpdate(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let users = Users(db: db)
             let user = try users.insert(email: "ada@example.com", name: "Ada", passwordHash: "h", now: t0)
             let renamed = try users.update(id: user.id, name: "Ada L.", now: t0.addingTimeInterval(5))
@@ -47,9 +47,9 @@ import Testing
         }
     }
 
-    @Test("deactivating a user revokes their sessions and moves the revocation epoch")
-    func deactivationRevokes() throws {
-        try withDatabase { db throws in
+    @Test("deactivating a user revokes their sessions and moves the revocation epoch", arguments: testBackends)
+    func deactivationRevokes(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let users = Users(db: db)
             let sessions = Sessions(db: db)
             let user = try makeUser(db)
@@ -62,9 +62,9 @@ import Testing
         }
     }
 
-    @Test("a password change keeps the current session and revokes the others")
-    func passwordChange() throws {
-        try withDatabase { db throws in
+    @Test("a password change keeps the current session and revokes the others", arguments: testBackends)
+    func passwordChange(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let users = Users(db: db)
             let sessions = Sessions(db: db)
             let user = try makeUser(db)
@@ -78,9 +78,9 @@ import Testing
         }
     }
 
-    @Test("deleting a user removes their sessions and moves the revocation epoch")
-    func deleteCascades() throws {
-        try withDatabase { db throws in
+    @Test("deleting a user removes their sessions and moves the revocation epoch", arguments: testBackends)
+    func deleteCascades(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let users = Users(db: db)
             let sessions = Sessions(db: db)
             let user = try makeUser(db)
@@ -96,9 +96,9 @@ import Testing
         }
     }
 
-    @Test("keyset paging walks every user once, in order, while users are being added")
-    func keysetPaging() throws {
-        try withDatabase { db throws in
+    @Test("keyset paging walks every user once, in order, while users are being added", arguments: testBackends)
+    func keysetPaging(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let users = Users(db: db)
             var original: [String] = []
             for index in 0..<23 {
@@ -127,9 +127,9 @@ import Testing
         }
     }
 
-    @Test("the list filters on a substring of email or name, case-insensitively")
-    func search() throws {
-        try withDatabase { db throws in
+    @Test("the list filters on a substring of email or name, case-insensitively", arguments: testBackends)
+    func search(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
             let users = Users(db: db)
             try users.insert(email: "ada@example.com", name: "Ada Lovelace", passwordHash: nil)
             try users.insert(email: "bob@example.org", name: "Bob", passwordHash: nil)

@@ -98,7 +98,8 @@ class TwoNodes:
 
 
 SETTINGS = {"REGISTRATION_OPEN": "true", "RATE_LIMIT_LOGIN": "10000/1m", "RATE_LIMIT_LOGIN_IDENTIFIER": "10000/1m",
-            "RATE_LIMIT_REFRESH": "10000/1m", "RATE_LIMIT_API": "100000/1m", "WORKERS": "4", "LOCKOUT_THRESHOLD": "5"}
+            "RATE_LIMIT_REFRESH": "10000/1m", "RATE_LIMIT_API": "100000/1m", "RATE_LIMIT_REGISTER": "10000/1m",
+            "WORKERS": "4", "LOCKOUT_THRESHOLD": "5"}
 
 
 @pytest.fixture(scope="module")

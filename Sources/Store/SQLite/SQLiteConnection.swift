@@ -137,7 +137,7 @@ final class SQLiteConnection: Connection {
             throw error
         }
         let deadline = ContinuousClock.now + timeout
-        unsafe installDeadline(deadline)
+        installDeadline(deadline)
     }
 
     func commit() throws(StoreError) {
@@ -149,7 +149,7 @@ final class SQLiteConnection: Connection {
     func rollback() {
         if isInTransaction { try? execute("ROLLBACK") }
         if readOnlyDeadline != nil {
-            unsafe installDeadline(nil)
+            installDeadline(nil)
             try? execute("PRAGMA query_only = OFF")
         }
     }
