@@ -132,17 +132,41 @@ public struct DatabaseCopy {
         return try source.connection.query(sql, bindings: bindings)
     }
 
-    /// Inserts `rows` with as many rows per statement as 999 bindings allow (SQLite's smallest parameter limit).
+    /// Inserts `rows`, several per statement.
+    ///
+    /// Rows whose values have the same kinds (which columns are NULL, and the others' types) go in together, in
+    /// statements of a power of two rows each (at most 64, and at most 999 bindings: SQLite's smallest parameter
+    /// limit). A connection prepares each statement once per text and value kinds (PostgreSQL), so the statements
+    /// a copy prepares stay few however many rows it copies.
     private func insert(_ rows: [Row], into table: String) throws(StoreError) {
         guard let columns = rows.first?.columns, !columns.isEmpty else { return }
         let columnList = columns.map(quotedIdentifier).joined(separator: ", ")
         let head = "INSERT INTO \(quotedIdentifier(table)) (\(columnList)) VALUES "
         let tuple = "(\(placeholders(columns.count)))"
-        let rowsPerStatement = max(1, 999 / columns.count)
-        for start in stride(from: 0, to: rows.count, by: rowsPerStatement) {
-            let chunk = rows[start..<min(start + rowsPerStatement, rows.count)]
-            let sql = head + Array(repeating: tuple, count: chunk.count).joined(separator: ", ")
-            _ = try target.connection.query(sql, bindings: chunk.flatMap(\.values))
+        var largest = 1
+        while largest * 2 <= min(64, 999 / columns.count) { largest *= 2 }
+        var groups: [[Int]: [Row]] = [:]
+        for row in rows { groups[row.values.map(kind), default: []].append(row) }
+        for group in groups.values {
+            var start = 0
+            while start < group.count {
+                var size = largest
+                while size > group.count - start { size /= 2 }
+                let chunk = group[start..<start + size]
+                let sql = head + Array(repeating: tuple, count: size).joined(separator: ", ")
+                _ = try target.connection.query(sql, bindings: chunk.flatMap(\.values))
+                start += size
+            }
+        }
+    }
+
+    private func kind(_ value: Value) -> Int {
+        switch value {
+        case .null: 0
+        case .integer: 1
+        case .real: 2
+        case .text: 3
+        case .blob: 4
         }
     }
 
