@@ -161,11 +161,76 @@ import Testing
             #expect(try triggers(target) == triggersBefore)
         }
     }
+
+    // MARK: PostgreSQL
+
+    @Test(
+        "SQLite to PostgreSQL and back leaves every row of every table as it was, and PostgreSQL works on",
+        .enabled(if: postgresAdminURL != nil))
+    func roundTripThroughPostgreSQL() throws {
+        try withDatabaseFile { sourcePath in
+            let source = try Database(path: sourcePath)
+            try fillEveryTable(source, nul: false)
+            let original = try dump(source)
+            try withEmptyDatabaseURL(.postgresql) { url in
+                let postgres = try Database.open(url: url)
+                let there = try DatabaseCopy(from: source, to: postgres, batchSize: 2).run()
+                #expect(there.map(\.name) == DatabaseCopy.tables)
+                #expect(try dump(postgres) == original)
+
+                let back = try Database(path: sourcePath.replacing("gatehouse.db", with: "back.db"))
+                let again = try DatabaseCopy(from: postgres, to: back, batchSize: 3).run()
+                #expect(again == there)
+                #expect(try dump(back) == original)
+                #expect(try triggers(back) == triggers(source))
+
+                // Identity sequences continue after the copied ids; triggers fire again.
+                let maxID: Int64 = try #require(try postgres.queryOne("SELECT max(id) AS id FROM audit_log")).get("id")
+                #expect(try Audit(db: postgres).append(event: "after.copy", at: t0) == maxID + 1)
+                let epochs = try Policies(db: postgres).epochs()
+                _ = try Roles(db: postgres).create(name: "auditor", permissions: ["read:audit"])
+                #expect(try Policies(db: postgres).epochs().policies == epochs.policies + 2)
+                try postgres.execute("UPDATE branches SET address = 'moved' WHERE name = 'Yard'")
+                let version: Int64 = try #require(
+                    try postgres.queryOne("SELECT version FROM branches WHERE name = 'Yard'")).get("version")
+                #expect(version == 2)
+            }
+        }
+    }
+
+    @Test("a PostgreSQL target that holds rows is refused", .enabled(if: postgresAdminURL != nil))
+    func refusesNonEmptyPostgreSQLTarget() throws {
+        try withDatabaseFile { sourcePath in
+            let source = try Database(path: sourcePath)
+            try fillEveryTable(source, nul: false)
+            try withDatabaseURL(.postgresql) { url in
+                let postgres = try Database.open(url: url)
+                _ = try makeUser(postgres, email: "already@example.com")
+                let error = refusal { try DatabaseCopy(from: source, to: postgres).run() }
+                #expect(error == .copyRefused)
+                #expect(try postgres.query("SELECT id FROM users").count == 1)
+            }
+        }
+    }
+
+    @Test("text PostgreSQL cannot store stops the copy at its table", .enabled(if: postgresAdminURL != nil))
+    func textWithNULStopsTheCopy() throws {
+        try withDatabaseFile { sourcePath in
+            let source = try Database(path: sourcePath)
+            try fillEveryTable(source)
+            try withEmptyDatabaseURL(.postgresql) { url in
+                let postgres = try Database.open(url: url)
+                let error = refusal { try DatabaseCopy(from: source, to: postgres).run() }
+                #expect(error == .constraint)
+                #expect(try postgres.query("SELECT id FROM users").isEmpty)
+            }
+        }
+    }
 }
 
 // MARK: Helpers
 
-/// The `.copyRefused` (or other Store error) `body` throws, nil when it returns.
+/// The Store error `body` throws, nil when it returns.
 private func refusal(_ body: () throws -> Void) -> StoreError? {
     do {
         try body()
@@ -192,11 +257,13 @@ private func triggers(_ db: Database) throws -> [Row] {
 }
 
 /// At least one row in every table the copy writes, written the way the product writes them (triggers on), with
-/// NULLs, reals, blobs, text with NUL inside, and gaps in AUTOINCREMENT ids.
-private func fillEveryTable(_ db: Database) throws {
+/// NULLs, reals, blobs, text with NUL inside (unless `nul` is false: PostgreSQL cannot store it), and gaps in
+/// AUTOINCREMENT ids.
+private func fillEveryTable(_ db: Database, nul: Bool = true) throws {
+    let zero = nul ? "\u{0}" : "|"
     let ada = try makeUser(db)
     let bob = try makeUser(db, email: "bob@example.com")
-    try db.execute("UPDATE users SET name = ?, profile = ? WHERE id = ?", "Bob\u{0}by 🔐", #"{"a":[1,2]}"#, bob.id)
+    try db.execute("UPDATE users SET name = ?, profile = ? WHERE id = ?", "Bob\(zero)by 🔐", #"{"a":[1,2]}"#, bob.id)
     let roles = Roles(db: db)
     _ = try roles.create(name: "viewer", description: "Reads", permissions: ["read:data", "read:reports"])
     _ = try roles.create(name: "admin", permissions: ["*:*"])
@@ -224,7 +291,7 @@ private func fillEveryTable(_ db: Database) throws {
     try db.execute("INSERT INTO password_resets VALUES (?, ?, ?, ?, NULL)", hash(9), bob.id, t0, t0 + 3600)
     try db.execute(
         "INSERT INTO outbox VALUES ('m1', 'bob@example.com', 'Reset', ?, ?, 2, ?, NULL, NULL, 'temporary failure')",
-        "line one\nline\u{0}two", t0, t0 + 60)
+        "line one\nline\(zero)two", t0, t0 + 60)
     let audit = Audit(db: db)
     for event in ["login", "logout", "login", "role.created"] {
         _ = try audit.append(event: event, userId: ada.id, at: t0)
