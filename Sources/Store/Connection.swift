@@ -48,6 +48,18 @@ protocol Connection: AnyObject {
     func tableExists(_ name: String) throws(StoreError) -> Bool
     /// The names of the tables the schema holds (for `db copy`), in no particular order.
     func tableNames() throws(StoreError) -> [String]
+    /// The columns of `table`'s primary key in key order (`db copy` reads each table in this order, in batches);
+    /// empty when the table has none.
+    func primaryKey(of table: String) throws(StoreError) -> [String]
+    /// Runs `insertRows` (`db copy` filling `table`) so that the rows go in exactly as given, then makes the table
+    /// ready for ordinary writes again. Called inside the table's write transaction, so a throw undoes all of it.
+    ///
+    /// Triggers that count or bump on INSERT (asset counts, authorization epochs) would change copied values, so
+    /// they are off while the rows go in: SQLite drops the table's triggers and re-creates them afterwards,
+    /// PostgreSQL disables them (`ALTER TABLE … DISABLE TRIGGER USER`). Foreign keys stay checked: parents are
+    /// copied first. Afterwards PostgreSQL moves each identity column's sequence past the copied ids (SQLite's
+    /// AUTOINCREMENT already counts inserted ids).
+    func bulkCopy(into table: String, _ insertRows: () throws(StoreError) -> Void) throws(StoreError)
     /// Bytes the database occupies (SQLite: pages × page size; PostgreSQL: `pg_database_size`).
     func sizeBytes() throws(StoreError) -> Int64
     /// What `/connection/stats` reports about this backend beside its size, by name (SQLite: `wal_size_bytes`;
@@ -76,4 +88,12 @@ protocol Dialect: Sendable {
     func procedureCatalog(
         on connection: any Connection, settings: RemoteProcedures.Settings
     ) throws(StoreError) -> any ProcedureCatalog
+}
+
+/// `name` as a double-quoted SQL identifier (both backends' spelling), for the few statements that must name a
+/// table or column they read from the schema (`db copy`); every value still goes in as a binding.
+///
+///     quotedIdentifier("users")  // "\"users\""
+func quotedIdentifier(_ name: String) -> String {
+    "\"" + name.replacing("\"", with: "\"\"") + "\""
 }

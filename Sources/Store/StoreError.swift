@@ -20,6 +20,11 @@ public struct StoreError: Error, Equatable, CustomStringConvertible {
         case unknownMigrations
         /// A `DATABASE_URL` this code cannot turn into a file path.
         case invalidDatabaseURL
+        /// `db copy` will not write into this target or read this source: the target holds rows, or either side
+        /// holds a schema this release does not copy.
+        case copyRefused
+        /// A table's copy did not leave the target with the source's number of rows (its transaction rolled back).
+        case copyMismatch
         /// A column held a value of another type than the code expects.
         case typeMismatch
         /// The database server cannot be reached or the connection broke (HTTP 503); the next statement
@@ -86,6 +91,8 @@ public struct StoreError: Error, Equatable, CustomStringConvertible {
     public static let invalidArguments = StoreError(kind: .invalidArguments, message: "invalid arguments")
     /// A file in `RPC_DIR` that is not one read-only query; startup and reload stop naming the file.
     public static let invalidQueryFile = StoreError(kind: .invalidQueryFile, message: "invalid query file")
+    /// `db copy` refused its source or target before writing a row (the message says why).
+    public static let copyRefused = StoreError(kind: .copyRefused, message: "copy refused")
 
     static func duplicate(_ message: String) -> Self { .init(kind: .duplicate, message: message) }
     static func notFound(_ message: String) -> Self { .init(kind: .notFound, message: message) }
@@ -97,6 +104,8 @@ public struct StoreError: Error, Equatable, CustomStringConvertible {
             kind: .invalidArguments, message: problems.map { "\($0.argument): \($0.message)" }.joined(separator: "; "),
             argumentProblems: problems)
     }
+    static func copyRefused(_ message: String) -> Self { .init(kind: .copyRefused, message: message) }
+    static func copyMismatch(_ message: String) -> Self { .init(kind: .copyMismatch, message: message) }
 
     /// Whether the caller should answer 503 and let the client retry.
     public var isBusy: Bool { kind == .busy }

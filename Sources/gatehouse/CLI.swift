@@ -37,6 +37,7 @@ extension CommandLine {
                 }
                 let config = try options.loadConfig(environment: environment)
                 return runBackupCommand(databaseURL: config.databaseURL, destination: destination)
+            case "db": return try DatabaseCopyCommand.run(options: &options, environment: environment)
             case "create-admin": return try CreateAdminCommand.run(options: &options, environment: environment)
             case "users": return try UsersImportCommand.run(options: &options, environment: environment)
             case "roles": return try RolesImportCommand.run(options: &options, environment: environment)
@@ -98,6 +99,7 @@ enum CLI {
           policies import FILE.csv | export   replace or print the Casbin policy lines
           keys generate [--alg EdDSA|ES256|RS256] | rotate | list | retire KID
           backup PATH                 online backup of the database
+          db copy --to URL            copy every table into an empty database (SQLite <-> PostgreSQL)
           prune                       delete expired rows now (the supervisor does it every PRUNE_INTERVAL)
           check-config                print the effective configuration, secrets masked
           version                     print the version

@@ -1,13 +1,18 @@
-"""`gatehouse users import` and `gatehouse roles import` against a running stack (API.md "Command line"),
-checked through nginx: imported users log in, imported roles show up, a bad file changes nothing."""
+"""`gatehouse users import`, `gatehouse roles import` and `gatehouse db copy` against a running stack (API.md
+"Command line"), checked through nginx: imported users log in, imported roles show up, a bad file changes nothing,
+an installation copied to PostgreSQL and back holds the same rows and its users log in."""
 import json
+import os
 import re
+import sqlite3
+import subprocess
 import uuid
+from contextlib import closing
 
 import pytest
 from argon2 import PasswordHasher, Type
 
-from conftest import Stack
+from conftest import BACKEND, POSTGRES_URL, SHARED_SETTINGS, Stack, create_postgres_database
 
 RELAXED = {"RATE_LIMIT_LOGIN": "1000/1m", "RATE_LIMIT_LOGIN_IDENTIFIER": "1000/1m"}
 PASSWORD = "correct horse battery staple"
@@ -236,3 +241,146 @@ def test_import_refuses_malformed_documents(cstack, tmp_path, command, document)
 def test_empty_imports_succeed(cstack, tmp_path):
     assert run(cstack, "users", "import", write(tmp_path, {"users": []})).stdout.strip() == "created 0, updated 0"
     assert run(cstack, "roles", "import", write(tmp_path, {"roles": {}})).stdout.strip() == "created 0, updated 0"
+
+
+# MARK: db copy
+
+
+def copied_counts(stdout):
+    """{table: rows} from `db copy`'s output: one `table rows` line per table, then a summary line."""
+    lines = stdout.strip().splitlines()
+    assert lines[-1].startswith("copied "), stdout
+    return {name: int(rows) for name, rows in (line.split(" ") for line in lines[:-1])}
+
+
+def sqlite_rows(path):
+    """Every table of a SQLite file but SQLite's own: its column names and its rows, each value with its type."""
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        names = [n for (n,) in db.execute(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite%'")]
+        tables = {}
+        for name in names:
+            cursor = db.execute(f'SELECT * FROM "{name}"')
+            columns = [d[0] for d in cursor.description]
+            tables[name] = (columns, sorted((tuple((type(v).__name__, v) for v in row) for row in cursor), key=repr))
+        return tables
+
+
+def populate(stack):
+    """An installation's worth of rows, written through the HTTP API: users, roles, an assignment, sessions and
+    rotated refresh tokens, a logout, a lockout, a reset request and its mail, branches, assets, settings, policies."""
+    admin_email = f"{unique('copy-admin')}@example.com"
+    out = stack.cli("create-admin", "--email", admin_email, "--password-stdin", input=PASSWORD + "\n")
+    assert out.returncode == 0, out.stderr
+    admin = stack.session()
+    admin.headers["Authorization"] = "Bearer " + login(stack, admin_email)["access_token"]
+    editor_permissions = ["assets:read", "assets:write", "branches:read", "branches:write", "settings:read",
+                          "settings:write", "dashboard:read"]
+    r = admin.put(stack.url("/roles/copy-editor"),
+                  json={"description": "Edits ZoneA", "permissions": editor_permissions})
+    assert r.status_code in (200, 201), r.text
+    email = f"{unique('copy-editor')}@example.com"
+    r = admin.post(stack.url("/users"), json={"email": email, "password": PASSWORD, "name": "Zoë \"Ed\" Itor"})
+    assert r.status_code == 201, r.text
+    r = admin.post(stack.url(f"/users/{r.json()['id']}/assignments"),
+                   json={"zone": "ZoneA", "department": "Ops", "role": "copy-editor", "primary": True})
+    assert r.status_code == 201, r.text
+
+    tokens = login(stack, email)
+    r = stack.session().post(stack.url("/auth/refresh"), json={"refresh_token": tokens["refresh_token"]})
+    assert r.status_code == 200, r.text
+    editor = stack.session()
+    editor.headers["Authorization"] = "Bearer " + r.json()["access_token"]
+    r = editor.post(stack.url("/v1/branches"), json={"name": "Harbour", "address": "1 Quay St\nDock 4"})
+    assert r.status_code == 201, r.text
+    branch = r.json()
+    assert editor.put(stack.url(f"/v1/branches/{branch['id']}"), json={"address": "2 Quay St"}).status_code == 200
+    for tag, status, cents, bought in (("T-1", "in_service", 129900, "2024-02-29"), ("T-2", "in_service", 5, None),
+                                       ("T-3", "in_repair", 0, None)):
+        r = editor.post(stack.url("/v1/assets"), json={"branch_id": branch["id"], "tag": tag, "name": "Laptop",
+                                                       "category": "it", "status": status, "value_cents": cents,
+                                                       "purchased_at": bought, "notes": "ünïcødé 🔐"})
+        assert r.status_code == 201, r.text
+    assert editor.put(stack.url("/v1/settings/currency"), json={"value": "EUR"}).status_code == 200
+    r = admin.put(stack.url("/policies"), json={"lines": ["p, copy-editor, ZoneA/*, reports, read",
+                                                          f"g, {email}, copy-editor, ZoneA/Ops"]})
+    assert r.status_code == 200, r.text
+
+    leaving = login(stack, admin_email)
+    assert stack.session().post(stack.url("/auth/logout"),
+                                headers={"Authorization": "Bearer " + leaving["access_token"]}).status_code == 204
+    r = stack.session().post(stack.url("/auth/login"), json={"email": email, "password": "not the password"})
+    assert r.status_code == 401
+    assert stack.session().post(stack.url("/auth/password/forgot"), json={"email": email}).status_code == 202
+    return email
+
+
+@pytest.mark.skipif(BACKEND != "sqlite" or not POSTGRES_URL,
+                    reason="copies a SQLite installation to PostgreSQL and back (scripts/with-postgres.sh), once")
+def test_db_copy_sqlite_to_postgresql_and_back(fresh_stack, tmp_path):
+    source = fresh_stack(SHARED_SETTINGS)
+    assert source.backend == "sqlite"
+    email = populate(source)
+    source.stop()
+    source_db = source.setting("DATABASE_URL").removeprefix("sqlite://")
+    original = sqlite_rows(source_db)
+    for table in ("users", "roles", "role_permissions", "assignments", "sessions", "refresh_tokens", "lockouts",
+                  "rate_limits", "audit_log", "password_reset_requests", "branches", "assets", "asset_counts",
+                  "settings", "activity", "policies"):
+        assert original[table][1], f"{table} is empty: the test writes nothing there"
+
+    postgres = create_postgres_database("gh_copy")
+    out = source.cli("db", "copy", "--to", postgres, check=False)
+    assert out.returncode == 0, out.stderr
+    counts = copied_counts(out.stdout)
+    assert counts == {table: len(rows) for table, (_, rows) in original.items() if table != "schema_migrations"}
+
+    # Back from PostgreSQL into a new SQLite file, with the configuration pointing at PostgreSQL.
+    on_postgres = tmp_path / "on-postgres.env"
+    on_postgres.write_text(source.config.read_text() + f"DATABASE_URL={postgres}\n")
+    os.chmod(on_postgres, 0o600)
+    final_db = tmp_path / "final.db"
+    out = subprocess.run([source.bin, "db", "copy", "--to", f"sqlite://{final_db}", "--config", str(on_postgres)],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert copied_counts(out.stdout) == counts
+    assert sqlite_rows(final_db) == original
+
+    # A second copy into the now full database is refused and changes nothing.
+    out = source.cli("db", "copy", "--to", postgres, check=False)
+    assert out.returncode == 1 and "not empty" in out.stderr, out
+    assert sqlite_rows(final_db) == original
+
+    # Users log in on both copies, and new rows get ids past the copied ones (audit log, activity).
+    for url in (postgres, f"sqlite://{final_db}"):
+        copy = fresh_stack({**SHARED_SETTINGS, "DATABASE_URL": url})
+        tokens = login(copy, email)
+        editor = copy.session()
+        editor.headers["Authorization"] = "Bearer " + tokens["access_token"]
+        r = editor.post(copy.url("/v1/branches"), json={"name": "After the copy"})
+        assert r.status_code == 201, r.text
+        copy.stop()
+
+
+def test_db_copy_usage_and_refusals(cstack, api, tmp_path):
+    for args in (("db",), ("db", "move"), ("db", "copy"), ("db", "copy", "--to"), ("db", "copy", "--to", "file:/x"),
+                 ("db", "copy", "--to", str(tmp_path / "a.db"), "extra")):
+        out = run(cstack, *args)
+        assert out.returncode == 2, out
+        assert out.stderr.startswith("gatehouse") and out.stdout == ""
+    out = run(cstack, "db", "copy", "--to", cstack.setting("DATABASE_URL"))
+    assert out.returncode == 1 and "configured database itself" in out.stderr, out
+
+    target = tmp_path / "copy.db"
+    out = run(cstack, "db", "copy", "--to", f"sqlite://{target}")
+    assert out.returncode == 0, out.stderr
+    assert copied_counts(out.stdout)["users"] >= 1
+    out = run(cstack, "db", "copy", "--to", f"sqlite://{target}")
+    assert out.returncode == 1 and "not empty" in out.stderr and "users holds" in out.stderr, out
+    assert out.stdout == ""
+
+
+def test_db_copy_never_prints_a_password(cstack):
+    out = run(cstack, "db", "copy", "--to", "postgresql://gatehouse:s3cret-pw@127.0.0.1:1/none?connect_timeout=2")
+    assert out.returncode == 1, out
+    assert "s3cret-pw" not in out.stderr + out.stdout and "gatehouse:***@" in out.stderr, out.stderr

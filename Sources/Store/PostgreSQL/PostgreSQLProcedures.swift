@@ -94,8 +94,8 @@ final class PostgreSQLProcedures: ProcedureCatalog {
         for argument in arguments where argument.parameter.checksValue && argument.value != .null {
             try check(argument)
         }
-        let list = arguments.map { "\(Self.quoted($0.parameter.name)) => \(Self.cast($0.parameter))" }
-        let sql = "SELECT * FROM \(Self.quoted(schema)).\(Self.quoted(procedure.name))(\(list.joined(separator: ", ")))"
+        let list = arguments.map { "\(quotedIdentifier($0.parameter.name)) => \(Self.cast($0.parameter))" }
+        let sql = "SELECT * FROM \(quotedIdentifier(schema)).\(quotedIdentifier(procedure.name))(\(list.joined(separator: ", ")))"
         return try connection.query(sql, bindings: arguments.map(\.value))
     }
 
@@ -124,11 +124,6 @@ final class PostgreSQLProcedures: ProcedureCatalog {
     static func cast(_ parameter: ProcedureParameter) -> String {
         let placeholder = parameter.type == .boolean ? "CAST(? AS integer)" : "?"
         return "CAST(\(placeholder) AS \(parameter.typeName))"
-    }
-
-    /// `name` as a quoted identifier: in double quotes, a double quote doubled.
-    static func quoted(_ name: String) -> String {
-        "\"" + name.replacing("\"", with: "\"\"") + "\""
     }
 
     /// What a JSON argument must be for a parameter whose type (or a domain's base type) has this OID.
