@@ -95,7 +95,8 @@ final class PostgreSQLProcedures: ProcedureCatalog {
             try check(argument)
         }
         let list = arguments.map { "\(quotedIdentifier($0.parameter.name)) => \(Self.cast($0.parameter))" }
-        let sql = "SELECT * FROM \(quotedIdentifier(schema)).\(quotedIdentifier(procedure.name))(\(list.joined(separator: ", ")))"
+        let function = quotedIdentifier(schema) + "." + quotedIdentifier(procedure.name)
+        let sql = "SELECT * FROM \(function)(\(list.joined(separator: ", ")))"
         return try connection.query(sql, bindings: arguments.map(\.value))
     }
 
