@@ -24,6 +24,10 @@ import FCGIHost
             -- :n integer
             SELECT :n AS n, 2.5 AS r, 'x' AS t, NULL AS empty, x'00ff' AS b, 1e999 AS inf, -1e999 AS minus
             """,
+        "doc.sql": """
+            -- :doc json
+            SELECT json_extract(:doc, '$.id') AS id, json_extract(:doc, '$.tags[1]') AS tag
+            """,
         "forever.sql": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) AS n FROM c",
     ]
 
@@ -88,6 +92,9 @@ import FCGIHost
         #expect(String(decoding: values.body, as: UTF8.self) == """
             {"rows":[{"b":"AP8=","empty":null,"inf":"Infinity","minus":"-Infinity","n":9007199254740993,"r":2.5,"t":"x"}]}
             """)
+        // A JSON argument is passed as JSON text, its 64-bit integers intact.
+        let doc = post(#"{"function": "doc", "args": {"doc": {"id": 9007199254740993, "tags": ["a", "b/c"]}}}"#, token: caller)
+        #expect(String(decoding: doc.body, as: UTF8.self) == #"{"rows":[{"id":9007199254740993,"tag":"b/c"}]}"#)
     }
 
     @Test("without a token 401, without connection:rpc 403, before the body is looked at")

@@ -95,19 +95,13 @@ extension RemoteProcedureRoutes {
         let value: ProcedureArgument
 
         init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if container.decodeNil() {
-                value = .null
-            } else if let flag = try? container.decode(Bool.self) {
-                value = .bool(flag)
-            } else if let number = try? container.decode(Int64.self) {
-                value = .integer(number)
-            } else if let number = try? container.decode(Double.self) {
-                value = .number(number)
-            } else if let text = try? container.decode(String.self) {
-                value = .string(text)
-            } else {
-                let tree = try container.decode(ExactJSON.self)
+            switch try ExactJSON(from: decoder) {
+            case .null: value = .null
+            case .bool(let flag): value = .bool(flag)
+            case .integer(let number): value = .integer(number)
+            case .number(let number): value = .number(number)
+            case .string(let text): value = .string(text)
+            case let tree:
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 value = .json(String(decoding: try encoder.encode(tree), as: UTF8.self))
@@ -115,7 +109,7 @@ extension RemoteProcedureRoutes {
         }
     }
 
-    /// A JSON array or object read and written again without losing 64-bit integers to `Double`.
+    /// Any JSON value, read (and an array or object written again) without losing 64-bit integers to `Double`.
     indirect enum ExactJSON: Codable {
         case null, bool(Bool), integer(Int64), number(Double), string(String)
         case array([ExactJSON]), object([String: ExactJSON])
