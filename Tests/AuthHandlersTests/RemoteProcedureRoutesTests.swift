@@ -63,7 +63,8 @@ import FCGIHost
         let request = Request(
             method: "POST", path: "/connection/rpc", query: QueryParameters(), headers: headers,
             remoteAddress: "192.0.2.1", body: Array(body.utf8))
-        return fixture.router.respond(to: request, context: RequestContext(logger: Logger(label: "t", level: .critical)))
+        let context = RequestContext(logger: Logger(label: "t", level: .critical))
+        return fixture.router.respond(to: request, context: context)
     }
 
     func problem(_ response: Response) throws -> [String: Any] {
@@ -93,7 +94,8 @@ import FCGIHost
             {"rows":[{"b":"AP8=","empty":null,"inf":"Infinity","minus":"-Infinity","n":9007199254740993,"r":2.5,"t":"x"}]}
             """)
         // A JSON argument is passed as JSON text, its 64-bit integers intact.
-        let doc = post(#"{"function": "doc", "args": {"doc": {"id": 9007199254740993, "tags": ["a", "b/c"]}}}"#, token: caller)
+        let doc = post(
+            #"{"function": "doc", "args": {"doc": {"id": 9007199254740993, "tags": ["a", "b/c"]}}}"#, token: caller)
         #expect(String(decoding: doc.body, as: UTF8.self) == #"{"rows":[{"id":9007199254740993,"tag":"b/c"}]}"#)
     }
 
@@ -113,7 +115,8 @@ import FCGIHost
         arguments: ["missing", "../by_email", "by_email.sql", "/etc/passwd", "pg_catalog.pg_sleep", "BY_EMAIL",
                     "by_email; DROP TABLE users", String(repeating: "a", count: 300)])
     func unknown(name: String) throws {
-        let body = String(decoding: try JSONSerialization.data(withJSONObject: ["function": name, "args": [:]]), as: UTF8.self)
+        let json = try JSONSerialization.data(withJSONObject: ["function": name, "args": [:]])
+        let body = String(decoding: json, as: UTF8.self)
         let response = post(body, token: caller)
         #expect(response.status == 404)
         let detail = try problem(response)["detail"] as? String
@@ -141,9 +144,11 @@ import FCGIHost
     @Test(
         "a body that is not the JSON object shape is a 400, a missing function a 422, another media type a 415",
         arguments: [
-            ("{not json", 400, "invalid_request"), ("[]", 400, "invalid_request"), ("\"by_email\"", 400, "invalid_request"),
-            (#"{"function": 5}"#, 400, "invalid_request"), (#"{"function": "values", "args": [1]}"#, 400, "invalid_request"),
-            (#"{"function": "values", "args": "n=1"}"#, 400, "invalid_request"), (#"{"args": {}}"#, 422, "validation_failed"),
+            ("{not json", 400, "invalid_request"), ("[]", 400, "invalid_request"),
+            ("\"by_email\"", 400, "invalid_request"), (#"{"function": 5}"#, 400, "invalid_request"),
+            (#"{"function": "values", "args": [1]}"#, 400, "invalid_request"),
+            (#"{"function": "values", "args": "n=1"}"#, 400, "invalid_request"),
+            (#"{"args": {}}"#, 422, "validation_failed"),
             (#"{"function": null}"#, 422, "validation_failed"),
         ])
     func bodyShape(body: String, status: Int, code: String) throws {

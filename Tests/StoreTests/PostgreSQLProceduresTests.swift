@@ -102,12 +102,13 @@ struct PostgreSQLProceduresTests {
     @Test("missing, unknown and ill-typed arguments are named; so is a value the server itself refuses")
     func badArguments() throws {
         try withProcedures { procedures, _ in
-            let error = callError(procedures, "add", ["b": .string("1"), #"a" => 1); DROP TABLE users; --"#: .integer(1)])
+            let injected = #"a" => 1); DROP TABLE users; --"#
+            let error = callError(procedures, "add", ["b": .string("1"), injected: .integer(1)])
             #expect(error == .invalidArguments)
             #expect(error?.argumentProblems == [
                 .init(argument: "a", message: "is required"),
                 .init(argument: "b", message: "must be an integer"),
-                .init(argument: #"a" => 1); DROP TABLE users; --"#, message: "is not an argument of add"),
+                .init(argument: injected, message: "is not an argument of add"),
             ])
             #expect(callError(procedures, "add", ["a": .integer(Int64(Int32.max) + 1)])?.argumentProblems.first?.message
                 == "must be an integer from -2147483648 to 2147483647")

@@ -226,7 +226,8 @@ import Testing
                 #expect(throws: StoreError.invalidQueryFile) { try load(path) }  // a file, not a folder
                 #expect(try load(directory + "/missing").isEmpty)
                 #expect(try load("").isEmpty)
-                try FileManager.default.createDirectory(atPath: directory + "/d.sql", withIntermediateDirectories: false)
+                try FileManager.default.createDirectory(
+                    atPath: directory + "/d.sql", withIntermediateDirectories: false)
                 #expect(throws: StoreError.invalidQueryFile) { try load(directory) }
             }
         }
