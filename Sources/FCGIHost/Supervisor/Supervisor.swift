@@ -149,6 +149,10 @@ public final class Supervisor {
                 logger.info("Worker exited", metadata: ["worker.pid": "\(pid)", "worker.slot": "\(child.slot)"])
             case .exited(let code):
                 logger.error("Worker failed", metadata: ["worker.pid": "\(pid)", "exit.code": "\(code)"])
+            case .signaled(SIGTERM) where child.generation != generation || !respawn:
+                // Asked to stop (a reload or shutdown) before it had set up its own handling: it served nothing.
+                logger.info(
+                    "Worker stopped while starting", metadata: ["worker.pid": "\(pid)", "worker.slot": "\(child.slot)"])
             case .signaled(let signal):
                 logger.error("Worker killed", metadata: ["worker.pid": "\(pid)", "signal": "\(signal)"])
             }
