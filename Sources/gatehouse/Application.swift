@@ -55,6 +55,7 @@ struct Application {
         AccountRoutes(auth: auth).addRoutes(to: router)
         PasswordResetRoutes(auth: auth).addRoutes(to: router)
         VerifyRoutes(authenticator: auth.authenticator, config: config).addRoutes(to: router)
+        TokenValidationRoutes(authenticator: auth.authenticator, config: config).addRoutes(to: router)
         WellKnownRoutes(keys: keys, config: config).addRoutes(to: router)
         UserRoutes(auth: auth).addRoutes(to: router)
         AssignmentRoutes(auth: auth).addRoutes(to: router)

@@ -10,8 +10,13 @@ public struct BrowserSupport {
     let refreshLifetime: Int
     let accessCookieEnabled: Bool
     let accessLifetime: Int
+    /// Counts refused origins (`gateway_origin_rejections_total`); nil where nothing is counted.
+    let originRejections: Metrics.Counter?
+    let metrics: Metrics?
 
-    public init(config: Config) {
+    public init(config: Config, metrics: Metrics? = nil) {
+        self.metrics = metrics
+        originRejections = metrics?.counter(MetricNames.originRejections)
         allowedOrigins = Set(config.allowedOrigins)
         refreshLifetime = config.refreshTokenLifetime
         accessCookieEnabled = config.accessCookieEnabled
@@ -70,8 +75,14 @@ public struct BrowserSupport {
     /// A cookie-authenticated request must come from an allowed origin (a CSRF defence beside SameSite).
     func requireAllowedOrigin(_ request: Request) throws {
         guard let origin = request.headers["Origin"], allowedOrigins.contains(origin) else {
-            throw AuthError.originNotAllowed
+            try rejectOrigin()
         }
+    }
+
+    /// Counts the refusal and throws 403 `origin_not_allowed`.
+    func rejectOrigin() throws -> Never {
+        if let metrics, let originRejections { metrics.increment(originRejections) }
+        throw AuthError.originNotAllowed
     }
 
     /// CORS and no-store, around every route.

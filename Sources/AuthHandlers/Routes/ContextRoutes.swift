@@ -16,7 +16,7 @@ public struct ContextRoutes {
 
     public init(auth: AuthService) {
         self.auth = auth
-        browser = BrowserSupport(config: auth.config)
+        browser = BrowserSupport(config: auth.config, metrics: auth.metrics)
     }
 
     public func addRoutes(to router: Router) {

@@ -13,7 +13,7 @@ public struct LoginRoutes {
 
     public init(auth: AuthService) {
         self.auth = auth
-        browser = BrowserSupport(config: auth.config)
+        browser = BrowserSupport(config: auth.config, metrics: auth.metrics)
     }
 
     public func addRoutes(to router: Router) {

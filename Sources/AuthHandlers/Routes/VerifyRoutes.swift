@@ -13,7 +13,7 @@ public struct VerifyRoutes {
         self.authenticator = authenticator
         checkOrigin = config.originValidationEnabled
         trustedProxies = config.trustedProxies
-        browser = BrowserSupport(config: config)
+        browser = BrowserSupport(config: config, metrics: authenticator.metrics)
     }
 
     public func addRoutes(to router: Router) {
@@ -33,7 +33,7 @@ public struct VerifyRoutes {
 
     func decide(_ request: Request, context: RequestContext) throws -> Response {
         if checkOrigin, let origin = request.headers["Origin"], !browser.allowedOrigins.contains(origin) {
-            throw AuthError.originNotAllowed
+            try browser.rejectOrigin()
         }
         let principal = try authenticator.verify(
             token: try token(of: request), now: context.receivedAt,
