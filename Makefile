@@ -22,10 +22,11 @@ pydeps:
 release: deps
 	$(SWIFT) build -c release --static-swift-stdlib
 
-## Build release, set up ./var (config, TLS certificate, database, nginx config), run Gatehouse + nginx.
-run: release
+## Build release, set up ./var (config, TLS certificate, database, nginx config), run Gatehouse + nginx and the
+## demo upstreams (the WebSocket one runs in the virtualenv of pydeps).
+run: release pydeps
 	@scripts/dev-stack.sh setup $(VAR) $(PORT)
-	@scripts/dev-stack.sh run $(VAR) $(RELEASE_BIN)
+	@PYTHON=$(VENV)/bin/python scripts/dev-stack.sh run $(VAR) $(RELEASE_BIN)
 
 ## One debug build (product and tests); every test below runs against it.
 build: deps

@@ -3,6 +3,8 @@
 # under one directory. Used by `make run` and by the end-to-end tests.
 #   dev-stack.sh setup DIR PORT   create DIR with config, TLS certificate, nginx config (idempotent)
 #   dev-stack.sh run DIR BIN      migrate, then run gatehouse and nginx in the foreground until Ctrl-C/SIGTERM
+# nginx listens on PORT, the demo HTTP upstream on PORT+1, the demo WebSocket upstream on PORT+2. The WebSocket one
+# needs Python's `websockets` package: PYTHON names an interpreter that has it (`make run` passes its virtualenv's).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -48,8 +50,8 @@ ENV
     local user_line="# nginx runs as the invoking user"
     # As root, nginx's workers would drop to nobody and could not reach the 0660 socket.
     [ "$(id -u)" = 0 ] && user_line="user root root;"
-    local app_port=$((port + 1))
-    sed -e "s|@VAR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@APP_PORT@|$app_port|g" \
+    local app_port=$((port + 1)) ws_port=$((port + 2))
+    sed -e "s|@VAR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@APP_PORT@|$app_port|g" -e "s|@WS_PORT@|$ws_port|g" \
         -e "s|@USER_LINE@|$user_line|" "$here/nginx/dev/nginx.conf.in" > "$dir/nginx/nginx.conf"
     nginx -t -q -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -g "error_log $dir/log/nginx-error.log;" 2>/dev/null || \
         nginx -t -p "$dir/nginx" -c "$dir/nginx/nginx.conf"
@@ -59,26 +61,33 @@ run() {
     local dir=$1 bin=$2
     dir=$(cd "$dir" && pwd)
     local config="$dir/gatehouse.env"
+    local python=${PYTHON:-python3}
+    "$python" -c "import websockets.asyncio.server" 2>/dev/null || {
+        echo "dev-stack: $python lacks the websockets package (pip install -r Tests/e2e/requirements.txt," \
+            "or use \`make run\`, which does)" >&2
+        exit 1
+    }
     "$bin" serve --config "$config" --pidfile "$dir/run/gatehouse.pid" &
     local gatehouse=$!
     for _ in $(seq 50); do [ -S "$dir/run/gatehouse.sock" ] && break; sleep 0.1; done
-    local app_port
-    app_port=$(sed -n 's|.*proxy_pass http://127.0.0.1:\([0-9]*\);.*|\1|p' "$dir/nginx/nginx.conf" | head -n 1)
-    python3 "$here/scripts/demo-upstream.py" "$app_port" "$dir/run/demo-fcgi.sock" &
+    local port
+    port=$(sed -n 's/.*listen 127.0.0.1:\([0-9]*\).*/\1/p' "$dir/nginx/nginx.conf")
+    "$python" "$here/scripts/demo-upstream.py" $((port + 1)) "$dir/run/demo-fcgi.sock" &
     local app=$!
+    "$python" "$here/scripts/demo-websocket.py" $((port + 2)) &
+    local ws=$!
     nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -g "daemon off;" &
     local nginx=$!
     stop() {
         trap - INT TERM
-        kill -TERM "$nginx" "$gatehouse" "$app" 2>/dev/null || true
-        wait "$nginx" "$gatehouse" "$app" 2>/dev/null || true
+        kill -TERM "$nginx" "$gatehouse" "$app" "$ws" 2>/dev/null || true
+        wait "$nginx" "$gatehouse" "$app" "$ws" 2>/dev/null || true
     }
     trap 'stop; exit 0' INT TERM
-    local port
-    port=$(sed -n 's/.*listen 127.0.0.1:\([0-9]*\).*/\1/p' "$dir/nginx/nginx.conf")
     echo "Gatehouse is up: https://127.0.0.1:$port/health (certificate: $dir/tls/cert.pem). Ctrl-C stops."
-    echo "Protected: https://127.0.0.1:$port/app/ (demo upstream), /fcgi/ (demo FastCGI app) and /files/hello.txt"
-    wait -n "$nginx" "$gatehouse" "$app" || true
+    echo "Protected: https://127.0.0.1:$port/app/ (demo upstream), /api/ (server-to-server), /fcgi/ (demo FastCGI app),"
+    echo "  wss://127.0.0.1:$port/ws/ (demo WebSocket upstream) and /files/hello.txt"
+    wait -n "$nginx" "$gatehouse" "$app" "$ws" || true
     stop
 }
 

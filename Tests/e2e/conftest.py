@@ -59,18 +59,24 @@ def gatehouse_bin() -> str:
 
 
 def free_port() -> int:
-    """A free port whose next port is free too (nginx listens on the first, the demo upstream on the second)."""
+    """A free port whose next two ports are free too (nginx listens on the first, the demo HTTP upstream on the
+    second, the demo WebSocket upstream on the third)."""
     for _ in range(100):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no free pair of ports")
+        if all(port_is_free(port + offset) for offset in (1, 2)):
+            return port
+    raise RuntimeError("no free run of three ports")
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 class Stack:
@@ -94,6 +100,7 @@ class Stack:
         self.gatehouse = None
         self.nginx = None
         self.app = None
+        self.ws = None
         self.start()
 
     def start(self):
@@ -108,15 +115,18 @@ class Stack:
             time.sleep(0.05)
         self.app = subprocess.Popen([sys.executable, str(ROOT / "scripts/demo-upstream.py"), str(self.port + 1),
                                      str(self.dir / "run/demo-fcgi.sock")], stdout=log, stderr=log)
+        self.ws = subprocess.Popen([sys.executable, str(ROOT / "scripts/demo-websocket.py"), str(self.port + 2)],
+                                   stdout=log, stderr=log)
         self.nginx = subprocess.Popen(
             ["nginx", "-p", str(self.dir / "nginx"), "-c", str(self.dir / "nginx/nginx.conf"), "-g", "daemon off;"],
             stdout=log, stderr=log)
         deadline = time.time() + 15
         while time.time() < deadline:
             try:
-                # Up means Gatehouse answers through nginx and both demo upstreams listen.
+                # Up means Gatehouse answers through nginx and every demo upstream listens.
                 if (self.session().get(self.url("/health"), timeout=2).status_code == 200
-                        and (self.dir / "run/demo-fcgi.sock").exists() and self.app_listens()):
+                        and (self.dir / "run/demo-fcgi.sock").exists() and self.app_listens()
+                        and self.listens(self.port + 2)):
                     return
             except requests.RequestException:
                 pass
@@ -125,8 +135,11 @@ class Stack:
         raise RuntimeError("stack did not come up:\n" + self.log())
 
     def app_listens(self) -> bool:
+        return self.listens(self.port + 1)
+
+    def listens(self, port: int) -> bool:
         with socket.socket() as s:
-            return s.connect_ex(("127.0.0.1", self.port + 1)) == 0
+            return s.connect_ex(("127.0.0.1", port)) == 0
 
     def url(self, path: str) -> str:
         return f"https://127.0.0.1:{self.port}{path}"
@@ -174,10 +187,10 @@ class Stack:
         return values[-1] if values else ""
 
     def stop(self):
-        for proc in (self.nginx, self.gatehouse, self.app):
+        for proc in (self.nginx, self.gatehouse, self.app, self.ws):
             if proc and proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
-        for proc in (self.nginx, self.gatehouse, self.app):
+        for proc in (self.nginx, self.gatehouse, self.app, self.ws):
             if proc:
                 try:
                     proc.wait(timeout=15)

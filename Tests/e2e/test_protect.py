@@ -151,3 +151,13 @@ def test_access_cookie_is_ignored_unless_enabled(stack):
     r = stack.session().post(stack.url("/auth/login"), json={"email": claims_of(tokens["access_token"])["email"],
                              "password": PASSWORD}, headers={"X-Requested-With": "fetch"})
     assert not any(c.startswith("gh_access=") for c in r.raw.headers.getlist("Set-Cookie"))
+
+
+def test_client_sent_client_headers_never_reach_either_upstream(stack):
+    """X-Client-Id and X-Client-Name come only from Gatehouse (an API-key caller); a client's own never arrive."""
+    _, tokens = new_user(stack)
+    forged = {"X-Client-Id": "forged-client", "X-Client-Name": "Forged"}
+    seen = stack.session().get(stack.url("/app/hello"), headers={**forged, **bearer(tokens)}).json()["headers"]
+    assert "x-client-id" not in seen and "x-client-name" not in seen
+    params = stack.session().get(stack.url("/fcgi/hello"), headers={**forged, **bearer(tokens)}).json()["params"]
+    assert params.get("HTTP_X_CLIENT_ID", "") == "" and params.get("HTTP_X_CLIENT_NAME", "") == ""
