@@ -404,6 +404,42 @@ def metrics(c):
     return c.client().get(c.url("/metrics"))
 
 
+def service_client(c, secret=None):
+    s = c.client()
+    s.headers["X-Service-Token"] = c.stack.setting("SERVICE_SECRET") if secret is None else secret
+    return s
+
+
+@case("POST", "/internal/validate", 200)
+def validate_good_token(c):
+    # The managed user's token carries ctx and assignments: the whole claims schema is exercised.
+    r = service_client(c).post(c.url("/internal/validate"), json={"token": c.login(c.user_email)["access_token"]})
+    assert r.json()["valid"] is True, r.text
+    return r
+
+
+@case("POST", "/internal/validate", 200)
+def validate_bad_token(c):
+    r = service_client(c).post(c.url("/internal/validate"), json={"token": "a.b.c"})
+    assert r.json()["valid"] is False, r.text
+    return r
+
+
+@case("POST", "/internal/validate", 401)
+def validate_wrong_service_token(c):
+    return service_client(c, "wrong").post(c.url("/internal/validate"), json={"token": "a.b.c"})
+
+
+@case("POST", "/internal/validate", 400)
+def validate_wrong_type(c):
+    return service_client(c).post(c.url("/internal/validate"), json={"token": 1})
+
+
+@case("POST", "/internal/validate", 422)
+def validate_no_token(c):
+    return service_client(c).post(c.url("/internal/validate"), json={})
+
+
 @case("GET", "/users", 200)
 def list_users(c):
     return c.admin.get(c.url("/users"), params={"limit": 2})

@@ -30,5 +30,6 @@ public struct ServiceToken: Sendable {
         .unauthorized, code: "token_missing", detail: "This needs the service token (X-Service-Token).")
     static let invalid = HTTPError(.unauthorized, code: "token_invalid", detail: "The service token is not valid.")
     static let notConfigured = HTTPError(
-        .serviceUnavailable, code: "unavailable", detail: "Internal routes are off: SERVICE_SECRET is not configured.")
+        .serviceUnavailable, code: "unavailable", detail: "Internal routes are off: SERVICE_SECRET is not configured.",
+        headers: Headers([("Retry-After", "60")]))
 }
