@@ -161,3 +161,20 @@ def test_client_sent_client_headers_never_reach_either_upstream(stack):
     assert "x-client-id" not in seen and "x-client-name" not in seen
     params = stack.session().get(stack.url("/fcgi/hello"), headers={**forged, **bearer(tokens)}).json()["params"]
     assert params.get("HTTP_X_CLIENT_ID", "") == "" and params.get("HTTP_X_CLIENT_NAME", "") == ""
+
+
+def test_an_api_key_never_reaches_either_upstream(stack):
+    """X-API-Key goes to /auth/verify only. Whether Gatehouse accepts this made-up key beside a good token or
+    refuses it, the upstream never sees the key."""
+    _, tokens = new_user(stack)
+    key = {"X-API-Key": "gh_000000000000_" + "0" * 43 + "_000000"}
+    r = stack.session().get(stack.url("/app/hello"), headers={**key, **bearer(tokens)})
+    if r.status_code == 200:
+        assert "x-api-key" not in r.json()["headers"]
+    else:
+        assert r.status_code == 401 and "path" not in r.json()
+    r = stack.session().get(stack.url("/fcgi/hello"), headers={**key, **bearer(tokens)})
+    if r.status_code == 200:
+        assert r.json()["params"].get("HTTP_X_API_KEY", "") == ""
+    else:
+        assert r.status_code == 401 and "params" not in r.json()
