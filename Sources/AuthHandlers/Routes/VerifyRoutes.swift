@@ -1,4 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 public import FCGIHost
+import Store
 
 /// `GET /auth/verify`, nginx's `auth_request` target: 204 with identity headers, 401 or 403 (API.md).
 public struct VerifyRoutes {
@@ -8,9 +14,12 @@ public struct VerifyRoutes {
     let trustedProxies: [CIDR]
     /// The allowed origins, the `gh_access` cookie and its `Origin` rule.
     let browser: BrowserSupport
+    /// `X-API-Key` checks, and the origin allowlists of SDK sessions' clients; nil: no API keys here.
+    let apiKeys: APIKeyValidator?
 
-    public init(authenticator: Authenticator, config: Config) {
+    public init(authenticator: Authenticator, config: Config, apiKeys: APIKeyValidator? = nil) {
         self.authenticator = authenticator
+        self.apiKeys = apiKeys
         checkOrigin = config.originValidationEnabled
         trustedProxies = config.trustedProxies
         browser = BrowserSupport(config: config)
@@ -32,12 +41,27 @@ public struct VerifyRoutes {
     }
 
     func decide(_ request: Request, context: RequestContext) throws -> Response {
-        if checkOrigin, let origin = request.headers["Origin"], !browser.allowedOrigins.contains(origin) {
-            throw AuthError.originNotAllowed
+        let address = request.clientAddress(trustedProxies: trustedProxies)
+        if let apiKeys, let key = request.headers["X-API-Key"] {
+            return try verifyKey(key, apiKeys: apiKeys, address: address, now: context.receivedAt)
         }
-        let principal = try authenticator.verify(
-            token: try token(of: request), now: context.receivedAt,
-            address: request.clientAddress(trustedProxies: trustedProxies))
+        let origin = checkOrigin ? request.headers["Origin"] : nil
+        let principal: Principal
+        do {
+            principal = try authenticator.verify(token: try token(of: request), now: context.receivedAt, address: address)
+        } catch {
+            // A foreign origin is refused whatever the token (as before SDK sessions existed).
+            if let origin, !browser.allowedOrigins.contains(origin) { throw AuthError.originNotAllowed }
+            throw error
+        }
+        if let origin {
+            // An SDK session's token is bound to its client's origins; every other token to ALLOWED_ORIGINS.
+            if principal.claims.tenant != nil, let apiKeys {
+                try SDKOrigin.require(origin, for: principal, apiKeys: apiKeys)
+            } else if !browser.allowedOrigins.contains(origin) {
+                throw AuthError.originNotAllowed
+            }
+        }
         if let required = request.headers["x-required-permission"] {
             for permission in required.split(separator: ",") {
                 let wanted = permission.trimmingWhitespace()
@@ -45,6 +69,14 @@ public struct VerifyRoutes {
             }
         }
         return Response(status: 204, headers: principal.identityHeaders)
+    }
+
+    /// `X-API-Key` (server-to-server upstreams): 204 with `X-Client-Id` and `X-Client-Name`; 401 `token_invalid`, 403
+    /// `ip_not_allowed` (the allowlist is checked on every request, cached key or not).
+    func verifyKey(_ key: String, apiKeys: APIKeyValidator, address: String, now: Date) throws -> Response {
+        let client = try apiKeys.validate(key, address: address, now: now)
+        return Response(
+            status: 204, headers: Headers([("x-client-id", client.client.id), ("x-client-name", client.client.name)]))
     }
 
     /// The bearer token, or with `ACCESS_COOKIE=true` the `gh_access` cookie. A browser sends that cookie with
