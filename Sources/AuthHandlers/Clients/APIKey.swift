@@ -35,7 +35,7 @@ public struct APIKey: Sendable, Equatable {
         let check = bytes[checkStart...]
         guard Base62.isBase62(String(decoding: kid, as: UTF8.self)),
             Base62.isBase62(String(decoding: secret, as: UTF8.self)),
-            String(decoding: check, as: UTF8.self) == Self.checksum(bytes[..<(checkStart - 1)])
+            String(decoding: check, as: UTF8.self) == Self.checksum(bytes[..<checkStart])
         else { return nil }
         self.kid = String(decoding: kid, as: UTF8.self)
         self.secret = String(decoding: secret, as: UTF8.self)
