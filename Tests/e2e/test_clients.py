@@ -348,7 +348,8 @@ def test_sdk_session_creates_the_end_user_once_and_carries_tenant_and_ext(cstack
     # Validation and key errors.
     assert "external_user_id" in error_fields(sdk_session(cstack, key, external_user_id=""))
     assert "email" in error_fields(sdk_session(cstack, key, external_user_id="x", email="nope"))
-    assert_problem(sdk_session(cstack, key), 400, "invalid_request")
+    assert "external_user_id" in error_fields(sdk_session(cstack, key))
+    assert_problem(sdk_session(cstack, key, external_user_id=5), 400, "invalid_request")
     assert_problem(cstack.session().post(cstack.url("/sdk/session"), json={"external_user_id": "x"}), 401,
                    "token_missing")
     assert_problem(sdk_session(cstack, key[:-1] + ("A" if key[-1] != "A" else "B"), external_user_id="x"), 401,
