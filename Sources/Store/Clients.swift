@@ -97,12 +97,33 @@ public struct Clients {
             nextCursor: Cursor.encode([String(Int64(last.createdAt.timeIntervalSince1970)), last.id]))
     }
 
-    /// Changes the fields given and keeps the others.
+    /// Changes the fields given and keeps the others. Narrowing `roles_allowed` takes the roles no longer allowed
+    /// from the client's end users in the same transaction (their next token no longer has them).
     /// - Throws: ``StoreError/notFound`` when there is no such client.
     public func update(
         id: String, name: String? = nil, ipAllowlist: [String]? = nil, originAllowlist: [String]? = nil,
         rolesAllowed: [String]? = nil, now: Date = Date()
     ) throws -> Client {
+        try db.transaction {
+            try updateRow(
+                id: id, name: name, ipAllowlist: ipAllowlist, originAllowlist: originAllowlist,
+                rolesAllowed: rolesAllowed, now: now)
+            if let rolesAllowed {
+                try db.execute(
+                    """
+                    DELETE FROM user_roles
+                    WHERE user_id IN (SELECT id FROM users WHERE tenant = ?)
+                      AND role NOT IN (SELECT value FROM \(db.dialect.jsonTextElements("?")))
+                    """, id, try json(rolesAllowed))
+            }
+        }
+        return try find(id: id).orThrowNotFound()
+    }
+
+    private func updateRow(
+        id: String, name: String?, ipAllowlist: [String]?, originAllowlist: [String]?, rolesAllowed: [String]?,
+        now: Date
+    ) throws {
         try db.execute(
             """
             UPDATE clients SET name = coalesce(?, name), ip_allowlist = coalesce(?, ip_allowlist),
@@ -111,7 +132,6 @@ public struct Clients {
             WHERE id = ?
             """, name, try ipAllowlist.map(json), try originAllowlist.map(json), try rolesAllowed.map(json), now, id)
         guard db.changes == 1 else { throw StoreError.notFound("no such client") }
-        return try find(id: id).orThrowNotFound()
     }
 
     /// Deletes the client: its end users' sessions are revoked first (the revocation counter moves), then the

@@ -146,4 +146,24 @@ import Testing
             #expect(try !clients.delete(id: client.id))
         }
     }
+
+    @Test("narrowing roles_allowed takes the roles no longer allowed from the client's end users", arguments: testBackends)
+    func narrowRoles(backend: Backend) throws {
+        try withDatabase(backend) { db throws in
+            let roles = Roles(db: db)
+            try roles.upsert(name: "small", permissions: ["docs:read"])
+            try roles.upsert(name: "big", permissions: ["docs:write"])
+            let clients = Clients(db: db)
+            let client = try clients.create(
+                name: "A", ipAllowlist: [], originAllowlist: [], rolesAllowed: ["small", "big"], kid: "kid000000001",
+                secretHash: Self.hash)
+            let own = try Users(db: db).insert(email: "own@example.com", passwordHash: nil)
+            try roles.setRoles(["big"], forUser: own.id)
+            let end = try Users(db: db).endUser(tenant: client.id, externalId: "u", name: nil, profile: nil).user
+            try roles.setRoles(["small", "big"], forUser: end.id)
+            _ = try clients.update(id: client.id, rolesAllowed: ["small"])
+            #expect(try roles.rolesOf(userId: end.id) == ["small"])
+            #expect(try roles.rolesOf(userId: own.id) == ["big"])
+        }
+    }
 }
