@@ -49,7 +49,8 @@ public struct SDKRoutes {
     func session(_ request: Request, context: RequestContext) throws -> Response {
         guard let key = request.headers["X-API-Key"] else {
             throw HTTPError(
-                .unauthorized, code: "token_missing", detail: "This needs the client's API key (X-API-Key).")
+                .unauthorized, code: "token_missing", detail: "This needs the client's API key (X-API-Key).",
+                headers: Headers([("WWW-Authenticate", AuthError.challenge)]))
         }
         let now = context.receivedAt
         let client = try auth.apiKeys.validate(

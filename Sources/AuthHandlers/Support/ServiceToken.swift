@@ -12,11 +12,14 @@ public enum ServiceToken {
     public static func require(_ request: Request, secret: String) throws(HTTPError) {
         guard let presented = request.headers[header], !presented.isEmpty else {
             throw HTTPError(
-                .unauthorized, code: "token_missing", detail: "This needs the service token (X-Service-Token).")
+                .unauthorized, code: "token_missing", detail: "This needs the service token (X-Service-Token).",
+                headers: Headers([("WWW-Authenticate", #"Bearer realm="gatehouse""#)]))
         }
         let matches = constantTimeEqual(SHA256.hash(presented), SHA256.hash(secret))
         guard !secret.isEmpty, matches else {
-            throw HTTPError(.unauthorized, code: "token_invalid", detail: "The service token is not valid.")
+            throw HTTPError(
+                .unauthorized, code: "token_invalid", detail: "The service token is not valid.",
+                headers: Headers([("WWW-Authenticate", #"Bearer realm="gatehouse", error="invalid_token""#)]))
         }
     }
 }
