@@ -151,3 +151,31 @@ private final class Counter: @unchecked Sendable {
         #expect(code(try worker.check("junk", address: "10.0.0.1")) == "token_invalid")
     }
 }
+
+@Suite struct APIKeyVerifyRouteTests {
+    @Test("/auth/verify answers garbage and bad-checksum keys with 401 token_invalid without the database")
+    func garbageAtVerify() throws {
+        let fixture = try RouteFixture()
+        // The key checks run on an unmigrated database: a request that reached it would fail with a 500.
+        let unmigrated = APIKeyValidator(
+            database: try Database(path: ":memory:"), pepper: [UInt8](repeating: 9, count: 32), allowlistEnabled: true
+        ) { nil }
+        let router = Router()
+        VerifyRoutes(authenticator: fixture.auth.authenticator, config: fixture.auth.config, apiKeys: unmigrated)
+            .addRoutes(to: router)
+        let good = APIKey.generate().text
+        let badChecksum = String(good.dropLast()) + (good.last == "A" ? "B" : "A")
+        func verify(_ key: String) -> Response {
+            let request = Request(
+                method: "GET", path: "/auth/verify", query: QueryParameters(), headers: Headers([("X-API-Key", key)]),
+                remoteAddress: "10.0.0.1", body: [])
+            return router.respond(to: request, context: RequestContext(logger: Logger(label: "test", level: .critical)))
+        }
+        for key in ["", "garbage", "gh_" + String(repeating: "a", count: 62), badChecksum] {
+            let response = verify(key)
+            #expect(response.status == 401)
+            #expect(String(decoding: response.body, as: UTF8.self).contains("token_invalid"))
+        }
+        #expect(verify(good).status == 500)  // well-formed: it went to the (unusable) database
+    }
+}
