@@ -681,3 +681,15 @@ def test_access_token_claims_match_document(spec, ctx):
         context = decode_segment(verified.headers["X-Auth-Context"])
         assert context == claims
     assert "ctx" in claims and "assignments" in claims, claims
+
+
+def test_sdk_session_claims_match_document(spec, ctx):
+    checker = SchemaChecker(spec)
+    key = new_client(ctx)["api_key"]
+    r = ctx.stack.session().post(ctx.url("/sdk/session"), headers={"X-API-Key": key},
+                                 json={"external_user_id": "oas-claims", "email": "claims@example.com"})
+    assert r.status_code == 200, r.text
+    claims = decode_segment(r.json()["access_token"].split(".")[1])
+    assert "tenant" in claims and claims["ext"] == "oas-claims"
+    errors = checker.errors(claims, ["components", "schemas", "AccessClaims"])
+    assert not errors, errors
