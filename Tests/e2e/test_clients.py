@@ -246,6 +246,12 @@ def test_verify_answers_with_the_client_and_protects_an_upstream(cstack, admin):
     assert cstack.session().get(cstack.url("/app/hello"), headers={"X-API-Key": created["api_key"]}).status_code == 200
     r = cstack.session().get(cstack.url("/app/hello"), headers={"X-API-Key": created["api_key"][:-1] + "0"})
     assert r.status_code == 401 and "path" not in r.text
+    # A key carries no permissions: a location that requires one refuses it.
+    r = cstack.session().get(cstack.url("/app/admin/x"), headers={"X-API-Key": created["api_key"]})
+    assert r.status_code == 403 and "path" not in r.text
+    assert_problem(verify_key(cstack, created["api_key"], **{"X-Required-Permission": "admin:access"}), 403,
+                   "forbidden")
+    assert verify_key(cstack, created["api_key"], **{"X-Required-Permission": ",,"}).status_code == 204
     # last_used_at is recorded (at most once a minute).
     one = admin.get(cstack.url(f"/clients/{created['client']['id']}")).json()
     assert one["keys"][0]["last_used_at"] is not None

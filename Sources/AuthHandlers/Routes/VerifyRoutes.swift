@@ -43,7 +43,9 @@ public struct VerifyRoutes {
     func decide(_ request: Request, context: RequestContext) throws -> Response {
         let address = request.clientAddress(trustedProxies: trustedProxies)
         if let apiKeys, let key = request.headers["X-API-Key"] {
-            return try verifyKey(key, apiKeys: apiKeys, address: address, now: context.receivedAt)
+            return try verifyKey(
+                key, apiKeys: apiKeys, address: address, now: context.receivedAt,
+                required: request.headers["x-required-permission"])
         }
         let origin = checkOrigin ? request.headers["Origin"] : nil
         let principal: Principal
@@ -72,9 +74,15 @@ public struct VerifyRoutes {
     }
 
     /// `X-API-Key` (server-to-server upstreams): 204 with `X-Client-Id` and `X-Client-Name`; 401 `token_invalid`, 403
-    /// `ip_not_allowed` (the allowlist is checked on every request, cached key or not).
-    func verifyKey(_ key: String, apiKeys: APIKeyValidator, address: String, now: Date) throws -> Response {
+    /// `ip_not_allowed` (the allowlist is checked on every request, cached key or not). A key carries no permissions:
+    /// a location that requires one (`X-Required-Permission`) is 403 `forbidden` for every key.
+    func verifyKey(
+        _ key: String, apiKeys: APIKeyValidator, address: String, now: Date, required: String?
+    ) throws -> Response {
         let client = try apiKeys.validate(key, address: address, now: now)
+        if let wanted = required?.split(separator: ",").map({ $0.trimmingWhitespace() }).first(where: { !$0.isEmpty }) {
+            throw AuthError.forbidden(missing: wanted)
+        }
         return Response(
             status: 204, headers: Headers([("x-client-id", client.client.id), ("x-client-name", client.client.name)]))
     }
