@@ -14,6 +14,8 @@ setup() {
     [ -f "$dir/files/hello.txt" ] || echo "Only signed-in users can read this file." > "$dir/files/hello.txt"
     dir=$(cd "$dir" && pwd)
     chmod 700 "$dir/keys"
+    # The API-key pepper (API_KEY_PEPPER_FILE defaults to KEYS_DIR/api-key.pepper), as postinst makes it.
+    [ -s "$dir/keys/api-key.pepper" ] || (umask 077 && head -c 32 /dev/urandom > "$dir/keys/api-key.pepper")
     # Query files for /connection/rpc (docs/RPC.md); refused when others may write them.
     chmod 755 "$dir/rpc"
     [ -f "$dir/gatehouse.env" ] && chmod 600 "$dir/gatehouse.env"

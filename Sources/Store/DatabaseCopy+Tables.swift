@@ -5,8 +5,10 @@ extension DatabaseCopy {
     /// A migration that adds a table adds it here too. Until it does, every copy is refused: ``checkCovers(_:in:)``
     /// compares this list with the tables the database reports, so a new table cannot be skipped silently.
     static let tables: [String] = [
+        // 2026-12-04 (first: users.tenant refers to it)
+        "clients",
         // 2025-11-22
-        "users",
+        "users",  // → clients
         "roles",
         "role_permissions",  // → roles
         "user_roles",  // → users, roles
@@ -31,11 +33,14 @@ extension DatabaseCopy {
         "password_reset_requests",
         "policies",
         "authz_epoch",
+        // 2026-12-04
+        "api_keys",  // → clients
+        "client_epoch",
     ]
 
     /// Tables whose rows the migrations insert themselves (one counter row each): the migrated target already
     /// holds them, so the copy replaces them with the source's rather than counting them as the target's data.
-    static let seededTables: Set<String> = ["revocation_epoch", "authz_epoch"]
+    static let seededTables: Set<String> = ["revocation_epoch", "authz_epoch", "client_epoch"]
 
     /// Bookkeeping written by migrating the target, never copied.
     static let bookkeepingTables: Set<String> = ["schema_migrations"]

@@ -19,6 +19,8 @@ public enum UnitOfWork: String, Sendable, CaseIterable {
     /// A supervisor taking up one password-reset request: the request row, the reset token, the mail, the audit row.
     case mailPasswordReset
     case createUser
+    /// A client's end user found or created on its first SDK session, with the roles the client gave it.
+    case saveEndUser
     case updateUser
     /// A role's description and permissions, created or replaced.
     case saveRole

@@ -16,6 +16,10 @@ public struct User: Sendable, Equatable {
     public let profile: String
     public let createdAt: Date
     public let updatedAt: Date
+    /// The SaaS client whose end user this is (SDK sessions), or nil for the server's own users.
+    public let tenant: String?
+    /// The end user's id in its client's system; set exactly when `tenant` is.
+    public let externalId: String?
 
     init(row: Row) throws {
         id = try row.get("id")
@@ -26,6 +30,8 @@ public struct User: Sendable, Equatable {
         profile = try row.get("profile")
         createdAt = try row.get("created_at")
         updatedAt = try row.get("updated_at")
+        tenant = try row.get("tenant")
+        externalId = try row.get("external_id")
     }
 }
 
@@ -64,9 +70,43 @@ public struct Users {
         try db.queryOne("SELECT * FROM users WHERE id = ?", id).map(User.init(row:))
     }
 
-    /// The user with this (normalised) email, or nil.
+    /// The user with this (normalised) email, or nil. A client's end users are never found by email: they have no
+    /// password and sign in only through their client's SDK session.
     public func find(email: String) throws -> User? {
-        try db.queryOne("SELECT * FROM users WHERE email = ?", email).map(User.init(row:))
+        try db.queryOne("SELECT * FROM users WHERE email = ? AND tenant IS NULL", email).map(User.init(row:))
+    }
+
+    /// The end user `externalId` of client `tenant`, created on first use with `name` and `profile`; a later call
+    /// updates the name and profile when they are given. Returns the user and whether it was created.
+    ///
+    /// The row's `email` column is a placeholder unique to the row (`<id>@<tenant>.sdk.invalid`): end users are
+    /// unique per (client, external id), not by email, and never sign in by email.
+    /// - Throws: ``StoreError/invalidReference`` when the client does not exist.
+    public func endUser(
+        tenant: String, externalId: String, name: String?, profile: String?, now: Date = Date()
+    ) throws -> (user: User, created: Bool) {
+        try db.transaction {
+            if let row = try db.queryOne(
+                "SELECT * FROM users WHERE tenant = ? AND external_id = ?", tenant, externalId)
+            {
+                let user = try User(row: row)
+                guard name != nil || profile != nil else { return (user, false) }
+                let updated = try db.queryOne(
+                    """
+                    UPDATE users SET name = coalesce(?, name), profile = coalesce(?, profile), updated_at = ?
+                    WHERE id = ? RETURNING *
+                    """, name, profile, now, user.id)
+                return (try User(row: updated.orThrow()), false)
+            }
+            let id = newID()
+            let row = try db.queryOne(
+                """
+                INSERT INTO users (id, email, name, password_hash, is_active, profile, created_at, updated_at, tenant,
+                    external_id)
+                VALUES (?, ?, ?, NULL, 1, ?, ?, ?, ?, ?) RETURNING *
+                """, id, "\(id)@\(tenant).sdk.invalid", name ?? "", profile ?? "{}", now, now, tenant, externalId)
+            return (try User(row: row.orThrow()), true)
+        }
     }
 
     /// Changes the fields given and keeps the others; deactivating a user revokes all their sessions in the
@@ -129,7 +169,11 @@ public struct Users {
     ///
     /// Keyset paging: rows added while a client walks the pages never make it see a row twice or skip one.
     /// - Throws: ``StoreError/invalidCursor`` for a cursor this method did not return.
-    public func list(limit: Int = 50, cursor: String? = nil, query: String? = nil) throws -> Page<User> {
+    ///
+    /// Only the server's own users, unless `tenant` names a client: then only that client's end users.
+    public func list(limit: Int = 50, cursor: String? = nil, query: String? = nil, tenant: String? = nil) throws
+        -> Page<User>
+    {
         let limit = Cursor.clamp(limit)
         // Two literals, so the cursor is a range on the (created_at, id) index rather than a filter.
         let rows: [Row]
@@ -139,17 +183,18 @@ public struct Users {
             rows = try db.query(
                 """
                 SELECT * FROM users
-                WHERE (created_at, id) > (?1, ?2)
+                WHERE (created_at, id) > (?1, ?2) AND tenant IS NOT DISTINCT FROM ?5
                   AND (?3 IS NULL OR \(db.dialect.containsIgnoringCase("email", "?3")) OR \(db.dialect.containsIgnoringCase("name", "?3")))
                 ORDER BY created_at, id LIMIT ?4
-                """, createdAt, parts[1], query, limit + 1)
+                """, createdAt, parts[1], query, limit + 1, tenant)
         } else {
             rows = try db.query(
                 """
                 SELECT * FROM users
-                WHERE ?1 IS NULL OR \(db.dialect.containsIgnoringCase("email", "?1")) OR \(db.dialect.containsIgnoringCase("name", "?1"))
+                WHERE tenant IS NOT DISTINCT FROM ?3
+                  AND (?1 IS NULL OR \(db.dialect.containsIgnoringCase("email", "?1")) OR \(db.dialect.containsIgnoringCase("name", "?1")))
                 ORDER BY created_at, id LIMIT ?2
-                """, query, limit + 1)
+                """, query, limit + 1, tenant)
         }
         let users = try rows.prefix(limit).map(User.init(row:))
         guard rows.count > limit, let last = users.last else { return Page(items: users, nextCursor: nil) }

@@ -41,7 +41,13 @@ struct Application {
         let auth = AuthService(
             config: config, database: database, keys: keys,
             refreshSecret: try Self.readRefreshSecret(config: config), metrics: metrics,
-            passwordGate: ConcurrencyGate(scoreboard: scoreboard, limit: config.argon2Concurrency))
+            passwordGate: ConcurrencyGate(scoreboard: scoreboard, limit: config.argon2Concurrency),
+            apiKeyPepper: Self.readAPIKeyPepper(config: config))
+        if !auth.apiKeys.isAvailable {
+            logger.error(
+                "API key pepper missing or short; API key routes answer 503",
+                metadata: ["file": config.apiKeyPepperFile])
+        }
         let router = Router()
         router.use(BrowserSupport(config: config).middleware)
         router.use(pathPrefixes: RateLimiter.apiPrefixes, auth.rateLimiter.apiMiddleware)
@@ -54,12 +60,15 @@ struct Application {
         ContextRoutes(auth: auth).addRoutes(to: router)
         AccountRoutes(auth: auth).addRoutes(to: router)
         PasswordResetRoutes(auth: auth).addRoutes(to: router)
-        VerifyRoutes(authenticator: auth.authenticator, config: config).addRoutes(to: router)
+        VerifyRoutes(authenticator: auth.authenticator, config: config, apiKeys: auth.apiKeys).addRoutes(to: router)
         TokenValidationRoutes(authenticator: auth.authenticator, config: config).addRoutes(to: router)
         WellKnownRoutes(keys: keys, config: config).addRoutes(to: router)
         UserRoutes(auth: auth).addRoutes(to: router)
         AssignmentRoutes(auth: auth).addRoutes(to: router)
         RoleRoutes(auth: auth).addRoutes(to: router)
+        ClientRoutes(auth: auth).addRoutes(to: router)
+        SDKRoutes(auth: auth).addRoutes(to: router)
+        APIKeyValidationRoutes(auth: auth).addRoutes(to: router)
         PermissionRoutes(authenticator: auth.authenticator, authorizer: auth.authorizer).addRoutes(to: router)
         PolicyRoutes(
             authenticator: auth.authenticator, authorizer: auth.authorizer, auditTrail: auth.auditTrail,
@@ -148,6 +157,25 @@ struct Application {
                 atPath: secretPath, contents: Data(Random.bytes(count: 32)), attributes: [.posixPermissions: 0o600])
             else { throw ConfigError(key: "KEYS_DIR", message: "cannot write \(secretPath)") }
         }
+        try ensureAPIKeyPepper(config: config)
+    }
+
+    /// The API-key pepper (`API_KEY_PEPPER_FILE`), or nil when the file is missing or shorter than 32 bytes.
+    static func readAPIKeyPepper(config: Config) -> [UInt8]? {
+        guard let data = FileManager.default.contents(atPath: config.apiKeyPepperFile), data.count >= 32 else {
+            return nil
+        }
+        return Array(data)
+    }
+
+    /// Creates the API-key pepper file (32 random bytes, mode 0600) when there is none, as the signing keys are made.
+    static func ensureAPIKeyPepper(config: Config) throws {
+        let path = config.apiKeyPepperFile
+        guard !FileManager.default.fileExists(atPath: path) else { return }
+        guard
+            FileManager.default.createFile(
+                atPath: path, contents: Data(Random.bytes(count: 32)), attributes: [.posixPermissions: 0o600])
+        else { throw ConfigError(key: "API_KEY_PEPPER_FILE", message: "cannot write \(path)") }
     }
 
     /// The secret that keys refresh-token rotation, beside the signing keys (mode 0600).

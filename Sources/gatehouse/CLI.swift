@@ -63,6 +63,11 @@ extension CommandLine {
                 let config = try options.loadConfig(environment: environment)
                 try Application.checkProcedures(config: config)
                 print(config.maskedDescription)
+                if Application.readAPIKeyPepper(config: config) == nil {
+                    printError(
+                        "gatehouse: warning: API_KEY_PEPPER_FILE \(config.apiKeyPepperFile) is missing or shorter than "
+                            + "32 bytes; API key routes answer 503 until it exists (`gatehouse serve` creates it)")
+                }
                 return 0
             case "version", "--version":
                 print("gatehouse \(gatehouseVersion)")

@@ -33,3 +33,18 @@ import FCGIHost
         #expect([v4].contains(address: "not an address") == false)
     }
 }
+
+@Suite struct MappedCIDRTests {
+    @Test("an IPv4-mapped IPv6 block is the IPv4 block, its prefix counted over 128 bits")
+    func mappedBlock() throws {
+        let block = try #require(CIDR("::ffff:10.0.0.0/104"))
+        #expect(block.prefixLength == 8)
+        #expect(block.contains(IPAddress("10.200.0.1")!))
+        #expect(block.contains(IPAddress("::ffff:10.200.0.1")!))
+        #expect(!block.contains(IPAddress("11.0.0.1")!))
+        #expect(CIDR("::ffff:10.0.0.0/95") == nil)
+        #expect(CIDR("::ffff:10.0.0.0/129") == nil)
+        #expect(CIDR("10.0.0.0/33") == nil)
+        #expect(CIDR("2001:db8::/129") == nil)
+    }
+}

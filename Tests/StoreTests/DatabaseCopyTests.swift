@@ -337,6 +337,11 @@ private func fillEveryTable(_ db: Database, nul: Bool = true) throws {
         VALUES ('bob@example.com', ?, '::1', NULL)
         """, t0)
     try Policies(db: db).replace(with: ["p, viewer, north/*, data, read", "g, alice, admin, north/sales"])
+    let client = try Clients(db: db).create(
+        name: "Acme", ipAllowlist: ["10.0.0.0/8"], originAllowlist: [], rolesAllowed: ["viewer"], kid: "kid000000001",
+        secretHash: hash(9), now: t0)
+    try Clients(db: db).touchKey(kid: "kid000000001", at: t0)
+    _ = try Users(db: db).endUser(tenant: client.id, externalId: "ext-1", name: "End", profile: nil, now: t0)
 
     for table in DatabaseCopy.tables {
         #expect(try db.queryOne("SELECT 1 AS one FROM \(quotedIdentifier(table)) LIMIT 1") != nil, "\(table) is empty")

@@ -68,6 +68,7 @@ def test_the_service_token_is_required_and_checked(stack):
     _, tokens = new_user(stack)
     missing = validate(stack, {"token": tokens["access_token"]}, headers={})
     assert_problem(missing, 401, "token_missing")
+    assert missing.headers["www-authenticate"].startswith("Bearer")
     wrong = validate(stack, {"token": tokens["access_token"]}, headers={"X-Service-Token": "x" * 64})
     assert_problem(wrong, 401, "token_invalid")
     # A user's bearer token is not a service token.
@@ -85,7 +86,7 @@ def test_a_body_that_is_not_a_token_object_is_refused(stack):
     assert_problem(validate(stack, {"token": "a.b.c", "ip": "not an address"}), 422, "validation_failed")
 
 
-def test_without_service_secret_the_route_is_unavailable(fresh_stack):
+def test_without_service_secret_every_service_token_is_wrong(fresh_stack):
     stack = fresh_stack({"SERVICE_SECRET": ""})
-    r = validate(stack, {"token": "a.b.c"}, headers={"X-Service-Token": ""})
-    assert_problem(r, 503, "unavailable")
+    assert_problem(validate(stack, {"token": "a.b.c"}, headers={"X-Service-Token": "x" * 64}), 401, "token_invalid")
+    assert_problem(validate(stack, {"token": "a.b.c"}, headers={}), 401, "token_missing")

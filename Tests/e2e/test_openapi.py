@@ -555,6 +555,128 @@ def logout(c):
     return c.client(tokens["access_token"]).post(c.url("/auth/logout"))
 
 
+def new_client(c, **fields):
+    r = c.admin.post(c.url("/clients"), json={"name": f"oas-client-{uuid.uuid4().hex[:8]}",
+                                              "ip_allowlist": ["127.0.0.1/32"], **fields})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+@case("POST", "/clients", 201)
+def client_created(c):
+    return c.admin.post(c.url("/clients"), json={"name": "oas", "ip_allowlist": ["127.0.0.1/32", "2001:db8::/32"],
+                                                 "origin_allowlist": ["https://app.example"]})
+
+
+@case("POST", "/clients", 422)
+def client_bad_cidr(c):
+    return c.admin.post(c.url("/clients"), json={"name": "oas", "ip_allowlist": ["10.0.0.0/99"]})
+
+
+@case("GET", "/clients", 200)
+def clients_listed(c):
+    new_client(c)
+    return c.admin.get(c.url("/clients?limit=2"))
+
+
+@case("GET", "/clients/{id}", 200)
+def client_read(c):
+    return c.admin.get(c.url(f"/clients/{new_client(c)['client']['id']}"))
+
+
+@case("GET", "/clients/{id}", 404)
+def client_missing(c):
+    return c.admin.get(c.url(f"/clients/{uuid.uuid4()}"))
+
+
+@case("PUT", "/clients/{id}", 200)
+def client_updated(c):
+    return c.admin.put(c.url(f"/clients/{new_client(c)['client']['id']}"), json={"name": "renamed"})
+
+
+@case("DELETE", "/clients/{id}", 204)
+def client_deleted(c):
+    return c.admin.delete(c.url(f"/clients/{new_client(c)['client']['id']}"))
+
+
+@case("POST", "/clients/{id}/keys/rotate", 200)
+def client_key_rotated(c):
+    return c.admin.post(c.url(f"/clients/{new_client(c)['client']['id']}/keys/rotate"))
+
+
+@case("DELETE", "/clients/{id}/keys/{kid}", 204)
+def client_key_revoked(c):
+    created = new_client(c)
+    return c.admin.delete(c.url(f"/clients/{created['client']['id']}/keys/{created['client']['keys'][0]['kid']}"))
+
+
+@case("GET", "/clients", 403)
+def clients_forbidden(c):
+    return c.plain.get(c.url("/clients"))
+
+
+@case("POST", "/sdk/session", 200)
+def sdk_session(c):
+    key = new_client(c)["api_key"]
+    return c.stack.session().post(c.url("/sdk/session"), headers={"X-API-Key": key},
+                                  json={"external_user_id": "oas-ext", "email": "ext@example.com"})
+
+
+@case("POST", "/sdk/session", 401)
+def sdk_session_bad_key(c):
+    return c.stack.session().post(c.url("/sdk/session"), headers={"X-API-Key": "gh_nope"},
+                                  json={"external_user_id": "oas-ext"})
+
+
+@case("POST", "/sdk/session", 403)
+def sdk_session_outside_allowlist(c):
+    key = new_client(c, ip_allowlist=["10.0.0.0/8"])["api_key"]
+    return c.stack.session().post(c.url("/sdk/session"), headers={"X-API-Key": key},
+                                  json={"external_user_id": "oas-ext"})
+
+
+@case("POST", "/sdk/refresh", 200)
+def sdk_refresh(c):
+    key = new_client(c)["api_key"]
+    tokens = c.stack.session().post(c.url("/sdk/session"), headers={"X-API-Key": key},
+                                    json={"external_user_id": "oas-ext"}).json()
+    return c.stack.session().post(c.url("/sdk/refresh"), json={"refresh_token": tokens["refresh_token"]})
+
+
+@case("POST", "/sdk/logout", 204)
+def sdk_logout(c):
+    key = new_client(c)["api_key"]
+    tokens = c.stack.session().post(c.url("/sdk/session"), headers={"X-API-Key": key},
+                                    json={"external_user_id": "oas-ext"}).json()
+    return c.client(tokens["access_token"]).post(c.url("/sdk/logout"))
+
+
+@case("GET", "/auth/verify", 204)
+def verify_api_key(c):
+    r = c.stack.session().get(c.url("/auth/verify"), headers={"X-API-Key": new_client(c)["api_key"]})
+    assert r.headers["X-Client-Id"], r.headers
+    return r
+
+
+@case("POST", "/internal/validate-api-key", 200)
+def internal_validate_api_key(c):
+    return c.stack.session().post(c.url("/internal/validate-api-key"),
+                                  headers={"X-Service-Token": c.stack.setting("SERVICE_SECRET")},
+                                  json={"api_key": new_client(c)["api_key"], "ip": "10.0.0.1"})
+
+
+@case("POST", "/internal/validate-api-key", 401)
+def internal_validate_api_key_without_token(c):
+    return c.stack.session().post(c.url("/internal/validate-api-key"), json={"api_key": "x", "ip": "10.0.0.1"})
+
+
+@case("POST", "/internal/validate-api-key", 422)
+def internal_validate_api_key_without_ip(c):
+    return c.stack.session().post(c.url("/internal/validate-api-key"),
+                                  headers={"X-Service-Token": c.stack.setting("SERVICE_SECRET")},
+                                  json={"api_key": "x"})
+
+
 @pytest.mark.parametrize("make,method,template,status", CASES)
 def test_live_response_matches_document(spec, ctx, make, method, template, status):
     r = make(ctx)
@@ -595,3 +717,15 @@ def test_access_token_claims_match_document(spec, ctx):
         context = decode_segment(verified.headers["X-Auth-Context"])
         assert context == claims
     assert "ctx" in claims and "assignments" in claims, claims
+
+
+def test_sdk_session_claims_match_document(spec, ctx):
+    checker = SchemaChecker(spec)
+    key = new_client(ctx)["api_key"]
+    r = ctx.stack.session().post(ctx.url("/sdk/session"), headers={"X-API-Key": key},
+                                 json={"external_user_id": "oas-claims", "email": "claims@example.com"})
+    assert r.status_code == 200, r.text
+    claims = decode_segment(r.json()["access_token"].split(".")[1])
+    assert "tenant" in claims and claims["ext"] == "oas-claims"
+    errors = checker.errors(claims, ["components", "schemas", "AccessClaims"])
+    assert not errors, errors

@@ -52,7 +52,7 @@ extension RateLimiter {
     /// may hold a worker for `RPC_TIMEOUT`), not `/auth/verify` (one subrequest per page asset) nor health and
     /// metrics. The login-like routes have classes of their own.
     public static let apiPrefixes = [
-        "/users", "/roles", "/permissions", "/policies", "/audit", "/v1/", "/connection/rpc",
+        "/users", "/roles", "/permissions", "/policies", "/audit", "/v1/", "/connection/rpc", "/clients", "/sdk/",
     ]
 
     /// Middleware taking one `api` token per request, keyed by client address; the router applies it to

@@ -44,6 +44,9 @@ public enum AuthError {
             headers: Headers([("Retry-After", "\(max(1, retryAfter))")]))
     }
 
+    public static let ipNotAllowed = HTTPError(
+        .forbidden, code: "ip_not_allowed", detail: "Requests from this address are not allowed for this API key.")
+
     public static let originNotAllowed = HTTPError(
         .forbidden, code: "origin_not_allowed", detail: "Requests from this origin are not allowed.")
 }

@@ -27,12 +27,16 @@ public final class AuthService {
     public let tokens: TokenIssuer
     public let passwords: PasswordHasher
     public let auditTrail: AuditTrail
+    /// SaaS clients and their keys.
+    public let clients: Clients
+    /// API keys on the way in: format, per-worker cache, allowlist.
+    public let apiKeys: APIKeyValidator
     let lockouts: Lockouts
     let passwordResets: PasswordResets
 
     public init(
         config: Config, database: Database, keys: SigningKeys, refreshSecret: [UInt8], metrics: Metrics?,
-        passwordGate: ConcurrencyGate? = nil
+        passwordGate: ConcurrencyGate? = nil, apiKeyPepper: [UInt8]? = nil
     ) {
         self.config = config
         self.database = database
@@ -59,6 +63,18 @@ public final class AuthService {
             metrics: metrics)
         passwords = PasswordHasher(config: config, gate: passwordGate, metrics: metrics)
         auditTrail = AuditTrail(database: database, config: config)
+        clients = Clients(db: database)
+        let apiKeys = APIKeyValidator(
+            database: database, pepper: apiKeyPepper, allowlistEnabled: config.ipAllowlistEnabled, metrics: metrics
+        ) { [weak metrics] in
+            shared ? nil : metrics?.scoreboard.writeGeneration
+        }
+        self.apiKeys = apiKeys
+        if config.originValidationEnabled {
+            authenticator.sdkOriginCheck = { principal, origin in
+                try SDKOrigin.require(origin, for: principal, apiKeys: apiKeys)
+            }
+        }
     }
 }
 

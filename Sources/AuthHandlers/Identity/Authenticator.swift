@@ -19,6 +19,9 @@ public final class Authenticator {
     let verifyCache: VerifyCache
     /// `SERVICE_SECRET`, the key of `X-Auth-Context-Signature`.
     let serviceKey: [UInt8]
+    /// With `ORIGIN_VALIDATION_ENABLED`, refuses a request whose token is from an SDK session and whose `Origin` is
+    /// not in that client's allowlist (set by ``AuthService``).
+    var sdkOriginCheck: ((Principal, String) throws -> Void)?
     /// The metrics every token validation moves, looked up once.
     private let validationMetrics: ValidationMetrics?
 
@@ -65,7 +68,17 @@ public final class Authenticator {
     /// - Throws: 401 `token_missing`, `token_invalid`, `token_expired` or `token_revoked`.
     public func authenticate(_ request: Request, now: Date = Date()) throws -> Principal {
         guard let token = bearerToken(request) else { throw AuthError.tokenMissing }
-        return try verify(token: token, now: now, address: request.clientAddress(trustedProxies: config.trustedProxies))
+        let principal = try verify(
+            token: token, now: now, address: request.clientAddress(trustedProxies: config.trustedProxies))
+        if principal.claims.tenant != nil, let check = sdkOriginCheck, let origin = request.headers["Origin"] {
+            do {
+                try check(principal, origin)
+            } catch let error as HTTPError where error.code == AuthError.originNotAllowed.code {
+                metrics?.increment(MetricNames.originRejections)
+                throw error
+            }
+        }
+        return principal
     }
 
     /// ``authenticate(_:now:)`` plus a permission check (403 `forbidden`).

@@ -46,7 +46,7 @@ public final class TokenIssuer {
         var claims = AccessClaims(
             iss: config.issuer, aud: config.audience, sub: user.id, sid: sessionID,
             jti: Random.uuid(), iat: issued, nbf: issued,
-            exp: issued + Int64(config.accessTokenLifetime), email: user.email, name: user.name, roles: grants.roles,
+            exp: issued + Int64(config.accessTokenLifetime), email: EndUser.email(of: user), name: user.name, roles: grants.roles,
             permissions: grants.permissions,
             ctx: context.map {
                 AccessClaims.Context(zone: $0.zone, department: $0.department, role: $0.role, primary: $0.isPrimary)
@@ -59,6 +59,8 @@ public final class TokenIssuer {
                         active: $0.active)
                 })
         claims.did = deviceId
+        claims.tenant = user.tenant
+        claims.ext = user.externalId
         return claims
     }
 
@@ -82,7 +84,7 @@ public final class TokenIssuer {
         return TokenResponse(
             accessToken: token, expiresIn: config.accessTokenLifetime, refreshToken: refreshToken,
             refreshExpiresIn: config.refreshTokenLifetime,
-            user: .init(id: user.id, email: user.email, name: user.name, roles: claims.roles, permissions: claims.permissions))
+            user: .init(id: user.id, email: claims.email, name: user.name, roles: claims.roles, permissions: claims.permissions))
     }
 
     /// Starts a session: its row, its first refresh token, and the token response. `alongside` runs in the same

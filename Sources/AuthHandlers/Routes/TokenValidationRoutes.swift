@@ -12,12 +12,13 @@ import Crypto
 /// question and got its answer.
 public struct TokenValidationRoutes {
     let authenticator: Authenticator
-    let serviceToken: ServiceToken
+    /// `SERVICE_SECRET`, what `X-Service-Token` must carry (empty: every token is wrong).
+    let serviceSecret: String
     let trustedProxies: [CIDR]
 
     public init(authenticator: Authenticator, config: Config) {
         self.authenticator = authenticator
-        serviceToken = ServiceToken(config: config)
+        serviceSecret = config.serviceSecret
         trustedProxies = config.trustedProxies
     }
 
@@ -40,7 +41,7 @@ public struct TokenValidationRoutes {
     }
 
     func validate(_ request: Request, context: RequestContext) throws -> Response {
-        try serviceToken.require(request)
+        try ServiceToken.require(request, secret: serviceSecret)
         let body = try request.decode(Body.self)
         guard !body.token.isEmpty else { throw HTTPError.validation(field: "token", "must not be empty") }
         if let ip = body.ip, IPAddress(ip) == nil {

@@ -32,7 +32,10 @@ public struct UserRoutes {
         _ = try auth.authenticator.require("users:read", request, now: context.receivedAt)
         let paging = try ListQuery(request)
         let q = request.query["q"]?.trimmingWhitespace() ?? ""
-        let page = try auth.users.list(limit: paging.limit, cursor: paging.cursor, query: q.isEmpty ? nil : q)
+        // A client's end users are listed only when asked for by `tenant` (API.md "SaaS clients").
+        let tenant = request.query["tenant"].flatMap { $0.isEmpty ? nil : $0 }
+        let page = try auth.users.list(
+            limit: paging.limit, cursor: paging.cursor, query: q.isEmpty ? nil : q, tenant: tenant)
         let roles = try auth.roles.rolesOf(userIds: page.items.map(\.id))
         return try .noStoreJSON(
             ListBody(items: page.items.map { UserBody($0, roles: roles[$0.id] ?? []) }, nextCursor: page.nextCursor))

@@ -1,4 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 public import FCGIHost
+import Store
 
 /// `GET /auth/verify`, nginx's `auth_request` target: 204 with identity headers, 401 or 403 (API.md).
 public struct VerifyRoutes {
@@ -6,14 +12,21 @@ public struct VerifyRoutes {
     /// Copied out of the configuration once: copying `Config` itself on every request retains all its fields.
     let checkOrigin: Bool
     let trustedProxies: [CIDR]
-    /// The allowed origins, the `gh_access` cookie and its `Origin` rule.
+    /// The allowed origins, the `gh_access` cookie and its `Origin` rule. It counts no refusals itself: ``verify``
+    /// counts every `origin_not_allowed` of this route once, whichever check made it.
     let browser: BrowserSupport
+    /// `gateway_origin_rejections_total`.
+    let originRejections: Metrics.Counter?
+    /// `X-API-Key` checks, and the origin allowlists of SDK sessions' clients; nil: no API keys here.
+    let apiKeys: APIKeyValidator?
 
-    public init(authenticator: Authenticator, config: Config) {
+    public init(authenticator: Authenticator, config: Config, apiKeys: APIKeyValidator? = nil) {
         self.authenticator = authenticator
+        self.apiKeys = apiKeys
         checkOrigin = config.originValidationEnabled
         trustedProxies = config.trustedProxies
-        browser = BrowserSupport(config: config, metrics: authenticator.metrics)
+        browser = BrowserSupport(config: config)
+        originRejections = authenticator.metrics?.counter(MetricNames.originRejections)
     }
 
     public func addRoutes(to router: Router) {
@@ -26,18 +39,38 @@ public struct VerifyRoutes {
         do {
             return try decide(request, context: context)
         } catch var error as HTTPError {
+            if error.code == AuthError.originNotAllowed.code, let metrics = authenticator.metrics, let originRejections {
+                metrics.increment(originRejections)
+            }
             error.headers.set("X-Gatehouse-Error", error.code)
             throw error
         }
     }
 
     func decide(_ request: Request, context: RequestContext) throws -> Response {
-        if checkOrigin, let origin = request.headers["Origin"], !browser.allowedOrigins.contains(origin) {
-            try browser.rejectOrigin()
+        let address = request.clientAddress(trustedProxies: trustedProxies)
+        if let apiKeys, let key = request.headers["X-API-Key"] {
+            return try verifyKey(
+                key, apiKeys: apiKeys, address: address, now: context.receivedAt,
+                required: request.headers["x-required-permission"])
         }
-        let principal = try authenticator.verify(
-            token: try token(of: request), now: context.receivedAt,
-            address: request.clientAddress(trustedProxies: trustedProxies))
+        let origin = checkOrigin ? request.headers["Origin"] : nil
+        let principal: Principal
+        do {
+            principal = try authenticator.verify(token: try token(of: request), now: context.receivedAt, address: address)
+        } catch {
+            // A foreign origin is refused whatever the token (as before SDK sessions existed).
+            if let origin, !browser.allowedOrigins.contains(origin) { throw AuthError.originNotAllowed }
+            throw error
+        }
+        if let origin {
+            // An SDK session's token is bound to its client's origins; every other token to ALLOWED_ORIGINS.
+            if principal.claims.tenant != nil, let apiKeys {
+                try SDKOrigin.require(origin, for: principal, apiKeys: apiKeys)
+            } else if !browser.allowedOrigins.contains(origin) {
+                throw AuthError.originNotAllowed
+            }
+        }
         if let required = request.headers["x-required-permission"] {
             for permission in required.split(separator: ",") {
                 let wanted = permission.trimmingWhitespace()
@@ -45,6 +78,20 @@ public struct VerifyRoutes {
             }
         }
         return Response(status: 204, headers: principal.identityHeaders)
+    }
+
+    /// `X-API-Key` (server-to-server upstreams): 204 with `X-Client-Id` and `X-Client-Name`; 401 `token_invalid`, 403
+    /// `ip_not_allowed` (the allowlist is checked on every request, cached key or not). A key carries no permissions:
+    /// a location that requires one (`X-Required-Permission`) is 403 `forbidden` for every key.
+    func verifyKey(
+        _ key: String, apiKeys: APIKeyValidator, address: String, now: Date, required: String?
+    ) throws -> Response {
+        let client = try apiKeys.validate(key, address: address, now: now)
+        if let wanted = required?.split(separator: ",").map({ $0.trimmingWhitespace() }).first(where: { !$0.isEmpty }) {
+            throw AuthError.forbidden(missing: wanted)
+        }
+        return Response(
+            status: 204, headers: Headers([("x-client-id", client.client.id), ("x-client-name", client.client.name)]))
     }
 
     /// The bearer token, or with `ACCESS_COOKIE=true` the `gh_access` cookie. A browser sends that cookie with

@@ -24,7 +24,7 @@ struct UserBody: Encodable {
 
     init(_ user: User, roles: [String]) {
         id = user.id
-        email = user.email
+        email = EndUser.email(of: user)
         name = user.name
         self.roles = roles
         isActive = user.isActive

@@ -23,6 +23,8 @@ public struct Config: Sendable {
     public let registrationOpen: Bool
     public let ipAllowlistEnabled: Bool
     public let originValidationEnabled: Bool
+    /// `API_KEY_PEPPER_FILE`, or `KEYS_DIR/api-key.pepper` when that is empty.
+    public let apiKeyPepperFile: String
     /// Browser mode also sets the access token as cookie `gh_access`, which `/auth/verify` accepts.
     public let accessCookieEnabled: Bool
     public let allowedOrigins: [String]
@@ -129,6 +131,8 @@ public struct Config: Sendable {
         registrationOpen = try reader.bool("REGISTRATION_OPEN")
         ipAllowlistEnabled = try reader.bool("IP_WHITELIST_ENABLED")
         originValidationEnabled = try reader.bool("ORIGIN_VALIDATION_ENABLED")
+        let pepperFile = reader.string("API_KEY_PEPPER_FILE")
+        apiKeyPepperFile = pepperFile.isEmpty ? keysDirectory + "/api-key.pepper" : pepperFile
         accessCookieEnabled = try reader.bool("ACCESS_COOKIE")
         allowedOrigins = try reader.origins("ALLOWED_ORIGINS")
         trustedProxies = try reader.cidrs("TRUSTED_PROXIES")

@@ -6,7 +6,8 @@ public struct CIDR: Sendable, Equatable, CustomStringConvertible {
     public init?(_ text: String) {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard let address = IPAddress(String(parts[0])) else { return nil }
-        let maxLength = address.bytes.count * 8
+        // An IPv4-mapped IPv6 address parses as IPv4, but its prefix is counted over 128 bits.
+        let maxLength = parts[0].contains(":") ? 128 : address.bytes.count * 8
         var length = maxLength
         if parts.count == 2 {
             guard let value = Int(parts[1]), parts[1].allSatisfy(\.isNumber), (0...maxLength).contains(value) else {

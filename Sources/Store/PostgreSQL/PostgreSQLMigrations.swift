@@ -442,5 +442,58 @@ extension Migrations {
                 CREATE TRIGGER assignments_changed_delete AFTER DELETE ON assignments
                     FOR EACH ROW EXECUTE FUNCTION gatehouse_authz_assignments_changed();
                 """),
+        Migration(
+            id: "2026-12-04 clients",
+            sql: """
+                -- SaaS clients (API.md "SaaS clients"): allowlists and allowed roles are JSON arrays of strings.
+                CREATE TABLE clients (
+                    id               TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+                    name             TEXT COLLATE "C" NOT NULL,
+                    ip_allowlist     TEXT COLLATE "C" NOT NULL DEFAULT '[]' CHECK (gatehouse_json_valid(ip_allowlist)),
+                    origin_allowlist TEXT COLLATE "C" NOT NULL DEFAULT '[]'
+                        CHECK (gatehouse_json_valid(origin_allowlist)),
+                    roles_allowed    TEXT COLLATE "C" NOT NULL DEFAULT '[]' CHECK (gatehouse_json_valid(roles_allowed)),
+                    created_at       BIGINT NOT NULL,
+                    updated_at       BIGINT NOT NULL
+                );
+                CREATE INDEX clients_created ON clients (created_at, id);
+                -- API keys: only HMAC-SHA256 of the secret under the server's pepper is kept.
+                CREATE TABLE api_keys (
+                    kid          TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+                    client_id    TEXT COLLATE "C" NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+                    secret_hash  BYTEA NOT NULL,
+                    state        TEXT COLLATE "C" NOT NULL CHECK (state IN ('primary', 'secondary', 'revoked')),
+                    created_at   BIGINT NOT NULL,
+                    last_used_at BIGINT,
+                    revoked_at   BIGINT
+                );
+                CREATE INDEX api_keys_client ON api_keys (client_id, state);
+                -- Workers cache validated keys and clients; any change to a client or a key's state moves this counter
+                -- in the same transaction, and the caches are dropped when it moves.
+                CREATE TABLE client_epoch (
+                    id    BIGINT NOT NULL PRIMARY KEY CHECK (id = 1),
+                    epoch BIGINT NOT NULL
+                );
+                INSERT INTO client_epoch (id, epoch) VALUES (1, 0);
+                CREATE FUNCTION gatehouse_client_epoch_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    UPDATE client_epoch SET epoch = epoch + 1 WHERE id = 1;
+                    RETURN NULL;
+                END
+                $$;
+                CREATE TRIGGER clients_changed_update AFTER UPDATE ON clients
+                    FOR EACH ROW EXECUTE FUNCTION gatehouse_client_epoch_bump();
+                CREATE TRIGGER clients_changed_delete AFTER DELETE ON clients
+                    FOR EACH ROW EXECUTE FUNCTION gatehouse_client_epoch_bump();
+                CREATE TRIGGER api_keys_changed_state AFTER UPDATE OF state ON api_keys
+                    FOR EACH ROW EXECUTE FUNCTION gatehouse_client_epoch_bump();
+                CREATE TRIGGER api_keys_changed_delete AFTER DELETE ON api_keys
+                    FOR EACH ROW EXECUTE FUNCTION gatehouse_client_epoch_bump();
+                -- End users of a client (SDK sessions): unique per (client, external id), gone with their client.
+                ALTER TABLE users ADD COLUMN tenant TEXT COLLATE "C" REFERENCES clients (id) ON DELETE CASCADE;
+                ALTER TABLE users ADD COLUMN external_id TEXT COLLATE "C";
+                CREATE UNIQUE INDEX users_tenant_external ON users (tenant, external_id) WHERE tenant IS NOT NULL;
+                CREATE INDEX users_tenant_created ON users (tenant, created_at, id);
+                """),
     ]
 }

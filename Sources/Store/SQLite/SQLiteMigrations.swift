@@ -376,5 +376,51 @@ extension Migrations {
                 CREATE TRIGGER assignments_changed_delete AFTER DELETE ON assignments
                     BEGIN UPDATE authz_epoch SET assignments = assignments + 1 WHERE id = 1; END;
                 """),
+        Migration(
+            id: "2026-12-04 clients",
+            sql: """
+                -- SaaS clients (API.md "SaaS clients"): allowlists and allowed roles are JSON arrays of strings.
+                CREATE TABLE clients (
+                    id               TEXT    NOT NULL PRIMARY KEY,
+                    name             TEXT    NOT NULL,
+                    ip_allowlist     TEXT    NOT NULL DEFAULT '[]' CHECK (json_valid(ip_allowlist)),
+                    origin_allowlist TEXT    NOT NULL DEFAULT '[]' CHECK (json_valid(origin_allowlist)),
+                    roles_allowed    TEXT    NOT NULL DEFAULT '[]' CHECK (json_valid(roles_allowed)),
+                    created_at       INTEGER NOT NULL,
+                    updated_at       INTEGER NOT NULL
+                );
+                CREATE INDEX clients_created ON clients (created_at, id);
+                -- API keys: only HMAC-SHA256 of the secret under the server's pepper is kept.
+                CREATE TABLE api_keys (
+                    kid          TEXT    NOT NULL PRIMARY KEY,
+                    client_id    TEXT    NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+                    secret_hash  BLOB    NOT NULL,
+                    state        TEXT    NOT NULL CHECK (state IN ('primary', 'secondary', 'revoked')),
+                    created_at   INTEGER NOT NULL,
+                    last_used_at INTEGER,
+                    revoked_at   INTEGER
+                );
+                CREATE INDEX api_keys_client ON api_keys (client_id, state);
+                -- Workers cache validated keys and clients; any change to a client or a key's state moves this counter
+                -- in the same transaction, and the caches are dropped when it moves.
+                CREATE TABLE client_epoch (
+                    id    INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+                    epoch INTEGER NOT NULL
+                );
+                INSERT INTO client_epoch (id, epoch) VALUES (1, 0);
+                CREATE TRIGGER clients_changed_update AFTER UPDATE ON clients
+                    BEGIN UPDATE client_epoch SET epoch = epoch + 1 WHERE id = 1; END;
+                CREATE TRIGGER clients_changed_delete AFTER DELETE ON clients
+                    BEGIN UPDATE client_epoch SET epoch = epoch + 1 WHERE id = 1; END;
+                CREATE TRIGGER api_keys_changed_state AFTER UPDATE OF state ON api_keys
+                    BEGIN UPDATE client_epoch SET epoch = epoch + 1 WHERE id = 1; END;
+                CREATE TRIGGER api_keys_changed_delete AFTER DELETE ON api_keys
+                    BEGIN UPDATE client_epoch SET epoch = epoch + 1 WHERE id = 1; END;
+                -- End users of a client (SDK sessions): unique per (client, external id), gone with their client.
+                ALTER TABLE users ADD COLUMN tenant TEXT REFERENCES clients (id) ON DELETE CASCADE;
+                ALTER TABLE users ADD COLUMN external_id TEXT;
+                CREATE UNIQUE INDEX users_tenant_external ON users (tenant, external_id) WHERE tenant IS NOT NULL;
+                CREATE INDEX users_tenant_created ON users (tenant, created_at, id);
+                """),
     ]
 }
