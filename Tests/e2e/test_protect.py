@@ -178,3 +178,18 @@ def test_an_api_key_never_reaches_either_upstream(stack):
         assert r.json()["params"].get("HTTP_X_API_KEY", "") == ""
     else:
         assert r.status_code == 401 and "params" not in r.json()
+
+
+def test_a_page_of_the_site_itself_may_post_with_its_origin_a_foreign_page_may_not(fresh_stack):
+    # ORIGIN_VALIDATION_ENABLED is on by default and ALLOWED_ORIGINS lists other sites: a browser sends the site's
+    # own origin on a same-site POST, which passes; another site's page is refused whatever token it carries.
+    stack = fresh_stack({"REGISTRATION_OPEN": "true", "ALLOWED_ORIGINS": "https://other.example"})
+    assert stack.setting("ORIGIN_VALIDATION_ENABLED") in ("", "true")
+    _, tokens = new_user(stack)
+    own = stack.url("/").rstrip("/")
+    assert own not in (stack.setting("ALLOWED_ORIGINS") or "").split(",")
+    r = stack.session().post(stack.url("/app/form"), headers={**bearer(tokens), "Origin": own})
+    assert r.status_code == 200 and r.json()["method"] == "POST", r.text
+    for foreign in ("https://evil.example", own.replace("https://", "http://") + "0", "null"):
+        r = stack.session().post(stack.url("/app/form"), headers={**bearer(tokens), "Origin": foreign})
+        assert r.status_code == 403 and r.json()["code"] == "origin_not_allowed", (foreign, r.text)

@@ -23,6 +23,20 @@ public struct BrowserSupport {
         accessLifetime = config.accessTokenLifetime
     }
 
+    /// Whether a page of `origin` may send this request through `/auth/verify`: an origin in `ALLOWED_ORIGINS`, or
+    /// the site's own (`https://` or `http://` followed by the request's `Host`), which a cross-site page cannot
+    /// claim in a browser.
+    ///
+    ///     browser.allows("https://app.example.com", host: "app.example.com")  // true
+    ///     browser.allows("https://evil.example", host: "app.example.com")     // false unless listed
+    func allows(_ origin: String, host: String?) -> Bool {
+        if allowedOrigins.contains(origin) { return true }
+        guard let host, !host.isEmpty else { return false }
+        let own = host.lowercased()
+        let claimed = origin.lowercased()
+        return claimed == "https://" + own || claimed == "http://" + own
+    }
+
     /// Whether the client asked for the refresh token as a cookie.
     func wantsCookie(_ request: Request, bodyFlag: Bool?) -> Bool {
         bodyFlag == true || request.headers["X-Requested-With"]?.lowercased() == "fetch"

@@ -60,14 +60,15 @@ public struct VerifyRoutes {
             principal = try authenticator.verify(token: try token(of: request), now: context.receivedAt, address: address)
         } catch {
             // A foreign origin is refused whatever the token (as before SDK sessions existed).
-            if let origin, !browser.allowedOrigins.contains(origin) { throw AuthError.originNotAllowed }
+            if let origin, !browser.allows(origin, host: request.headers["Host"]) { throw AuthError.originNotAllowed }
             throw error
         }
         if let origin {
-            // An SDK session's token is bound to its client's origins; every other token to ALLOWED_ORIGINS.
+            // An SDK session's token is bound to its client's origins; every other token to ALLOWED_ORIGINS and
+            // the site's own origin.
             if principal.claims.tenant != nil, let apiKeys {
                 try SDKOrigin.require(origin, for: principal, apiKeys: apiKeys)
-            } else if !browser.allowedOrigins.contains(origin) {
+            } else if !browser.allows(origin, host: request.headers["Host"]) {
                 throw AuthError.originNotAllowed
             }
         }
