@@ -63,6 +63,7 @@ fuzz-argon2:
 bench: release
 	bench/run.sh
 	bench/auth.sh
+	bench/apikeys.sh
 	bench/business.sh
 	bench/policies.sh
 

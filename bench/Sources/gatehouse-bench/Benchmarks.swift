@@ -80,6 +80,8 @@ func runBenchmarks(_ options: Options) throws -> Int32 {
         }
     }
 
+    try apiKeyBenchmarks(directory: directory, seconds: seconds, iterations: iterations, wanted: wanted)
+
     if wanted("argon2id") {
         let encoded = try Argon2id.hash("correct horse battery staple")
         report(
