@@ -6,7 +6,8 @@ public import Foundation
 
 /// What presenting a refresh token did.
 public enum RotationOutcome: Sendable, Equatable {
-    /// The token was unused: it is now used, and `successorHash` is the session's new refresh token.
+    /// The token was unused: it is now used, and `successorHash` is the session's new refresh token. The session
+    /// is as the rotation left it, touched (`lastUsedAt`) at the rotation's time.
     case rotated(Session)
     /// The token was rotated moments ago (within the grace window) to this same successor: a second tab
     /// refreshing at once. The caller answers with the same successor again.
@@ -101,8 +102,8 @@ public struct RefreshTokens {
             try issue(
                 hash: successorHash, sessionId: sessionId, parentHash: presentedHash, expiresAt: successorExpiresAt,
                 now: now)
-            try Sessions(db: db).touch(id: sessionId, at: now)
-            return .rotated(try Sessions(db: db).find(id: sessionId) ?? session)
+            // Under the write lock nothing changed the session since it was read: untouched, it is as read.
+            return .rotated(try Sessions(db: db).touchReturning(id: sessionId, at: now) ?? session)
         }
     }
 }
