@@ -62,6 +62,7 @@ fuzz-argon2:
 bench: release
 	bench/run.sh
 	bench/auth.sh
+	bench/backends.sh
 	bench/business.sh
 	bench/policies.sh
 

@@ -6,7 +6,9 @@
 #   2. GET behind nginx auth_request (+ empty_gif) with Gatehouse's /auth/verify and a cached token, against the
 #      same auth_request to the C libfcgi responder, bracketed the same way — target >= 0.9 in every round;
 #   3. the same with a fresh token on every request (signature checked each time) — target >= 0.6;
-#   4. POST /auth/refresh (each wrk thread follows its own rotation chain);
+#   4. POST /auth/refresh (each wrk thread follows its own rotation chain; with 8 connections on a chain, 7
+#      requests in 8 present the token another request has just rotated and are answered as grace replays:
+#      bench/backends.sh measures rotations alone, one chain per connection);
 # and Gatehouse's CPU per request in each, counting workers that finished (were recycled) during the run.
 # GATEHOUSE_SETTINGS adds settings (e.g. "MAX_REQUESTS=10000") to the benchmark's configuration. DATABASE_URL
 # runs it all on PostgreSQL: postgresql://… names a server, on which a database is made for the run and dropped

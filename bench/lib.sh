@@ -5,6 +5,7 @@ bin=${GATEHOUSE_BIN:-$root/.build/release/gatehouse}
 workers=${WORKERS:-4}
 duration=${DURATION:-10}
 connections=${CONNECTIONS:-16}
+threads=2  # wrk's threads; a caller may set more (one connection per thread, say)
 # DATABASE_URL: the benchmark's database on a PostgreSQL server instead of a SQLite file (see new_database).
 database_url=${DATABASE_URL:-}
 # Gatehouse reads WORKERS and DATABASE_URL from its environment over its configuration file: taken above and
@@ -131,7 +132,7 @@ measure() {
     local name=$1 url=$2
     shift 2
     local out
-    out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency "$@" "$url")
+    out=$(wrk -t"$threads" -c"$connections" -d"${duration}s" --latency "$@" "$url")
     local errors
     errors=$(awk '/Non-2xx|Socket errors/' <<<"$out")
     [ -n "$errors" ] && echo "  $name: $errors" >&2
