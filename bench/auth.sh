@@ -6,14 +6,19 @@
 #   2. GET behind nginx auth_request (+ empty_gif) with Gatehouse's /auth/verify and a cached token, against the
 #      same auth_request to the C libfcgi responder, bracketed the same way — target >= 0.9 in every round;
 #   3. the same with a fresh token on every request (signature checked each time) — target >= 0.6;
-#   4. POST /auth/refresh (each wrk thread follows its own rotation chain);
+#   4. POST /auth/refresh (each wrk thread follows its own rotation chain; with 8 connections on a chain, 7
+#      requests in 8 present the token another request has just rotated and are answered as grace replays:
+#      bench/backends.sh measures rotations alone, one chain per connection);
 # and Gatehouse's CPU per request in each, counting workers that finished (were recycled) during the run.
-# GATEHOUSE_SETTINGS adds settings (e.g. "MAX_REQUESTS=10000") to the benchmark's configuration.
+# GATEHOUSE_SETTINGS adds settings (e.g. "MAX_REQUESTS=10000") to the benchmark's configuration. DATABASE_URL
+# runs it all on PostgreSQL: postgresql://… names a server, on which a database is made for the run and dropped
+# afterwards (new_database in lib.sh); unset, it runs on a SQLite file as before. Every rate limit is off,
+# the global login ceiling included (left on, it answered 429 from the second login round on).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-start_gatehouse "RATE_LIMIT_LOGIN=0/1m" "RATE_LIMIT_LOGIN_IDENTIFIER=0/1m" "RATE_LIMIT_REFRESH=0/1m" \
-    "RATE_LIMIT_API=0/1m" "SERVICE_SECRET=$(openssl rand -hex 32)" ${GATEHOUSE_SETTINGS:-}
+start_gatehouse "RATE_LIMIT_LOGIN=0/1m" "RATE_LIMIT_LOGIN_IDENTIFIER=0/1m" "RATE_LIMIT_LOGIN_GLOBAL=0/1m" \
+    "RATE_LIMIT_REFRESH=0/1m" "RATE_LIMIT_API=0/1m" "SERVICE_SECRET=$(openssl rand -hex 32)" ${GATEHOUSE_SETTINGS:-}
 start_c_responder
 params="include $root/nginx/snippets/gatehouse-fastcgi.conf;"
 # The auth_request locations send only what /auth/verify reads (as nginx/snippets/gatehouse-auth.conf does).
@@ -88,27 +93,9 @@ response = function(status, headers, body)
 end
 LUA
 
-# Raw argon2: one C loop per core over CArgon2id's fastest path (what Gatehouse hashes with), compiled as
-# SwiftPM's release build compiles it (clang -O2), for the same wall-clock time, summed (logins/s is
-# wall-clock too).
-command -v clang >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
-clang -O2 -fPIC -fno-omit-frame-pointer -I "$root/Sources/CArgon2id/include" -o "$dir/argon2_loop" \
-    "$root/bench/argon2_loop.c" "$root"/Sources/CArgon2id/*.c $(pkg-config --cflags --libs libargon2)
-raw_argon2() {
-    rm -f "$dir"/argon2.*.txt
-    local loops=()
-    for core in $(seq "$(nproc)"); do
-        "$dir/argon2_loop" "$duration" wall cargon2id > "$dir/argon2.$core.txt" &
-        loops+=($!)
-    done
-    wait "${loops[@]}"
-    cat "$dir"/argon2.*.txt | awk '/c-argon2id-hash/ {s += 1e6 / $3} END {printf "%.1f", s}'
-}
-
-# median_round FILE: the line whose first field (a ratio) is the median.
-median_round() { sort -n "$1" | awk '{ line[NR] = $0 } END { print line[int((NR + 1) / 2)] }'; }
-
-echo "wrk -t2 -c$connections -d${duration}s; $workers Gatehouse workers; $(nproc) cores; argon2id m=19456 t=2 p=1"
+build_argon2_loop
+echo "wrk -t2 -c$connections -d${duration}s; $workers Gatehouse workers; $(nproc) cores; argon2id m=19456 t=2 p=1;" \
+    "database: $(sed -n 's/^DATABASE_URL=\([a-z]*\):.*/\1/p' "$dir/gatehouse.env")"
 # Each comparison measures its reference, then Gatehouse and the reference again, $rounds times (reference,
 # Gatehouse, reference, Gatehouse, ..., reference); a round's ratio divides by the mean of the references just
 # before and after it, so a drift of the machine's speed (on these shared cores raw argon2 alone moved from

@@ -12,6 +12,7 @@
 # each round's ratios divide by the mean of those two; the summary gives every round's ratio and the best.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+[ -z "$database_url" ] || { echo "business.sh runs on SQLite only (its seed writes the SQLite file); unset DATABASE_URL" >&2; exit 2; }
 rounds=${ROUNDS:-2}
 assets=${ASSETS:-100000}
 

@@ -13,6 +13,7 @@
 #      refresh, wrong passwords for ever new addresses — and every worker's RSS after each phase, which must stay flat.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+[ -z "$database_url" ] || { echo "recycle.sh runs on SQLite only (its instances are SQLite files); unset DATABASE_URL" >&2; exit 2; }
 recycle_at=${RECYCLE_AT:-10000}
 rounds=${ROUNDS:-3}
 long_seconds=${LONG_SECONDS:-600}

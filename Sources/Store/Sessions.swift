@@ -92,6 +92,17 @@ public struct Sessions {
             date, id)
     }
 
+    /// ``touch(id:at:)`` in the same statement as reading the session back: the session as the touch left it,
+    /// or nil when nothing was written (already used at or after `date`, revoked, or no such session).
+    func touchReturning(id: String, at date: Date) throws -> Session? {
+        try db.queryOne(
+            """
+            UPDATE sessions SET last_used_at = ?1 WHERE id = ?2 AND last_used_at < ?1 AND revoked_at IS NULL
+            RETURNING *
+            """, date, id
+        ).map(Session.init(row:))
+    }
+
     /// The user's live sessions (not revoked, not expired), most recently used first.
     public func list(userId: String, now: Date = Date()) throws -> [Session] {
         try db.query(

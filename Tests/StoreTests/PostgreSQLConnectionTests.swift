@@ -158,6 +158,23 @@ struct PostgreSQLConnectionTests {
         }
     }
 
+    @Test("a write transaction costs two round trips beyond its statements: BEGIN with the write lock, and COMMIT")
+    func writeTransactionRoundTrips() throws {
+        try withDatabase(.postgresql) { db in
+            let connection = try #require(db.connection as? PostgreSQLConnection)
+            try db.execute("SELECT 1 AS one")  // prepared once, outside the count
+            let before = connection.roundTrips
+            try db.transaction { try db.execute("SELECT 1 AS one") }
+            #expect(connection.roundTrips - before == 3)
+            #expect(!db.isInTransaction)
+            let held = try db.transaction {
+                try db.queryOne(
+                    "SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+            }
+            #expect(held?["n"] == .integer(1), "the write lock is held inside the transaction")
+        }
+    }
+
     @Test("a read-only transaction refuses writes and times a slow statement out; the connection stays usable")
     func readOnlyTimeout() throws {
         try withDatabase(.postgresql) { db in

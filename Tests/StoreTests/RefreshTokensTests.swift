@@ -32,6 +32,44 @@ import Testing
         }
     }
 
+    @Test("a rotation returns its session as touched at the rotation's time, or as read when already used later",
+        arguments: testBackends)
+    func rotationTouchesSession(backend: Backend) throws {
+        try withIssuedToken(backend) { db, session, tokens in
+            let outcome = try tokens.rotate(
+                presentedHash: hash(1), successorHash: hash(2), now: t0.addingTimeInterval(60),
+                successorExpiresAt: t0.addingTimeInterval(7200))
+            let stored = try #require(try Sessions(db: db).find(id: session.id))
+            #expect(stored.lastUsedAt == t0.addingTimeInterval(60))
+            #expect(outcome == .rotated(stored))
+            // A later use already recorded (another node's clock ahead): nothing to write, the session as it is.
+            try Sessions(db: db).touch(id: session.id, at: t0.addingTimeInterval(90))
+            let next = try tokens.rotate(
+                presentedHash: hash(2), successorHash: hash(3), now: t0.addingTimeInterval(80),
+                successorExpiresAt: t0.addingTimeInterval(7200))
+            let unchanged = try #require(try Sessions(db: db).find(id: session.id))
+            #expect(unchanged.lastUsedAt == t0.addingTimeInterval(90))
+            #expect(next == .rotated(unchanged))
+        }
+    }
+
+    @Test("a rotation on PostgreSQL takes six round trips: BEGIN with the write lock, four statements, COMMIT",
+        .enabled(if: postgresAdminURL != nil, "needs GATEHOUSE_TEST_POSTGRES_URL"))
+    func rotationRoundTrips() throws {
+        try withIssuedToken(.postgresql) { db, _, tokens in
+            let connection = try #require(db.connection as? PostgreSQLConnection)
+            _ = try tokens.rotate(  // prepares the statements
+                presentedHash: hash(1), successorHash: hash(2), now: t0.addingTimeInterval(60),
+                successorExpiresAt: t0.addingTimeInterval(7200))
+            let before = connection.roundTrips
+            let outcome = try tokens.rotate(
+                presentedHash: hash(2), successorHash: hash(3), now: t0.addingTimeInterval(120),
+                successorExpiresAt: t0.addingTimeInterval(7200))
+            guard case .rotated = outcome else { Issue.record("\(outcome)"); return }
+            #expect(connection.roundTrips - before == 6)
+        }
+    }
+
     @Test("a second tab within the grace window gets the same successor, and the session survives", arguments: testBackends)
     func graceReplay(backend: Backend) throws {
         try withIssuedToken(backend) { db, session, tokens in

@@ -66,7 +66,8 @@ public struct TokenRoutes {
             try auth.sessions.revoke(id: session.id, reason: "account disabled", now: now)
             throw AuthError.tokenRevoked
         }
-        try auth.sessions.touch(id: session.id, at: now)
+        // A rotation touched the session in its own transaction; a grace replay did not.
+        if case .graceReplay = outcome { try auth.sessions.touch(id: session.id, at: now) }
         let claims = try auth.tokens.makeClaims(
             user: user, session: session, address: request.clientAddress(trustedProxies: auth.config.trustedProxies),
             now: now)

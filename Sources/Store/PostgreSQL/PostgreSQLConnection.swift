@@ -21,6 +21,9 @@ final class PostgreSQLConnection: Connection {
     /// The connection broke while a transaction was open: statements fail until ``rollback()``.
     private var transactionLost = false
     private var lastChanges = 0
+    /// Requests sent to the server and answered (statements, prepares, transaction control): what a unit of
+    /// work costs on this backend beyond its SQL, for tests.
+    private(set) var roundTrips = 0
 
     /// Every write transaction takes this transaction-scoped advisory lock first, so read-then-write blocks
     /// serialise across workers and nodes as SQLite's `BEGIN IMMEDIATE` does on one file (ASCII "gatehous").
@@ -76,11 +79,13 @@ final class PostgreSQLConnection: Connection {
         let result: OpaquePointer? = unsafe parameters.withUnsafeArguments { values, lengths, formats in
             unsafe PQexecPrepared(handle, name, Int32(parameters.count), values, lengths, formats, 0)
         }
+        roundTrips += 1
         return try unsafe rows(of: result)
     }
 
     func executeScript(_ sql: String) throws(StoreError) {
         try ensureConnected()
+        roundTrips += 1
         _ = try unsafe rows(of: PQexec(handle, sql))
     }
 
@@ -92,14 +97,19 @@ final class PostgreSQLConnection: Connection {
 
     /// `BEGIN`, then the one write lock (``writeLockKey``): a read-then-write block cannot interleave with
     /// another's on any node, and waits at most ``lockTimeout`` for it.
+    ///
+    /// Both go in one round trip: a simple query may hold several statements, which the server runs in order,
+    /// stopping at the first error ("If a multiple-statement query fails, … the remaining statements are not
+    /// executed", PostgreSQL's protocol documentation). The key is our constant, not a bound value.
     func beginWrite() throws(StoreError) {
-        try begin("BEGIN")
+        try ensureConnected()
         do {
-            _ = try query("SELECT pg_advisory_xact_lock(?1)", bindings: [.integer(Self.writeLockKey)])
+            try simple("BEGIN; SELECT pg_advisory_xact_lock(\(Self.writeLockKey))")
         } catch {
-            rollback()
+            rollback()  // the BEGIN may have run
             throw error
         }
+        transactionOpen = true
     }
 
     /// `REPEATABLE READ, READ ONLY`: one snapshot for every statement; with a `timeout`, `statement_timeout`
@@ -126,6 +136,7 @@ final class PostgreSQLConnection: Connection {
     func commit() throws(StoreError) {
         guard !transactionLost else { throw StoreError(kind: .unavailable, message: "connection lost in transaction") }
         let result = unsafe PQexec(handle, "COMMIT")
+        roundTrips += 1
         defer { unsafe PQclear(result) }
         try unsafe check(result)
         transactionOpen = false
@@ -143,6 +154,7 @@ final class PostgreSQLConnection: Connection {
             unsafe PQtransactionStatus(handle) != PQTRANS_IDLE
         else { return }
         unsafe PQclear(PQexec(handle, "ROLLBACK"))
+        roundTrips += 1
     }
 
     // MARK: Schema
@@ -233,6 +245,7 @@ final class PostgreSQLConnection: Connection {
         let result = unsafe types.withUnsafeBufferPointer { types in
             unsafe PQprepare(handle, name, sql, Int32(types.count), types.baseAddress)
         }
+        roundTrips += 1
         defer { unsafe PQclear(result) }
         try unsafe check(result)
     }
@@ -240,6 +253,7 @@ final class PostgreSQLConnection: Connection {
     /// Runs a statement without parameters and discards what it returns.
     private func simple(_ sql: String) throws(StoreError) {
         let result = unsafe PQexec(handle, sql)
+        roundTrips += 1
         defer { unsafe PQclear(result) }
         try unsafe check(result)
     }
