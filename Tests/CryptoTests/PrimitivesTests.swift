@@ -34,6 +34,17 @@ struct PrimitivesTests {
         #expect(hexString(try context.mac(message)) == expected)
     }
 
+    @Test("a SHA256Key gives the RFC 4231 answers, message after message")
+    func hmacSHA256Key() {
+        let jefe = HMAC.SHA256Key(utf8("Jefe"))
+        let expected = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        #expect(hexString(jefe.mac(utf8("what do ya want for nothing?"))) == expected)
+        #expect(jefe.mac(utf8("other")) == HMAC.sha256(key: utf8("Jefe"), data: utf8("other")))
+        #expect(hexString(jefe.mac(utf8("what do ya want for nothing?"))) == expected)
+        let case1 = HMAC.SHA256Key([UInt8](repeating: 0x0b, count: 20)).mac(utf8("Hi There"))
+        #expect(hexString(case1) == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
+    }
+
     @Test("constant-time comparison is equality, including different lengths and empty input")
     func constantTime() {
         #expect(constantTimeEqual([1, 2, 3], [1, 2, 3]))

@@ -63,6 +63,11 @@ public struct APIKey: Sendable, Equatable {
         HMAC.sha256(key: pepper, data: Array(secret.utf8))
     }
 
+    /// ``secretHash(pepper:)`` under a pepper whose HMAC context is set up once (the validator's).
+    public func secretHash(pepper: HMAC.SHA256Key) -> [UInt8] {
+        pepper.mac(Array(secret.utf8))
+    }
+
     /// The six base62 characters of the CRC-32 of `body` (everything up to and including the last `_`).
     static func checksum(_ body: ArraySlice<UInt8>) -> String {
         Base62.fixedWidth(UInt64(CRC32.checksum(body)), width: checkLength)

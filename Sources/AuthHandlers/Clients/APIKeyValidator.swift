@@ -31,6 +31,8 @@ public final class APIKeyValidator {
 
     private let clients: Clients
     private let pepper: [UInt8]?
+    /// The pepper's HMAC context, set up once: a cached key costs one HMAC, not a context and key schedule too.
+    private let keyedPepper: HMAC.SHA256Key?
     private let allowlistEnabled: Bool
     private let capacity: Int
     private var keys: [String: Entry] = [:]
@@ -54,6 +56,7 @@ public final class APIKeyValidator {
         self.metrics = metrics
         clients = Clients(db: database)
         self.pepper = pepper
+        keyedPepper = pepper.map(HMAC.SHA256Key.init)
         self.allowlistEnabled = allowlistEnabled
         self.capacity = capacity
         self.writeGeneration = writeGeneration
@@ -94,9 +97,9 @@ public final class APIKeyValidator {
     private func judge(_ presented: String, address: String, now: Date) throws -> Outcome {
         // Garbage and typos stop here: no database access.
         guard let key = APIKey(parsing: presented) else { return .invalid }
-        guard let pepper else { return .unavailable }
+        guard let keyedPepper else { return .unavailable }
         try refreshIfChanged()
-        let hash = key.secretHash(pepper: pepper)
+        let hash = key.secretHash(pepper: keyedPepper)
         var entry = keys[key.kid]
         if entry == nil, let stored = try clients.liveKey(kid: key.kid) {
             let loaded = Entry(

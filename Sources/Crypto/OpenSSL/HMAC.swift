@@ -76,6 +76,32 @@ final class HMACContext: @unchecked Sendable {
 
 /// HMAC (RFC 2104).
 public enum HMAC {
+    /// HMAC-SHA256 under one key set up once, for a key that signs many messages (the API-key pepper): each
+    /// ``mac(_:)`` restarts the context instead of building one.
+    ///
+    ///     let pepper = HMAC.SHA256Key(pepperBytes)
+    ///     let stored = pepper.mac(Array(secret.utf8))  // == HMAC.sha256(key: pepperBytes, data: …)
+    public final class SHA256Key: Sendable {
+        private let context: HMACContext
+
+        public init(_ key: [UInt8]) {
+            do {
+                context = try HMACContext(key: SecretBytes(key), digest: .sha256)
+            } catch {
+                fatalError("HMAC failed: \(error)")
+            }
+        }
+
+        public func mac(_ data: [UInt8]) -> [UInt8] {
+            do {
+                return try context.mac(data)
+            } catch {
+                // HMAC fails only when memory runs out or the provider is broken.
+                fatalError("HMAC failed: \(error)")
+            }
+        }
+    }
+
     /// HMAC-SHA256 of `data` under `key`, 32 bytes.
     ///
     /// ```swift
