@@ -33,9 +33,8 @@ public struct APIKey: Sendable, Equatable {
         let kid = bytes[kidStart..<(secretStart - 1)]
         let secret = bytes[secretStart..<(checkStart - 1)]
         let check = bytes[checkStart...]
-        guard Base62.isBase62(String(decoding: kid, as: UTF8.self)),
-            Base62.isBase62(String(decoding: secret, as: UTF8.self)),
-            String(decoding: check, as: UTF8.self) == Self.checksum(bytes[..<checkStart])
+        guard Base62.isBase62(bytes: kid), Base62.isBase62(bytes: secret),
+            check.elementsEqual(Self.checksum(bytes[..<checkStart]).utf8)
         else { return nil }
         self.kid = String(decoding: kid, as: UTF8.self)
         self.secret = String(decoding: secret, as: UTF8.self)

@@ -10,6 +10,11 @@ public enum Base62 {
         text.utf8.allSatisfy(isDigit)
     }
 
+    /// Whether every byte is a base62 digit (bytes already in memory; not generic, so not slow across modules).
+    public static func isBase62(bytes: ArraySlice<UInt8>) -> Bool {
+        bytes.allSatisfy(isDigit)
+    }
+
     /// `value` in base62, most significant digit first, left-padded with `0` to `width` characters (a value
     /// needing more digits keeps only the low `width` of them).
     public static func fixedWidth(_ value: UInt64, width: Int) -> String {

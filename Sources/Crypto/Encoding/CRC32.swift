@@ -12,6 +12,12 @@ public enum CRC32 {
 
     /// The CRC-32 of `bytes`.
     public static func checksum<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt32 {
+        checksum(ArraySlice(bytes))
+    }
+
+    /// ``checksum(_:)`` over bytes already in memory, compiled here for them (a generic call from another module
+    /// is not specialised: an API-key check spent most of its time in the generic iteration).
+    public static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
         var crc: UInt32 = 0xFFFF_FFFF
         for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
         return crc ^ 0xFFFF_FFFF
