@@ -61,6 +61,7 @@ chains = [post("/auth/login", {"email": "bench@example.com", "password": "bench-
 with open(d + "/chains.lua", "w") as f:
     f.write("chains = {" + ",".join('"%s"' % x for x in chains) + "}\n")
 PY
+analyze_database "$(sed -n 's/^DATABASE_URL=//p' "$dir/gatehouse.env")"
 
 cat > "$dir/login.lua" <<'LUA'
 wrk.method = "POST"

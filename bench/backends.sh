@@ -126,6 +126,8 @@ for port in (18116, 18117):
     assert all(r.get("code") == "invalid_credentials" for r in first), {r.get("code") for r in first}
     assert all(r.get("code") == "account_locked" for r in again), {r.get("code") for r in again}
 PY
+analyze_database "$pg_url"
+analyze_database "$pg_burst_url"
 
 cat > "$dir/login.lua" <<'LUA'
 wrk.method = "POST"

@@ -76,23 +76,17 @@ public struct RefreshTokens {
         successorExpiresAt: Date
     ) throws -> RotationOutcome {
         try db.transaction {
-            // The token and its session in one statement: on PostgreSQL every statement is a round trip, and these
-            // run under the write lock. A token's session always exists (ON DELETE CASCADE); a missing one would
-            // read as revoked.
             guard
                 let token = try db.queryOne(
-                    """
-                    SELECT t.session_id AS token_session_id, t.expires_at AS token_expires_at,
-                           t.used_at AS token_used_at, t.successor_hash AS token_successor_hash, s.*
-                    FROM refresh_tokens t LEFT JOIN sessions s ON s.id = t.session_id WHERE t.token_hash = ?
-                    """, presentedHash)
+                    "SELECT session_id, expires_at, used_at, successor_hash FROM refresh_tokens WHERE token_hash = ?",
+                    presentedHash)
             else { return .unknown }
-            let sessionId: String = try token.get("token_session_id")
-            guard try token.get("id", as: String?.self) != nil else { return .revoked }
-            let session = try Session(row: token)
-            guard session.isLive(at: now) else { return .revoked }
-            if let usedAt: Date = try token.get("token_used_at") {
-                let recorded: [UInt8]? = try token.get("token_successor_hash")
+            let sessionId: String = try token.get("session_id")
+            guard let session = try Sessions(db: db).find(id: sessionId), session.isLive(at: now) else {
+                return .revoked
+            }
+            if let usedAt: Date = try token.get("used_at") {
+                let recorded: [UInt8]? = try token.get("successor_hash")
                 let withinGrace = unixSeconds(now) - unixSeconds(usedAt) <= Int64(graceSeconds)
                 if withinGrace && recorded == successorHash { return .graceReplay(session) }
                 try db.execute(
@@ -100,7 +94,7 @@ public struct RefreshTokens {
                 try Sessions(db: db).revoke(id: sessionId, reason: "refresh token reuse", now: now)
                 return .reused(sessionId: sessionId)
             }
-            let expiresAt: Date = try token.get("token_expires_at")
+            let expiresAt: Date = try token.get("expires_at")
             guard expiresAt > now else { return .expired }
             try db.execute(
                 "UPDATE refresh_tokens SET used_at = ?, successor_hash = ? WHERE token_hash = ?",
