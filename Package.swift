@@ -21,6 +21,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
         .systemLibrary(name: "CPostgreSQL", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         /// Gatehouse's own Argon2id in C (SSE2/AVX2 chosen at run time); optimised in debug builds as well, so
         /// the tests that compare it with libargon2 stay quick.
         .target(
@@ -30,7 +31,10 @@ let package = Package(
         .target(name: "FCGIHost", dependencies: ["CFastCGI"], swiftSettings: cBoundary),
         .target(name: "Crypto", dependencies: ["COpenSSL", "CArgon2", "CArgon2id"], swiftSettings: cBoundary),
         .target(name: "Store", dependencies: ["CSQLite", "CPostgreSQL"], swiftSettings: cBoundary),
-        .target(name: "AuthHandlers", dependencies: ["FCGIHost", "Crypto", "Store"], swiftSettings: swiftSettings),
+        /// QR codes (libqrencode) drawn as SVG, for the portal's TOTP enrolment.
+        .target(name: "QRCode", dependencies: ["CQRencode"], swiftSettings: cBoundary),
+        .target(
+            name: "AuthHandlers", dependencies: ["FCGIHost", "Crypto", "Store", "QRCode"], swiftSettings: swiftSettings),
         .target(name: "ApiHandlers", dependencies: ["FCGIHost", "Store", "AuthHandlers"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "gatehouse",
@@ -43,6 +47,7 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         .testTarget(name: "FCGIHostTests", dependencies: ["FCGIHost"], swiftSettings: swiftSettings),
+        .testTarget(name: "QRCodeTests", dependencies: ["QRCode"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CryptoTests", dependencies: ["Crypto"], resources: [.copy("Vectors")], swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: swiftSettings),

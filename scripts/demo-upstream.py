@@ -9,6 +9,7 @@ request headers; with FASTCGI_SOCKET, a FastCGI responder on that unix socket (b
 parameters. Run by scripts/dev-stack.sh and the end-to-end tests, so a request reaches either only after
 Gatehouse said yes.
 """
+import html
 import json
 import os
 import socketserver
@@ -18,8 +19,36 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+DEMO_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Demo page</title></head>
+<body>
+<main>
+<h1>Demo page</h1>
+<p id="who">Signed in as <strong>{email}</strong>.</p>
+<p>This page is served by the demo upstream behind <code>include snippets/gatehouse-portal.conf;</code>: it is
+reached only with a valid sign-in, and it knows who you are from the <code>X-User-Email</code> header.</p>
+<p>You asked for <code id="path">{path}</code>.</p>
+<p><a href="/auth/portal/account">Your account</a> · <a href="/auth/portal/logout">Sign out</a></p>
+</main>
+</body>
+</html>
+"""
+
+
 class Echo(BaseHTTPRequestHandler):
     def answer(self):
+        if self.path.startswith("/demo/"):
+            # A server-rendered page for browsers (the dev site's /demo/ location, protected by the portal snippet).
+            body = DEMO_PAGE.format(email=html.escape(self.headers.get("X-User-Email", "")),
+                                    path=html.escape(self.path)).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         body = json.dumps({
             "path": self.path,
             "method": self.command,

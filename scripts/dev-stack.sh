@@ -33,6 +33,10 @@ WORKERS=4
 JWT_ISSUER=https://127.0.0.1:$port
 SERVICE_SECRET=$(openssl rand -hex 32)
 ALLOWED_ORIGINS=https://127.0.0.1:$port
+# The sign-in portal (/auth/portal/, the /demo/ page): the access token as a cookie, and where it may send
+# browsers back to.
+ACCESS_COOKIE=true
+PORTAL_REDIRECT_DOMAINS=127.0.0.1,localhost
 RPC_DIR=$dir/rpc
 ENV
     fi
@@ -89,6 +93,7 @@ run() {
     echo "Gatehouse is up: https://127.0.0.1:$port/health (certificate: $dir/tls/cert.pem). Ctrl-C stops."
     echo "Protected: https://127.0.0.1:$port/app/ (demo upstream), /api/ (server-to-server), /fcgi/ (demo FastCGI app),"
     echo "  wss://127.0.0.1:$port/ws/ (demo WebSocket upstream) and /files/hello.txt"
+    echo "In a browser: https://127.0.0.1:$port/demo/ (signs you in through /auth/portal/login and comes back)"
     wait -n "$nginx" "$gatehouse" "$app" "$ws" || true
     stop
 }

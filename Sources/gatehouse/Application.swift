@@ -59,6 +59,7 @@ struct Application {
         TokenRoutes(auth: auth).addRoutes(to: router)
         ContextRoutes(auth: auth).addRoutes(to: router)
         AccountRoutes(auth: auth).addRoutes(to: router)
+        PortalRoutes(auth: auth).addRoutes(to: router)
         PasswordResetRoutes(auth: auth).addRoutes(to: router)
         VerifyRoutes(authenticator: auth.authenticator, config: config, apiKeys: auth.apiKeys).addRoutes(to: router)
         TokenValidationRoutes(authenticator: auth.authenticator, config: config).addRoutes(to: router)

@@ -88,7 +88,9 @@ class Stack:
         self.bin = gatehouse_bin()
         subprocess.run([str(ROOT / "scripts/dev-stack.sh"), "setup", str(directory), str(self.port)], check=True)
         self.config = directory / "gatehouse.env"
-        settings = dict(settings or {})
+        # The dev stack turns the access cookie (and with it the sign-in portal) on; test stacks keep the product's
+        # default, off, unless a test asks for it (the portal's tests, the access-cookie tests).
+        settings = {"ACCESS_COOKIE": "false", **(settings or {})}
         if BACKEND == "postgresql" and "DATABASE_URL" not in settings:
             settings["DATABASE_URL"] = create_postgres_database()
         if settings:

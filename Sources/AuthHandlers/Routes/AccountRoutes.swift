@@ -78,6 +78,17 @@ public struct AccountRoutes {
     func changePassword(_ request: Request, context: RequestContext) throws -> Response {
         let principal = try auth.authenticator.authenticate(request, now: context.receivedAt)
         let body = try request.decode(PasswordChange.self)
+        try changePassword(
+            of: principal, current: body.currentPassword, new: body.newPassword, request: request, context: context)
+        return .noContent
+    }
+
+    /// The password change itself, shared with the portal's account page: the lockout of the login form counts
+    /// guesses here too; the user's other sessions are revoked.
+    /// - Throws: 422 on `current_password` or `new_password`, 429 `account_locked`.
+    func changePassword(
+        of principal: Principal, current: String, new: String, request: Request, context: RequestContext
+    ) throws {
         guard let user = try auth.users.find(id: principal.userID) else { throw AuthError.tokenRevoked }
         // Guessing through this route counts against the same lockout as the login form.
         let identifier = user.email
@@ -87,7 +98,7 @@ public struct AccountRoutes {
         {
             throw AuthError.accountLocked(retryAfter: retryAfter)
         }
-        guard let hash = user.passwordHash, auth.passwords.verify(body.currentPassword, hash: hash) else {
+        guard let hash = user.passwordHash, auth.passwords.verify(current, hash: hash) else {
             _ = try auth.lockouts.fail(
                 identifier: identifier, now: context.receivedAt, threshold: auth.config.lockoutThreshold,
                 baseDuration: TimeInterval(auth.config.lockoutDuration),
@@ -95,17 +106,16 @@ public struct AccountRoutes {
             throw HTTPError.validation(field: "current_password", "is not the current password")
         }
         try auth.lockouts.succeed(identifier: identifier)
-        let problems = PasswordPolicy.problems(body.newPassword, email: user.email)
+        let problems = PasswordPolicy.problems(new, email: user.email)
         guard problems.isEmpty else {
             throw HTTPError.validation(problems.map { .init(field: "new_password", message: $0) })
         }
         let revoked = try auth.users.setPasswordHash(
-            try auth.passwords.hash(body.newPassword), forUser: user.id, keepingSession: principal.sessionID,
+            try auth.passwords.hash(new), forUser: user.id, keepingSession: principal.sessionID,
             now: context.receivedAt)
         auth.auditTrail.record(
             "password.changed", actor: user.id, user: user.id, request: request, context: context,
             details: ["sessions_revoked": "\(revoked)"])
-        return .noContent
     }
 
     struct SessionBody: Encodable {
@@ -135,7 +145,13 @@ public struct AccountRoutes {
 
     func revokeSession(_ request: Request, context: RequestContext) throws -> Response {
         let principal = try auth.authenticator.authenticate(request, now: context.receivedAt)
-        let id = try request.parameters.require("id")
+        try revokeSession(try request.parameters.require("id"), of: principal, request: request, context: context)
+        return .noContent
+    }
+
+    /// Revokes one of the principal's own live sessions (shared with the portal's account page).
+    /// - Throws: 404 for an id that is not a live session of this user.
+    func revokeSession(_ id: String, of principal: Principal, request: Request, context: RequestContext) throws {
         guard let session = try auth.sessions.find(id: id), session.userId == principal.userID,
             session.isLive(at: context.receivedAt)
         else { throw HTTPError.notFound("You have no live session with this id.") }
@@ -143,6 +159,5 @@ public struct AccountRoutes {
         auth.auditTrail.record(
             "session.revoked", actor: principal.userID, user: principal.userID, request: request, context: context,
             details: ["session_id": id])
-        return .noContent
     }
 }

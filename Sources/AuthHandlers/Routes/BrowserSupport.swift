@@ -10,6 +10,8 @@ public struct BrowserSupport {
     let refreshLifetime: Int
     let accessCookieEnabled: Bool
     let accessLifetime: Int
+    /// `; Domain=COOKIE_DOMAIN`, or empty for host-only cookies.
+    let domainAttribute: String
     /// Counts refused origins (`gateway_origin_rejections_total`); nil where nothing is counted.
     let originRejections: Metrics.Counter?
     let metrics: Metrics?
@@ -21,6 +23,7 @@ public struct BrowserSupport {
         refreshLifetime = config.refreshTokenLifetime
         accessCookieEnabled = config.accessCookieEnabled
         accessLifetime = config.accessTokenLifetime
+        domainAttribute = config.cookieDomain.isEmpty ? "" : "; Domain=\(config.cookieDomain)"
     }
 
     /// Whether a page of `origin` may send this request through `/auth/verify`: an origin in `ALLOWED_ORIGINS`, or
@@ -42,11 +45,12 @@ public struct BrowserSupport {
         bodyFlag == true || request.headers["X-Requested-With"]?.lowercased() == "fetch"
     }
 
-    /// `Set-Cookie` for a refresh token (or, with nil, one that deletes it).
-    func cookieHeader(_ token: String?) -> String {
+    /// `Set-Cookie` for a refresh token (or, with nil, one that deletes it). The portal's are `SameSite=Lax`, so a
+    /// top-level navigation from another site still carries them back to the portal (API.md "Browser sign-in portal").
+    func cookieHeader(_ token: String?, sameSite: String = "Strict") -> String {
         let value = token ?? ""
         let maxAge = token == nil ? 0 : refreshLifetime
-        return "\(Self.refreshCookie)=\(value); Max-Age=\(maxAge); Path=/auth; HttpOnly; Secure; SameSite=Strict"
+        return "\(Self.refreshCookie)=\(value); Max-Age=\(maxAge); Path=/auth\(domainAttribute); HttpOnly; Secure; SameSite=\(sameSite)"
     }
 
     /// The `Set-Cookie` values of a browser-mode token response: the refresh token, and the access token when
@@ -72,9 +76,19 @@ public struct BrowserSupport {
     }
 
     /// `Set-Cookie` for an access token (or, with nil, one that deletes it).
-    func accessCookieHeader(_ token: String?) -> String {
+    func accessCookieHeader(_ token: String?, sameSite: String = "Strict") -> String {
         let maxAge = token == nil ? 0 : accessLifetime
-        return "\(Self.accessCookie)=\(token ?? ""); Max-Age=\(maxAge); Path=/; HttpOnly; Secure; SameSite=Strict"
+        return "\(Self.accessCookie)=\(token ?? ""); Max-Age=\(maxAge); Path=/\(domainAttribute); HttpOnly; Secure; SameSite=\(sameSite)"
+    }
+
+    /// The portal's sign-in cookies: both tokens, `SameSite=Lax`.
+    func portalCookies(_ tokens: TokenResponse) -> [String] {
+        [cookieHeader(tokens.refreshToken, sameSite: "Lax"), accessCookieHeader(tokens.accessToken, sameSite: "Lax")]
+    }
+
+    /// The `Set-Cookie` values that delete both of the portal's cookies.
+    func clearingPortalCookies() -> [String] {
+        [cookieHeader(nil, sameSite: "Lax"), accessCookieHeader(nil, sameSite: "Lax")]
     }
 
     /// The `Set-Cookie` values that delete the cookies `request` carried (logout).
@@ -129,7 +143,8 @@ public struct BrowserSupport {
         // Decided on the route that matched, not the path as spelt: `//auth/login` and `/%61uth/login` reach the
         // login route too.
         let path = request.route.isEmpty ? request.path : request.route
-        if path.hasPrefix("/auth/") || path == "/auth" {
+        // The portal's stylesheet and script have content-hashed names and their own long-lived caching.
+        if (path.hasPrefix("/auth/") || path == "/auth") && !path.hasPrefix(PortalAssets.pathPrefix) {
             response.headers.set("Cache-Control", "no-store")
             response.headers.set("Pragma", "no-cache")
         }

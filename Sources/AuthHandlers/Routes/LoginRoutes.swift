@@ -64,65 +64,14 @@ public struct LoginRoutes {
         }
     }
 
-    /// The lockout counter is taken before the password is checked (DESIGN.md), unknown accounts cost the same
-    /// argon2 work, and both wrong email and wrong password answer the same 401. The body is checked before
-    /// anything is written, so an identifier over 254 bytes never becomes a lockout, bucket or audit key.
+    /// The body is checked before anything is written, so an identifier over 254 bytes never becomes a lockout,
+    /// bucket or audit key; the rest is ``PasswordLogin``, which the portal's sign-in form uses too.
     func login(_ request: Request, context: RequestContext) throws -> Response {
-        let config = auth.config
-        let now = context.receivedAt
         let body = try request.decode(LoginBody.self)
         let field = body.email == nil && body.username != nil ? "username" : "email"
         let identifier = try Identifier.required(body.email ?? body.username, field: field)
-        try auth.rateLimiter.check("login", key: auth.rateLimiter.clientKey(request), now: now)
-        try auth.rateLimiter.check("login_identifier", key: identifier, now: now)
-        try auth.rateLimiter.check("login_global", key: "all", now: now)
-
-        switch try auth.lockouts.begin(identifier: identifier, now: now, threshold: config.lockoutThreshold,
-                                       window: TimeInterval(config.lockoutWindow)) {
-        case .locked(let retryAfter):
-            auth.auditTrail.record("login.locked_out", request: request, context: context, details: ["identifier": identifier])
-            throw AuthError.accountLocked(retryAfter: retryAfter)
-        case .proceed:
-            break
-        }
-
-        let user = try auth.users.find(email: identifier)
-        let passwordMatches: Bool
-        if let user, let hash = user.passwordHash {
-            passwordMatches = auth.passwords.verify(body.password, hash: hash)
-        } else {
-            auth.passwords.verifyAgainstDummy(body.password)
-            passwordMatches = false
-        }
-        guard let user, passwordMatches else {
-            auth.metrics?.increment("auth_login_failures_total")
-            let locked = try auth.lockouts.fail(
-                identifier: identifier, now: now, threshold: config.lockoutThreshold,
-                baseDuration: TimeInterval(config.lockoutDuration), maxDuration: TimeInterval(config.lockoutMaxDuration))
-            auth.auditTrail.record(
-                "login.failure", user: user?.id, request: request, context: context,
-                details: ["identifier": identifier, "reason": user == nil ? "unknown_account" : "bad_password"])
-            if locked {
-                auth.metrics?.increment("auth_lockouts_total")
-                auth.auditTrail.record("account.locked", user: user?.id, request: request, context: context, details: ["identifier": identifier])
-            }
-            context.logger.notice("Login failed", metadata: ["auth.reason": user == nil ? "unknown_account" : "bad_password"])
-            throw AuthError.invalidCredentials
-        }
-        guard user.isActive else {
-            try auth.lockouts.succeed(identifier: identifier)
-            auth.auditTrail.record("login.failure", user: user.id, request: request, context: context, details: ["reason": "disabled"])
-            throw AuthError.accountDisabled
-        }
-        // A new hash is computed before the transaction, so the write lock is never held across argon2.
-        let rehashed = try user.passwordHash.flatMap { auth.passwords.needsRehash($0) ? try auth.passwords.hash(body.password) : nil }
-        let (_, tokens) = try auth.tokens.startSession(user: user, request: request, now: now) { session in
-            try auth.lockouts.succeed(identifier: identifier)
-            if let rehashed { try auth.users.rehashPassword(rehashed, forUser: user.id, now: now) }
-            auth.auditTrail.record(
-                "login.success", actor: user.id, user: user.id, request: request, context: context,
-                details: ["session_id": session.id])
-        }
+        let tokens = try PasswordLogin(auth: auth).signIn(
+            identifier: identifier, password: body.password, request: request, context: context)
         return try browser.tokenResponse(tokens, inCookies: browser.wantsCookie(request, bodyFlag: body.useCookies))
     }
 
@@ -154,15 +103,22 @@ public struct LoginRoutes {
             guard found.isLive(at: now) else { throw AuthError.tokenRevoked }
             session = found
         }
-        if body?.all == true {
+        try end(session, all: body?.all == true, request: request, context: context)
+        var response = Response.noContent
+        for cookie in browser.clearingCookies(request) { response.headers.add("Set-Cookie", cookie) }
+        return response
+    }
+
+    /// Revokes `session` (or with `all` every session of its user) and writes the audit row: the logout of the JSON
+    /// route and of the portal.
+    func end(_ session: Session, all: Bool, request: Request, context: RequestContext) throws {
+        let now = context.receivedAt
+        if all {
             let count = try auth.sessions.revokeAll(userId: session.userId, reason: "logout all", now: now)
             auth.auditTrail.record("logout.all", actor: session.userId, user: session.userId, request: request, context: context, details: ["sessions": "\(count)"])
         } else {
             try auth.sessions.revoke(id: session.id, reason: "logout", now: now)
             auth.auditTrail.record("logout", actor: session.userId, user: session.userId, request: request, context: context, details: ["session_id": session.id])
         }
-        var response = Response.noContent
-        for cookie in browser.clearingCookies(request) { response.headers.add("Set-Cookie", cookie) }
-        return response
     }
 }

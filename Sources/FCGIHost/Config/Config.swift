@@ -28,6 +28,10 @@ public struct Config: Sendable {
     /// Browser mode also sets the access token as cookie `gh_access`, which `/auth/verify` accepts.
     public let accessCookieEnabled: Bool
     public let allowedOrigins: [String]
+    /// `COOKIE_DOMAIN`: the `Domain` of the session cookies; empty for host-only cookies.
+    public let cookieDomain: String
+    /// `PORTAL_REDIRECT_DOMAINS`: hosts (and their subdomains) the portal may redirect to, lower case.
+    public let portalRedirectDomains: [String]
     public let trustedProxies: [CIDR]
     public let listen: ListenAddress
     /// `LISTEN_ALLOW_REMOTE`: a TCP `LISTEN` address outside loopback is refused unless this is set.
@@ -135,6 +139,12 @@ public struct Config: Sendable {
         apiKeyPepperFile = pepperFile.isEmpty ? keysDirectory + "/api-key.pepper" : pepperFile
         accessCookieEnabled = try reader.bool("ACCESS_COOKIE")
         allowedOrigins = try reader.origins("ALLOWED_ORIGINS")
+        cookieDomain = try reader.domainOrEmpty("COOKIE_DOMAIN")
+        var redirectDomains: [String] = []
+        for item in ConfigParsing.list(reader.string("PORTAL_REDIRECT_DOMAINS")) {
+            redirectDomains.append(try reader.domain("PORTAL_REDIRECT_DOMAINS", item))
+        }
+        portalRedirectDomains = redirectDomains
         trustedProxies = try reader.cidrs("TRUSTED_PROXIES")
         listen = try reader.listen("LISTEN")
         listenAllowRemote = try reader.bool("LISTEN_ALLOW_REMOTE")

@@ -31,6 +31,8 @@ public struct ConfigKey: Sendable {
         ConfigKey("ORIGIN_VALIDATION_ENABLED", "true", "Check Origin at /auth/verify: against ALLOWED_ORIGINS, and for SDK-session tokens against their client's origin allowlist."),
         ConfigKey("API_KEY_PEPPER_FILE", "", "File of the secret (32+ bytes, mode 0600) under which API-key secrets are hashed; empty means KEYS_DIR/api-key.pepper. `gatehouse serve` creates it when missing."),
         ConfigKey("ACCESS_COOKIE", "false", "Browser mode also sets the access token as cookie gh_access (HttpOnly, Secure, SameSite=Strict, Path=/), which /auth/verify accepts without an Authorization header; a state-changing request it authenticates needs an allowed Origin."),
+        ConfigKey("COOKIE_DOMAIN", "", "Domain attribute of the gh_access and gh_refresh cookies (e.g. example.com), so sibling hosts share a sign-in; empty: host-only cookies."),
+        ConfigKey("PORTAL_REDIRECT_DOMAINS", "", "Comma-separated domains the sign-in portal may send a browser back to (rd=): https URLs on these hosts or their subdomains; anything else lands on the account page."),
         ConfigKey("ALLOWED_ORIGINS", "", "Comma-separated origins allowed for browsers (CORS and cookie requests)."),
         ConfigKey("TRUSTED_PROXIES", "", "Comma-separated CIDRs whose X-Forwarded-For is believed."),
         ConfigKey("LISTEN", "unix:/run/gatehouse/gatehouse.sock", "unix:/path.sock or host:port (ignored under socket activation)."),

@@ -70,6 +70,24 @@ struct Reader {
         return items
     }
 
+    /// A DNS name such as `example.com` (ASCII letters, digits, `-` and dots; no scheme, port or path), lower-cased.
+    func domain(_ key: String, _ value: String) throws(ConfigError) -> String {
+        let name = value.lowercased()
+        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        let valid = !name.isEmpty && name.utf8.count <= 253 && labels.allSatisfy { label in
+            !label.isEmpty && label.utf8.count <= 63 && label.first != "-" && label.last != "-"
+                && label.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D }
+        }
+        guard valid else { throw fail(key, "domain names such as example.com (no scheme, port or path)") }
+        return name
+    }
+
+    /// ``domain(_:_:)`` or empty.
+    func domainOrEmpty(_ key: String) throws(ConfigError) -> String {
+        let value = string(key)
+        return value.isEmpty ? "" : try domain(key, value)
+    }
+
     func listen(_ key: String) throws(ConfigError) -> ListenAddress {
         let value = string(key)
         if value.hasPrefix("unix:") {

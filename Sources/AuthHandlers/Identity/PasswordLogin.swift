@@ -1,0 +1,74 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import FCGIHost
+import Store
+
+/// The password step of a sign-in, the one implementation behind `POST /auth/login` and the portal's sign-in
+/// form: rate limits (per address, per identifier, global), the lockout counter taken before the password is
+/// checked (DESIGN.md), the same argon2 work for unknown accounts, the same 401 for a wrong email and a wrong
+/// password, audit rows, and the session.
+struct PasswordLogin {
+    let auth: AuthService
+
+    /// Signs in with a normalised identifier (``Identifier/required(_:field:)``) and returns the new session's
+    /// tokens.
+    /// - Throws: 401 `invalid_credentials`, 403 `account_disabled`, 429 `account_locked` or `rate_limited`.
+    func signIn(identifier: String, password: String, request: Request, context: RequestContext) throws -> TokenResponse {
+        let config = auth.config
+        let now = context.receivedAt
+        try auth.rateLimiter.check("login", key: auth.rateLimiter.clientKey(request), now: now)
+        try auth.rateLimiter.check("login_identifier", key: identifier, now: now)
+        try auth.rateLimiter.check("login_global", key: "all", now: now)
+
+        switch try auth.lockouts.begin(identifier: identifier, now: now, threshold: config.lockoutThreshold,
+                                       window: TimeInterval(config.lockoutWindow)) {
+        case .locked(let retryAfter):
+            auth.auditTrail.record("login.locked_out", request: request, context: context, details: ["identifier": identifier])
+            throw AuthError.accountLocked(retryAfter: retryAfter)
+        case .proceed:
+            break
+        }
+
+        let user = try auth.users.find(email: identifier)
+        let passwordMatches: Bool
+        if let user, let hash = user.passwordHash {
+            passwordMatches = auth.passwords.verify(password, hash: hash)
+        } else {
+            auth.passwords.verifyAgainstDummy(password)
+            passwordMatches = false
+        }
+        guard let user, passwordMatches else {
+            auth.metrics?.increment("auth_login_failures_total")
+            let locked = try auth.lockouts.fail(
+                identifier: identifier, now: now, threshold: config.lockoutThreshold,
+                baseDuration: TimeInterval(config.lockoutDuration), maxDuration: TimeInterval(config.lockoutMaxDuration))
+            auth.auditTrail.record(
+                "login.failure", user: user?.id, request: request, context: context,
+                details: ["identifier": identifier, "reason": user == nil ? "unknown_account" : "bad_password"])
+            if locked {
+                auth.metrics?.increment("auth_lockouts_total")
+                auth.auditTrail.record("account.locked", user: user?.id, request: request, context: context, details: ["identifier": identifier])
+            }
+            context.logger.notice("Login failed", metadata: ["auth.reason": user == nil ? "unknown_account" : "bad_password"])
+            throw AuthError.invalidCredentials
+        }
+        guard user.isActive else {
+            try auth.lockouts.succeed(identifier: identifier)
+            auth.auditTrail.record("login.failure", user: user.id, request: request, context: context, details: ["reason": "disabled"])
+            throw AuthError.accountDisabled
+        }
+        // A new hash is computed before the transaction, so the write lock is never held across argon2.
+        let rehashed = try user.passwordHash.flatMap { auth.passwords.needsRehash($0) ? try auth.passwords.hash(password) : nil }
+        let (_, tokens) = try auth.tokens.startSession(user: user, request: request, now: now) { session in
+            try auth.lockouts.succeed(identifier: identifier)
+            if let rehashed { try auth.users.rehashPassword(rehashed, forUser: user.id, now: now) }
+            auth.auditTrail.record(
+                "login.success", actor: user.id, user: user.id, request: request, context: context,
+                details: ["session_id": session.id])
+        }
+        return tokens
+    }
+}
