@@ -7,13 +7,13 @@ import FCGIHost
 import Store
 
 /// The bodies of the portal's pages; values reach them only through ``HTML`` interpolation.
-enum PortalPages {
+package enum PortalPages {
     /// The hidden CSRF field of every form.
-    static func csrfField(_ token: String) -> HTML {
+    package static func csrfField(_ token: String) -> HTML {
         "<input type=\"hidden\" name=\"csrf\" value=\(attribute: token)>"
     }
 
-    static func login(csrf: String, rd: String?, email: String, error: String?, notice: String?) -> HTML {
+    package static func login(csrf: String, rd: String?, email: String, error: String?, notice: String?) -> HTML {
         let described: HTML = error == nil ? "" : " aria-describedby=\"form-error\" aria-invalid=\"true\""
         let rdField: HTML = rd.map { "<input type=\"hidden\" name=\"rd\" value=\(attribute: $0)>" } ?? ""
         return """
@@ -30,7 +30,7 @@ enum PortalPages {
             """
     }
 
-    static func logout(csrf: String, email: String?) -> HTML {
+    package static func logout(csrf: String, email: String?) -> HTML {
         let who: HTML = email.map { "<p>You are signed in as <strong>\($0)</strong>.</p>" } ?? ""
         return """
             <h1>Sign out</h1>
@@ -86,7 +86,7 @@ enum PortalPages {
             """
     }
 
-    static func problem(title: String, detail: String, link: (href: String, text: String)?) -> HTML {
+    package static func problem(title: String, detail: String, link: (href: String, text: String)?) -> HTML {
         let next: HTML = link.map { "<p><a href=\(url: $0.href)>\($0.text)</a></p>" } ?? ""
         return """
             <h1>\(title)</h1>
