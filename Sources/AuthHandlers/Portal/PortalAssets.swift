@@ -70,7 +70,9 @@ package struct PortalAssets: Sendable {
         .notice{color:var(--ok);font-weight:600;border-left:4px solid var(--ok);padding:.5rem .75rem;background:#e8f5ec}
         .or{margin:1.5rem 0 0;color:var(--muted)}
         table{width:100%;border-collapse:collapse;font-size:.95rem}
-        th,td{text-align:left;padding:.5rem .4rem;border-bottom:1px solid #d5d8dd;vertical-align:top;word-break:break-word}
+        th,td{text-align:left;padding:.5rem .4rem;border-bottom:1px solid #d5d8dd;vertical-align:top}
+        th,td button{white-space:nowrap}
+        td:first-child{overflow-wrap:anywhere}
         .qr svg{display:block;max-width:100%;height:auto;margin:1rem 0}
         code{font-family:ui-monospace,"DejaVu Sans Mono",monospace;word-break:break-all}
         ul.codes{columns:2;font-family:ui-monospace,"DejaVu Sans Mono",monospace}

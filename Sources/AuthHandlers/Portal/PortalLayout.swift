@@ -15,7 +15,7 @@ struct PortalLayout {
     init(assets: PortalAssets, redirectDomains: [String]) {
         self.assets = assets
         // A form's redirect target is checked against form-action too (the sign-in form ends on `rd`).
-        let formTargets = redirectDomains.flatMap { ["https://\($0)", "https://*.\($0)"] }
+        let formTargets = redirectDomains.flatMap { ["https://\($0):*", "https://*.\($0):*"] }
         contentSecurityPolicy = ([
             "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'", "connect-src 'self'",
             "form-action " + (["'self'"] + formTargets).joined(separator: " "), "frame-ancestors 'none'",
@@ -35,7 +35,6 @@ struct PortalLayout {
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="referrer" content="no-referrer">
             <title>\(title) · Gatehouse</title>
             <link rel="stylesheet" href=\(url: assets.stylesheet.path)>
             \(scriptTag)

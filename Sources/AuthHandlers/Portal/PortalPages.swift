@@ -22,7 +22,7 @@ package enum PortalPages {
             <form method="post" action="/auth/portal/login">
             \(csrfField(csrf))\(rdField)
             <label for="email">Email</label>
-            <input id="email" name="email" type="email" autocomplete="username" required autofocus value=\(attribute: email)\(described)>
+            <input id="email" name="email" type="text" inputmode="email" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus value=\(attribute: email)\(described)>
             <label for="password">Password</label>
             <input id="password" name="password" type="password" autocomplete="current-password" required\(described)>
             <button type="submit">Sign in</button>

@@ -13,8 +13,19 @@ extension PortalRoutes {
 
     /// A POSTed form that came from a page of this site: an `Origin` of the site itself (or `ALLOWED_ORIGINS`), a
     /// urlencoded body, and the CSRF token that matches the `__Host-gh_csrf` cookie. Anything else is a 403 page.
+    ///
+    /// Under `Referrer-Policy: no-referrer` (the shipped security headers) browsers send `Origin: null` even for a
+    /// form of the same origin (Fetch, "serializing a request origin"); such a request passes only with the
+    /// browser's own `Sec-Fetch-Site: same-origin`, which no page can set.
     func checkedForm(_ request: Request) -> FormCheck {
-        guard let origin = request.headers["Origin"], browser.allows(origin, host: request.headers["Host"]) else {
+        let origin = request.headers["Origin"]
+        let sameOrigin =
+            if let origin, origin != "null" {
+                browser.allows(origin, host: request.headers["Host"])
+            } else {
+                request.headers["Sec-Fetch-Site"] == "same-origin"
+            }
+        guard sameOrigin else {
             if let metrics = browser.metrics, let counter = browser.originRejections { metrics.increment(counter) }
             return .refused(refusal("This form was sent from another site, so it was not accepted."))
         }

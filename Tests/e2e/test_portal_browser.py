@@ -1,0 +1,231 @@
+"""The sign-in portal in a real browser: headless Chromium (Debian's chromium and chromium-driver) driven by Selenium,
+against a stack of its own through nginx over HTTPS. Skipped only when chromium is not installed (CI installs it).
+
+The browser uses https://localhost:PORT (a host name, as WebAuthn needs); each test saves screenshots under
+var/screenshots/<backend>/ (ignored by git) for a person to look at.
+"""
+import os
+import shutil
+import subprocess
+import time
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from conftest import BACKEND, ROOT, Stack
+from helpers import PASSWORD, register
+
+CHROMIUM = shutil.which("chromium")
+CHROMEDRIVER = shutil.which("chromedriver")
+pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="chromium and chromium-driver are not installed")
+
+SHOTS = Path(os.environ.get("GATEHOUSE_SCREENSHOTS", ROOT / "var" / "screenshots")) / BACKEND
+ACCESS_SECONDS = 10  # JWT_EXPIRES_IN's minimum: the silent-refresh test waits it out
+
+
+@pytest.fixture(scope="module")
+def pstack(tmp_path_factory):
+    s = Stack(tmp_path_factory.mktemp("portal-browser"), {
+        "REGISTRATION_OPEN": "true", "ACCESS_COOKIE": "true", "PORTAL_REDIRECT_DOMAINS": "localhost",
+        # Only the site's own origin may post forms (the dev stack also allows https://127.0.0.1:PORT, which the
+        # foreign-origin test uses as the foreign site).
+        "ALLOWED_ORIGINS": "", "JWT_EXPIRES_IN": f"{ACCESS_SECONDS}s", "JWT_LEEWAY": "0s",
+        "RATE_LIMIT_LOGIN": "1000/1m", "RATE_LIMIT_LOGIN_IDENTIFIER": "1000/1m", "RATE_LIMIT_REFRESH": "1000/1m",
+    })
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def driver():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900",
+                "--lang=en-US", "--no-first-run", "--disable-extensions"):
+        options.add_argument(arg)
+    options.accept_insecure_certs = True  # the stack's self-signed certificate
+    d = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    d.set_page_load_timeout(30)
+    yield d
+    d.quit()
+
+
+@pytest.fixture
+def browser(driver):
+    """The module's browser with no cookies of an earlier test."""
+    driver.execute_cdp_cmd("Network.clearBrowserCookies", {})  # every path and host, not only the current page's
+    driver.set_window_size(1280, 900)
+    return driver
+
+
+def base(stack) -> str:
+    return f"https://localhost:{stack.port}"
+
+
+def shot(driver, name: str):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(SHOTS / f"{name}.png"))
+
+
+def submit(driver, selector: str):
+    """Clicks a form's button and waits for the page that answers it."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    button = driver.find_element(By.CSS_SELECTOR, selector)
+    button.click()
+    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(button))
+
+
+def sign_in(driver, email, password=PASSWORD):
+    from selenium.webdriver.common.by import By
+
+    driver.find_element(By.ID, "email").clear()
+    driver.find_element(By.ID, "email").send_keys(email)
+    driver.find_element(By.ID, "password").send_keys(password)
+    submit(driver, "form[action='/auth/portal/login'] button[type=submit]")
+
+
+def cookies(driver) -> dict:
+    """Every cookie of the browser, whatever its path (WebDriver's own call lists only the current page's)."""
+    return {c["name"]: c for c in driver.execute_cdp_cmd("Network.getAllCookies", {})["cookies"]}
+
+
+def path_of(driver) -> str:
+    parts = urllib.parse.urlsplit(driver.current_url)
+    return parts.path + ("?" + parts.query if parts.query else "")
+
+
+def test_anonymous_visit_signs_in_and_comes_back(pstack, browser):
+    from selenium.webdriver.common.by import By
+
+    user = register(pstack)
+    browser.get(base(pstack) + "/demo/reports?year=2026&q=a%20b")
+    assert path_of(browser).startswith("/auth/portal/login?rd=")
+    assert browser.title == "Sign in · Gatehouse"
+    shot(browser, "01-login")
+    # The focus starts in the email field; the labels name the fields.
+    assert browser.switch_to.active_element.get_attribute("id") == "email"
+    assert browser.find_element(By.CSS_SELECTOR, "label[for=email]").text == "Email"
+
+    browser.find_element(By.ID, "email").send_keys(user["email"])
+    browser.find_element(By.ID, "password").send_keys("wrong password!")
+    submit(browser, "button[type=submit]")
+    assert browser.find_element(By.ID, "form-error").text == "Email or password is wrong."
+    shot(browser, "02-login-wrong-password")
+
+    sign_in(browser, user["email"])
+    assert path_of(browser) == "/demo/reports?year=2026&q=a%20b"
+    assert browser.find_element(By.ID, "who").text == f"Signed in as {user['email']}."
+    shot(browser, "03-back-on-the-demo-page")
+    jar = cookies(browser)
+    for name, path in (("gh_access", "/"), ("gh_refresh", "/auth"), ("__Host-gh_csrf", "/")):
+        assert jar[name]["httpOnly"] and jar[name]["secure"] and jar[name]["path"] == path
+    assert jar["gh_access"]["sameSite"] == jar["gh_refresh"]["sameSite"] == "Lax"
+
+
+def test_silent_refresh_after_the_access_cookie_expires_then_logout(pstack, browser):
+    from selenium.webdriver.common.by import By
+
+    user = register(pstack)
+    browser.get(base(pstack) + "/demo/first")
+    sign_in(browser, user["email"])
+    assert path_of(browser) == "/demo/first"
+    first_refresh = cookies(browser)["gh_refresh"]["value"]
+    time.sleep(ACCESS_SECONDS + 1)
+    assert "gh_access" not in cookies(browser)  # expired: the browser no longer sends it
+    browser.get(base(pstack) + "/demo/second")
+    # Through the portal and back without a form: a new access cookie and a rotated refresh cookie.
+    assert path_of(browser) == "/demo/second"
+    assert browser.find_element(By.ID, "who").text == f"Signed in as {user['email']}."
+    assert "gh_access" in cookies(browser)
+    assert cookies(browser)["gh_refresh"]["value"] != first_refresh
+
+    browser.get(base(pstack) + "/auth/portal/account")
+    shot(browser, "04-account")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Your account"
+    submit(browser, "form[action='/auth/portal/logout'] button")
+    assert path_of(browser) == "/auth/portal/login?signed_out=1"
+    assert "You have signed out." in browser.page_source
+    shot(browser, "05-signed-out")
+    assert "gh_access" not in cookies(browser) and "gh_refresh" not in cookies(browser)
+    browser.get(base(pstack) + "/demo/after-logout")
+    assert path_of(browser).startswith("/auth/portal/login?rd=")
+
+
+def test_foreign_rd_and_forged_forms_are_refused(pstack, browser):
+    from selenium.webdriver.common.by import By
+
+    user = register(pstack)
+    rd = urllib.parse.quote("https://evil.example/steal", safe="")
+    browser.get(base(pstack) + f"/auth/portal/login?rd={rd}")
+    sign_in(browser, user["email"])
+    assert path_of(browser) == "/auth/portal/account"  # not evil.example
+    for hostile in ("https://localhost.evil.example/", "//evil.example/", "https://localhost@evil.example/",
+                    "https:\\\\evil.example"):
+        browser.get(base(pstack) + "/auth/portal/login?rd=" + urllib.parse.quote(hostile, safe=""))
+        assert urllib.parse.urlsplit(browser.current_url).netloc == f"localhost:{pstack.port}"
+        assert path_of(browser) == "/auth/portal/account"
+
+    # A form without its CSRF token is refused, and nothing happens.
+    browser.execute_script("document.querySelector(\"form[action='/auth/portal/logout'] input[name=csrf]\").remove()")
+    submit(browser, "form[action='/auth/portal/logout'] button")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Not accepted"
+    shot(browser, "06-form-without-csrf-refused")
+    browser.get(base(pstack) + "/auth/portal/account")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Your account"
+    token = browser.find_element(By.CSS_SELECTOR, "input[name=csrf]").get_attribute("value")
+
+    # A page of another site posts the sign-out form, with a valid token even: refused on its Origin.
+    browser.get(f"https://127.0.0.1:{pstack.port}/health")
+    browser.execute_script("""
+        const f = document.createElement('form');
+        f.method = 'post'; f.action = arguments[0];
+        const i = document.createElement('input'); i.name = 'csrf'; i.value = arguments[1];
+        f.appendChild(i); document.body.appendChild(f); f.submit();""",
+        base(pstack) + "/auth/portal/logout", token)
+    from selenium.webdriver.support.ui import WebDriverWait
+    WebDriverWait(browser, 10).until(lambda d: d.current_url.startswith(base(pstack) + "/auth/portal/logout"))
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Not accepted"
+    shot(browser, "07-foreign-origin-refused")
+    browser.get(base(pstack) + "/auth/portal/account")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Your account"  # still signed in
+
+
+def test_pages_pass_an_accessibility_check_and_fit_a_phone(pstack, browser):
+    from axe_selenium_python import Axe
+
+    user = register(pstack, name="Ada <b>Lovelace</b>")
+    pages = {}
+    browser.get(base(pstack) + "/auth/portal/login")
+    pages["login"] = browser.page_source
+    problems = axe_problems(Axe(browser))
+    sign_in(browser, user["email"])
+    browser.get(base(pstack) + "/auth/portal/account")
+    problems += axe_problems(Axe(browser))
+    assert "Ada <b>Lovelace</b>" in browser.find_element("tag name", "strong").text  # shown as text, not markup
+    browser.get(base(pstack) + "/auth/portal/logout")
+    problems += axe_problems(Axe(browser))
+    assert problems == []
+
+    browser.set_window_size(390, 844)  # a phone
+    browser.get(base(pstack) + "/auth/portal/account")
+    width = browser.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 390, "the account page scrolls sideways on a phone"
+    shot(browser, "08-account-phone")
+    browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    browser.get(base(pstack) + "/auth/portal/login")
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= 390
+    shot(browser, "09-login-phone")
+
+
+def axe_problems(axe) -> list:
+    axe.inject()
+    results = axe.run()
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in results["violations"]
+            if v["impact"] in ("serious", "critical")]
