@@ -131,6 +131,12 @@ NGINX
         status=$(https -o /dev/null -w '%{http_code}' https://gatehouse.test/app/)
         [ "$status" = 401 ] || fail "/app/ without a token: $status"
         ok "$phase: /app/ without a token: 401"
+        if grep -q 'include snippets/gatehouse-portal.conf;' "$site"; then
+            # The portal snippet's 401 handler (Gatehouse's /auth/portal/start); the portal is off by default.
+            body=$(https -H 'Accept: text/html' https://gatehouse.test/portal-app/)
+            case "$body" in *'"code":"token_missing"'*'"status":401'*) ok "$phase: /portal-app/ without a sign-in: 401" ;;
+                *) fail "/portal-app/ without a sign-in: $body" ;; esac
+        fi
         body=$(https -H 'Content-Type: application/json' \
             -d '{"email":"admin@gatehouse.test","password":"correct horse battery staple"}' https://gatehouse.test/auth/login)
         local token
@@ -324,7 +330,7 @@ grep -c '^# Default: ' "$root/etc/gatehouse/gatehouse.env" | grep -qx "$(wc -l <
 ok "gatehouse.env lists exactly the binary's $(wc -l < "$work/keys.binary") keys, each with help and default"
 in_root env -i /usr/sbin/gatehouse check-config --config /etc/gatehouse/gatehouse.env > /dev/null || fail "check-config"
 ok "gatehouse check-config accepts the installed configuration"
-for f in gatehouse-errors gatehouse-fastcgi gatehouse-security-headers gatehouse-auth gatehouse-auth-request gatehouse-protect gatehouse-protect-fastcgi; do
+for f in gatehouse-errors gatehouse-fastcgi gatehouse-security-headers gatehouse-auth gatehouse-auth-request gatehouse-protect gatehouse-protect-fastcgi gatehouse-portal; do
     cmp -s "$repo/nginx/snippets/$f.conf" "$root/etc/nginx/snippets/$f.conf" || fail "snippet $f"
 done
 ok "nginx snippets in /etc/nginx/snippets"

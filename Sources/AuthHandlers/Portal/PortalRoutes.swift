@@ -31,7 +31,7 @@ public struct PortalRoutes {
     }
 
     public func addRoutes(to router: Router) {
-        router.get("/auth/portal/start", use: gated(start))
+        router.get("/auth/portal/start", use: start)
         router.get(Self.loginPath, use: gated(loginPage))
         router.post(Self.loginPath, use: gated(login))
         router.get("/auth/portal/logout", use: gated(logoutPage))
