@@ -84,3 +84,19 @@ import AuthHandlers
         }
     }
 }
+
+@Suite struct QRCodeImageTests {
+    @Test("the QR image is one path of unit squares in a quiet zone, its label escaped")
+    func svg() throws {
+        let uri = "otpauth://totp/Gatehouse:john%40example.com?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Gatehouse"
+        let image = try QRCodeImage.svg(for: uri, label: "<b>\"x\"</b>").rendered
+        let tokens = HTMLTokenizer.tokenize(image)
+        #expect(
+            tokens.map(\.shape) == [
+                "<svg xmlns viewbox width height role aria-label shape-rendering>", "<rect width height fill>",
+                "<path fill d>", "</svg>",
+            ])
+        #expect(image.contains("aria-label=\"&lt;b&gt;&quot;x&quot;&lt;/b&gt;\""))
+        #expect(!image.contains("<b>") && !image.contains("style") && !image.contains("script"))
+    }
+}
