@@ -32,6 +32,7 @@ def pstack(tmp_path_factory):
         # foreign-origin test uses as the foreign site).
         "ALLOWED_ORIGINS": "", "JWT_EXPIRES_IN": f"{ACCESS_SECONDS}s", "JWT_LEEWAY": "0s",
         "RATE_LIMIT_LOGIN": "1000/1m", "RATE_LIMIT_LOGIN_IDENTIFIER": "1000/1m", "RATE_LIMIT_REFRESH": "1000/1m",
+        "RATE_LIMIT_MFA": "1000/1m",
     })
     yield s
     s.stop()
@@ -74,12 +75,21 @@ def shot(driver, name: str):
 def submit(driver, selector: str):
     """Clicks a form's button and waits for the page that answers it."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
+
+    from selenium.common.exceptions import WebDriverException
 
     button = driver.find_element(By.CSS_SELECTOR, selector)
     button.click()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(button))
+
+    def replaced(_):
+        try:
+            button.is_enabled()
+            return False
+        except WebDriverException:  # stale: the answer's page has replaced the form's
+            return True
+
+    WebDriverWait(driver, 15).until(replaced)
 
 
 def sign_in(driver, email, password=PASSWORD):
@@ -195,6 +205,64 @@ def test_foreign_rd_and_forged_forms_are_refused(pstack, browser):
     shot(browser, "07-foreign-origin-refused")
     browser.get(base(pstack) + "/auth/portal/account")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Your account"  # still signed in
+
+
+def totp_code(secret: str, offset: int = 0) -> str:
+    """The RFC 6238 code of `secret` now (+ offset seconds), from Debian's oathtool."""
+    now = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(time.time() + offset))
+    out = subprocess.run(["oathtool", "--totp", "-b", "--now", now, secret], capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def test_totp_enrolment_with_a_qr_code_then_the_second_step(pstack, browser):
+    from selenium.webdriver.common.by import By
+
+    user = register(pstack)
+    browser.get(base(pstack) + "/auth/portal/login")
+    sign_in(browser, user["email"])
+    submit(browser, "form[action='/auth/portal/account/totp/enroll'] button")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Set up an authenticator app"
+    qr = browser.find_element(By.CSS_SELECTOR, ".qr svg")
+    assert qr.size["width"] >= 150 and qr.get_attribute("role") == "img"
+    shot(browser, "10-totp-enrolment-qr")
+    from axe_selenium_python import Axe
+    assert axe_problems(Axe(browser)) == []
+    secret = browser.find_element(By.ID, "totp-secret").text
+    browser.find_element(By.ID, "code").send_keys("000000" if totp_code(secret) != "000000" else "111111")
+    submit(browser, "form[action='/auth/portal/account/totp/confirm'] button")
+    assert "is not the current code" in browser.find_element(By.ID, "form-error").text  # the QR page again
+    browser.find_element(By.ID, "code").send_keys(totp_code(secret))
+    submit(browser, "form[action='/auth/portal/account/totp/confirm'] button")
+    codes = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#recovery-codes li")]
+    assert len(codes) == 10
+    shot(browser, "11-recovery-codes")
+    browser.get(base(pstack) + "/auth/portal/account")
+    submit(browser, "form[action='/auth/portal/logout'] button")
+
+    # Signing in now takes the code: the next step's code (the confirming one counts as used), from oathtool.
+    browser.get(base(pstack) + "/demo/after-totp")
+    sign_in(browser, user["email"])
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Two-step sign-in"
+    assert browser.switch_to.active_element.get_attribute("id") == "code"
+    shot(browser, "12-second-step")
+    assert axe_problems(Axe(browser)) == []
+    browser.find_element(By.ID, "code").send_keys("123456" if totp_code(secret, 30) != "123456" else "654321")
+    submit(browser, "form[action='/auth/portal/login/mfa'] button")
+    assert browser.find_element(By.ID, "form-error").text == "That code is wrong, or was used already."
+    browser.find_element(By.ID, "code").send_keys(totp_code(secret, 30))
+    submit(browser, "form[action='/auth/portal/login/mfa'] button")
+    assert path_of(browser) == "/demo/after-totp"
+    assert browser.find_element(By.ID, "who").text == f"Signed in as {user['email']}."
+
+    # A recovery code instead, once.
+    browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    browser.get(base(pstack) + "/demo/recovery")
+    sign_in(browser, user["email"])
+    browser.find_element(By.ID, "recovery_code").send_keys(codes[0])
+    submit(browser, "form[action='/auth/portal/login/mfa'] #recovery_code ~ button")
+    assert path_of(browser) == "/demo/recovery"
+    browser.get(base(pstack) + "/auth/portal/account")
+    assert "Recovery codes left: 9" in browser.find_element(By.ID, "main").text
 
 
 def test_pages_pass_an_accessibility_check_and_fit_a_phone(pstack, browser):

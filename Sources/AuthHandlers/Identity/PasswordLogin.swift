@@ -14,9 +14,13 @@ struct PasswordLogin {
     let auth: AuthService
 
     /// Signs in with a normalised identifier (``Identifier/required(_:field:)``) and returns the new session's
-    /// tokens.
-    /// - Throws: 401 `invalid_credentials`, 403 `account_disabled`, 429 `account_locked` or `rate_limited`.
-    func signIn(identifier: String, password: String, request: Request, context: RequestContext) throws -> TokenResponse {
+    /// tokens. With a second factor on, a right password throws 401 `mfa_required` (its `extra` holds `mfa_token`
+    /// and `methods`); `inCookies` is remembered for the second step's answer.
+    /// - Throws: 401 `invalid_credentials` or `mfa_required`, 403 `account_disabled`, 429 `account_locked` or
+    ///   `rate_limited`.
+    func signIn(
+        identifier: String, password: String, inCookies: Bool, request: Request, context: RequestContext
+    ) throws -> TokenResponse {
         let config = auth.config
         let now = context.receivedAt
         try auth.rateLimiter.check("login", key: auth.rateLimiter.clientKey(request), now: now)
@@ -62,13 +66,47 @@ struct PasswordLogin {
         }
         // A new hash is computed before the transaction, so the write lock is never held across argon2.
         let rehashed = try user.passwordHash.flatMap { auth.passwords.needsRehash($0) ? try auth.passwords.hash(password) : nil }
-        let (_, tokens) = try auth.tokens.startSession(user: user, request: request, now: now) { session in
+        let methods = try auth.secondFactors.methods(userId: user.id)
+        if !methods.isEmpty {
+            throw try secondStep(
+                user: user, methods: methods, identifier: identifier, rehashed: rehashed, inCookies: inCookies,
+                request: request, context: context)
+        }
+        let (_, tokens) = try auth.tokens.startSession(user: user, request: request, amr: ["pwd"], now: now) { session in
             try auth.lockouts.succeed(identifier: identifier)
             if let rehashed { try auth.users.rehashPassword(rehashed, forUser: user.id, now: now) }
             auth.auditTrail.record(
                 "login.success", actor: user.id, user: user.id, request: request, context: context,
-                details: ["session_id": session.id])
+                details: ["session_id": session.id, "amr": "pwd"])
         }
         return tokens
+    }
+
+    /// The answer to a right password when a second factor is on: 401 `mfa_required` with a new single-use
+    /// `mfa_token` and the `methods` the user can answer with (API.md "MFA"). The password lockout is cleared (the
+    /// password was right; OTP failures have their own counter), and no session exists until the second step.
+    func secondStep(
+        user: User, methods: [String], identifier: String, rehashed: String?, inCookies: Bool, request: Request,
+        context: RequestContext
+    ) throws -> HTTPError {
+        let now = context.receivedAt
+        let token = MFAToken.generate()
+        try auth.database.perform(.startSecondStep) {
+            try auth.lockouts.succeed(identifier: identifier)
+            if let rehashed { try auth.users.rehashPassword(rehashed, forUser: user.id, now: now) }
+            try auth.secondFactors.challenges.create(
+                hash: MFAToken.hash(token), userId: user.id,
+                expiresAt: now.addingTimeInterval(TimeInterval(auth.config.mfaTokenLifetime)), useCookies: inCookies,
+                now: now)
+            auth.auditTrail.record(
+                "login.mfa_required", actor: user.id, user: user.id, request: request, context: context,
+                details: ["methods": methods.joined(separator: " ")])
+        }
+        return HTTPError(
+            .unauthorized, code: "mfa_required", detail: "The password is right; a second factor is required.",
+            extra: [
+                "mfa_token": .string(token), "methods": .array(methods.map(JSONValue.string)),
+                "expires_in": .number(Double(auth.config.mfaTokenLifetime)),
+            ])
     }
 }

@@ -92,6 +92,8 @@ extension PortalRoutes {
         case "current_password": "The current password"
         case "new_password": "The new password"
         case "code": "The code"
+        case "password": "The password"
+        case "recovery_code": "The recovery code"
         default: field
         }
     }

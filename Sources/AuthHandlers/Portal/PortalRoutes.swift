@@ -34,11 +34,16 @@ public struct PortalRoutes {
         router.get("/auth/portal/start", use: start)
         router.get(Self.loginPath, use: gated(loginPage))
         router.post(Self.loginPath, use: gated(login))
+        router.post("/auth/portal/login/mfa", use: gated(secondFactor))
         router.get("/auth/portal/logout", use: gated(logoutPage))
         router.post("/auth/portal/logout", use: gated(logout))
         router.get(Self.accountPath, use: gated(account))
         router.post("/auth/portal/account/password", use: gated(changePassword))
         router.post("/auth/portal/account/sessions/revoke", use: gated(revokeSession))
+        router.post("/auth/portal/account/totp/enroll", use: gated(enrollTOTP))
+        router.post("/auth/portal/account/totp/confirm", use: gated(confirmTOTP))
+        router.post("/auth/portal/account/totp/disable", use: gated(disableTOTP))
+        router.post("/auth/portal/account/recovery-codes", use: gated(regenerateRecoveryCodes))
         router.get("/auth/portal/assets/{name}", use: assets.serve)
     }
 
@@ -109,8 +114,14 @@ public struct PortalRoutes {
         do {
             let identifier = try Identifier.required(form["email"], field: "email")
             let tokens = try PasswordLogin(auth: auth).signIn(
-                identifier: identifier, password: form["password"] ?? "", request: request, context: context)
+                identifier: identifier, password: form["password"] ?? "", inCookies: true, request: request,
+                context: context)
             return PortalLayout.redirect(to: target ?? Self.accountPath, cookies: browser.portalCookies(tokens))
+        } catch let error as HTTPError where error.code == "mfa_required" {
+            guard case .string(let mfaToken)? = error.extra["mfa_token"], case .array(let list)? = error.extra["methods"]
+            else { throw error }
+            let methods = list.compactMap { if case .string(let method) = $0 { method } else { nil } }
+            return secondFactorPage(request, mfaToken: mfaToken, methods: methods, rd: target, error: nil)
         } catch let error as HTTPError {
             return loginForm(request, rd: target, email: String(email.prefix(254)), error: error, notice: nil)
         }
@@ -162,6 +173,7 @@ public struct PortalRoutes {
             switch request.query["done"] {
             case "password": "Your password has been changed; your other sessions have ended."
             case "revoked": "The session has been revoked."
+            case "totp_off": "Two-step sign-in is off."
             default: nil
             }
         return try accountPage(request, principal: principal, context: context, notice: notice, cookies: cookies)
@@ -176,7 +188,7 @@ public struct PortalRoutes {
         let body = PortalPages.account(
             user: user, sessions: try auth.sessions.list(userId: user.id, now: context.receivedAt),
             currentSession: principal.sessionID, csrf: csrf.token(for: value), error: error.map(Self.message),
-            notice: notice, sections: [])
+            notice: notice, sections: [try totpSection(userId: user.id, csrf: csrf.token(for: value))])
         return layout.page(
             title: "Your account", body: body, status: error?.status.rawValue ?? 200,
             cookies: cookies + [plant].compactMap { $0 })

@@ -70,9 +70,10 @@ public struct LoginRoutes {
         let body = try request.decode(LoginBody.self)
         let field = body.email == nil && body.username != nil ? "username" : "email"
         let identifier = try Identifier.required(body.email ?? body.username, field: field)
+        let inCookies = browser.wantsCookie(request, bodyFlag: body.useCookies)
         let tokens = try PasswordLogin(auth: auth).signIn(
-            identifier: identifier, password: body.password, request: request, context: context)
-        return try browser.tokenResponse(tokens, inCookies: browser.wantsCookie(request, bodyFlag: body.useCookies))
+            identifier: identifier, password: body.password, inCookies: inCookies, request: request, context: context)
+        return try browser.tokenResponse(tokens, inCookies: inCookies)
     }
 
     struct LogoutBody: Decodable {
