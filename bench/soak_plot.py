@@ -45,8 +45,11 @@ ax.legend(fontsize=8)
 
 ax = axes[1][1]
 kinds = sorted({row["kind"] for row in latency})
+# The last minute is partial (the run ends inside it): left out of the plot.
+full_minutes = int(float(samples[-1]["t"]) // 60)
+latency_plotted = [r for r in latency if int(r["minute"]) < max(full_minutes, 1)]
 for kind in kinds:
-    rows = [r for r in latency if r["kind"] == kind]
+    rows = [r for r in latency_plotted if r["kind"] == kind]
     x = [int(r["minute"]) + 0.5 for r in rows]
     line, = ax.plot(x, [float(r["p50_ms"]) for r in rows], label=f"{kind} p50")
     ax.plot(x, [float(r["p99_ms"]) for r in rows], color=line.get_color(), linestyle="--", linewidth=0.8)
