@@ -112,13 +112,13 @@ class Load:
                     aid, etag = fresh_assets.pop()
                     timed("asset_write", "PUT", f"/v1/assets/{aid}", {"status": "in_repair"},
                           {**auth, "If-Match": etag or '"1"'})
-            elif x < 0.85:
+            elif x < 0.88:
                 status, payload, _ = timed("refresh", "POST", "/auth/refresh", {"refresh_token": refresh})
                 if status == 200:
                     tokens = json.loads(payload)
                     refresh = tokens["refresh_token"]
                     auth = {"Authorization": "Bearer " + tokens["access_token"]}
-            elif x < 0.90:
+            elif x < 0.93:
                 status, payload, _ = timed("login", "POST", "/auth/login", {"email": email, "password": PASSWORD})
             else:
                 timed("wrong_login", "POST", "/auth/login", {"email": rng.choice(wrong), "password": "wrong-1234"},
