@@ -74,6 +74,7 @@ bench: release
 	bench/run.sh
 	bench/auth.sh
 	bench/apikeys.sh
+	bench/mfa.sh
 	bench/backends.sh
 	bench/business.sh
 	bench/policies.sh
