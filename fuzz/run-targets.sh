@@ -50,7 +50,7 @@ for name in "${names[@]}"; do
     printf '%-18s %12s %10s %8s\n' "$name" "${runs:-?}" "${rate:-?}" "$size"
     if [ "$status" != 0 ]; then
         failed+=("$name")
-        grep -v 'Cannot export' "$work/$name.log" | grep -E -A30 'ERROR|Fatal error|deadly signal|Test unit written' | head -60 >&2
+        grep -v 'Cannot export' "$work/$name.log" | grep -E -A30 'ERROR|Fatal error|deadly signal|Test unit written' | head -60 >&2 || true
     fi
 done
 if [ ${#failed[@]} -gt 0 ]; then echo "fuzz: FAILED: ${failed[*]}" >&2; exit 1; fi
