@@ -199,3 +199,6 @@ def test_cookie_domain_and_portal_off(fresh_stack):
     off = fresh_stack({"ACCESS_COOKIE": "false"})
     r = off.session().get(off.url("/auth/portal/login"))
     assert r.status_code == 404 and r.json()["code"] == "not_found"
+    # A portal-protected location then answers like any protected one: the 401, no redirect to a page that is off.
+    r = off.session().get(off.url("/demo/x"), headers={"Accept": "text/html"}, allow_redirects=False)
+    assert r.status_code == 401 and r.json()["code"] == "token_missing"

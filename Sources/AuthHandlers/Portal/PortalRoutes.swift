@@ -58,10 +58,10 @@ public struct PortalRoutes {
 
     /// nginx's 401 handler of a location protected with `gatehouse-portal.conf` (`X-Original-URL` is set by
     /// nginx): a page load goes to the sign-in page with `rd` = the URL it asked for; anything else (an API call, a
-    /// script's fetch) keeps the 401 problem+json it would have had.
+    /// script's fetch) keeps the 401 problem+json it would have had, and so does everything while the portal is off.
     func start(_ request: Request, context: RequestContext) throws -> Response {
         let accept = request.headers["Accept"]?.lowercased() ?? ""
-        guard accept.contains("text/html") else {
+        guard enabled, accept.contains("text/html") else {
             let known = ["token_missing", "token_invalid", "token_expired", "token_revoked"]
             let code = request.headers["X-Gatehouse-Error"].flatMap { known.contains($0) ? $0 : nil } ?? "token_missing"
             return Problem.response(
