@@ -21,13 +21,7 @@ extension EVPKey {
         guard x.count == 32, y.count == 32 else {
             throw CryptoError.unsupportedKey.with("P-256 coordinates of \(x.count) and \(y.count) bytes")
         }
-        let point = [0x04] + x + y
-        let key = try unsafe Self.fromData(type: "EC") { builder in
-            guard unsafe OSSL_PARAM_BLD_push_utf8_string(builder, "group", "P-256", 0) == 1 else { return false }
-            return unsafe point.withUnsafeBufferPointer {
-                unsafe OSSL_PARAM_BLD_push_octet_string(builder, "pub", $0.baseAddress, $0.count) == 1
-            }
-        }
+        let key = try unsafe Self.fromData(type: "EC", [("group", .utf8("P-256")), ("pub", .octets([0x04] + x + y))])
         try unsafe self.init(owning: key)
     }
 
@@ -40,11 +34,16 @@ extension EVPKey {
         defer { unsafe BN_free(modulus) }
         let exponent = try unsafe Self.bigNumber(e)
         defer { unsafe BN_free(exponent) }
-        let key = try unsafe Self.fromData(type: "RSA") { builder in
-            guard unsafe OSSL_PARAM_BLD_push_BN(builder, "n", modulus) == 1 else { return false }
-            return unsafe OSSL_PARAM_BLD_push_BN(builder, "e", exponent) == 1
-        }
+        let key = try unsafe Self.fromData(type: "RSA", [("n", .bigNumber(modulus)), ("e", .bigNumber(exponent))])
         try unsafe self.init(owning: key)
+    }
+
+    /// A parameter value for ``fromData(type:_:)``.
+    @unsafe
+    private enum Value {
+        case utf8(String)
+        case octets([UInt8])
+        case bigNumber(OpaquePointer)
     }
 
     @unsafe
@@ -54,13 +53,12 @@ extension EVPKey {
         }
     }
 
-    /// `EVP_PKEY_fromdata` of a public key of `type` whose parameters `push` adds to an `OSSL_PARAM_BLD`.
+    /// `EVP_PKEY_fromdata` of a public key of `type` with `parameters`.
     @unsafe
-    private static func fromData(type: String, _ push: (OpaquePointer) -> Bool) throws(CryptoError) -> OpaquePointer {
+    private static func fromData(type: String, _ parameters: [(StaticString, Value)]) throws(CryptoError) -> OpaquePointer {
         let builder = try unsafe openssl("OSSL_PARAM_BLD_new") { unsafe OSSL_PARAM_BLD_new() }
         defer { unsafe OSSL_PARAM_BLD_free(builder) }
-        guard unsafe push(builder) else { throw OpenSSLError.error("OSSL_PARAM_BLD_push") }
-        guard let params = unsafe OSSL_PARAM_BLD_to_param(builder) else {
+        guard let params = unsafe pushing(parameters[...], to: builder) else {
             throw OpenSSLError.error("OSSL_PARAM_BLD_to_param")
         }
         defer { unsafe OSSL_PARAM_free(params) }
@@ -70,8 +68,41 @@ extension EVPKey {
         defer { unsafe EVP_PKEY_CTX_free(context) }
         try openssl("EVP_PKEY_fromdata_init") { unsafe EVP_PKEY_fromdata_init(context) }
         var key: OpaquePointer? = nil
-        try openssl("EVP_PKEY_fromdata") { unsafe EVP_PKEY_fromdata(context, &key, copenssl_public_key_selection(), params) }
+        try openssl("EVP_PKEY_fromdata") {
+            unsafe EVP_PKEY_fromdata(context, &key, copenssl_public_key_selection(), params)
+        }
         guard let key = unsafe key else { throw OpenSSLError.error("EVP_PKEY_fromdata") }
         return unsafe key
+    }
+
+    /// Pushes `parameters` and turns the builder into an `OSSL_PARAM` list. The builder keeps pointers to each
+    /// value until `OSSL_PARAM_BLD_to_param` copies them, so the list is made innermost, while every value is still
+    /// alive. Names are never copied, not even into the finished list ("the key … is not copied", OSSL_PARAM(3)):
+    /// they are static strings, alive for the whole process.
+    @unsafe
+    private static func pushing(_ parameters: ArraySlice<(StaticString, Value)>, to builder: OpaquePointer)
+        -> UnsafeMutablePointer<OSSL_PARAM>?
+    {
+        guard let (name, value) = unsafe parameters.first else { return unsafe OSSL_PARAM_BLD_to_param(builder) }
+        let rest = unsafe parameters.dropFirst()
+        let key = unsafe UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
+        do {
+            switch unsafe value {
+            case .utf8(let text):
+                return unsafe text.withCString { text in
+                    guard unsafe OSSL_PARAM_BLD_push_utf8_string(builder, key, text, 0) == 1 else { return nil }
+                    return unsafe pushing(rest, to: builder)
+                }
+            case .octets(let bytes):
+                return unsafe bytes.withUnsafeBufferPointer { bytes in
+                    guard unsafe OSSL_PARAM_BLD_push_octet_string(builder, key, bytes.baseAddress, bytes.count) == 1
+                    else { return nil }
+                    return unsafe pushing(rest, to: builder)
+                }
+            case .bigNumber(let number):
+                guard unsafe OSSL_PARAM_BLD_push_BN(builder, key, number) == 1 else { return nil }
+                return unsafe pushing(rest, to: builder)
+            }
+        }
     }
 }
