@@ -36,6 +36,9 @@ extension DatabaseCopy {
         // 2026-12-04
         "api_keys",  // → clients
         "client_epoch",
+        // 2026-12-05
+        "webauthn_credentials",  // → users
+        "webauthn_challenges",  // → users
     ]
 
     /// Tables whose rows the migrations insert themselves (one counter row each): the migrated target already
