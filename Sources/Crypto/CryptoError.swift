@@ -60,6 +60,8 @@ public struct CryptoError: Error, Equatable, CustomStringConvertible {
 
     /// Errors are equal when their kinds are, whatever their messages.
     public static func == (a: Self, b: Self) -> Bool { a.kind == b.kind }
+    /// The message alone, for a client told why its input was refused (WebAuthn registration); never a secret.
+    public var detail: String { message }
     /// `CryptoError.<kind>: <message>`; safe to log (no secrets, tokens or passwords).
     public var description: String { "CryptoError.\(kind): \(message)" }
 

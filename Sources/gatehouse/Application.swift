@@ -63,6 +63,8 @@ struct Application {
         VerifyRoutes(authenticator: auth.authenticator, config: config, apiKeys: auth.apiKeys).addRoutes(to: router)
         TokenValidationRoutes(authenticator: auth.authenticator, config: config).addRoutes(to: router)
         WellKnownRoutes(keys: keys, config: config).addRoutes(to: router)
+        WebAuthnRoutes(auth: auth).addRoutes(to: router)
+        PasskeyLoginRoutes(auth: auth).addRoutes(to: router)
         UserRoutes(auth: auth).addRoutes(to: router)
         AssignmentRoutes(auth: auth).addRoutes(to: router)
         RoleRoutes(auth: auth).addRoutes(to: router)

@@ -33,6 +33,8 @@ public final class AuthService {
     public let apiKeys: APIKeyValidator
     let lockouts: Lockouts
     let passwordResets: PasswordResets
+    /// WebAuthn ceremonies: challenges, options, assertion checks.
+    let passkeys: Passkeys
 
     public init(
         config: Config, database: Database, keys: SigningKeys, refreshSecret: [UInt8], metrics: Metrics?,
@@ -48,6 +50,9 @@ public final class AuthService {
         assignments = Assignments(db: database)
         lockouts = Lockouts(db: database)
         passwordResets = PasswordResets(db: database)
+        passkeys = Passkeys(
+            config: config, database: database,
+            decoyKey: HMAC.sha256(key: refreshSecret, data: Array("gatehouse webauthn decoy credential ids".utf8)))
         rateLimiter = RateLimiter(database: database, config: config, metrics: metrics)
         // Another node's writes never move this node's write generation: on a shared database the counters are read
         // on every check instead (nil: no local signal).
