@@ -50,6 +50,15 @@ public struct WebAuthnRoutes {
             createdAt = RFC3339.string(credential.createdAt)
             lastUsedAt = credential.lastUsedAt.map(RFC3339.string)
         }
+
+        /// `last_used_at` is always there, null until the first sign-in.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(name, forKey: .name)
+            try container.encode(createdAt, forKey: .createdAt)
+            try container.encode(lastUsedAt, forKey: .lastUsedAt)
+        }
     }
 
     /// Checks the attestation against a registration challenge issued to this user, then stores the passkey.
