@@ -60,6 +60,11 @@ lint:
 fuzz-argon2:
 	@fuzz/run.sh
 
+## The CBOR decoder, authenticator data, attestation objects and COSE keys under libFuzzer with ASan, FUZZ_SECONDS
+## (60) long (fuzz/run-webauthn.sh; its own build folder, .build-fuzz).
+fuzz-webauthn:
+	@fuzz/run-webauthn.sh
+
 bench: release
 	bench/run.sh
 	bench/auth.sh
@@ -79,4 +84,4 @@ deb:
 test-deb:
 	@Tests/deb/test-deb.sh
 
-.PHONY: deb test-deb fuzz-argon2
+.PHONY: deb test-deb fuzz-argon2 fuzz-webauthn

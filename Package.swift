@@ -9,6 +9,16 @@ let swiftSettings: [SwiftSetting] = [
 /// The targets that call C: strict memory safety, its warnings as errors (STYLE.md rules 1 and 22).
 let cBoundary = swiftSettings + [.strictMemorySafety(), .treatWarning("StrictMemorySafety", as: .error)]
 
+/// libFuzzer targets, only when fuzz/run-webauthn.sh builds them (they have no `main` without `-sanitize=fuzzer`).
+let fuzzTargets: [Target] =
+    Context.environment["GATEHOUSE_FUZZ"] == "1"
+    ? [
+        .target(name: "FuzzerDriver", path: "fuzz/driver"),
+        .executableTarget(
+            name: "webauthn-fuzz", dependencies: ["Crypto", "FuzzerDriver"], path: "fuzz/webauthn",
+            swiftSettings: swiftSettings),
+    ] : []
+
 let package = Package(
     name: "gatehouse",
     platforms: [.macOS(.v15)],
@@ -52,5 +62,5 @@ let package = Package(
         .testTarget(
             name: "AuthorizerTests", dependencies: ["AuthHandlers", "FCGIHost"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
-    ]
+    ] + fuzzTargets
 )
