@@ -69,6 +69,7 @@ bench: release
 	bench/run.sh
 	bench/auth.sh
 	bench/apikeys.sh
+	bench/mfa.sh
 	bench/backends.sh
 	bench/business.sh
 	bench/policies.sh

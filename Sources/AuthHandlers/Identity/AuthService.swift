@@ -31,6 +31,8 @@ public final class AuthService {
     public let clients: Clients
     /// API keys on the way in: format, per-worker cache, allowlist.
     public let apiKeys: APIKeyValidator
+    /// TOTP, recovery codes and the second step of a login (``SecondFactors``).
+    public let secondFactors: SecondFactors
     let lockouts: Lockouts
     let passwordResets: PasswordResets
     /// WebAuthn ceremonies: challenges, options, assertion checks.
@@ -38,7 +40,7 @@ public final class AuthService {
 
     public init(
         config: Config, database: Database, keys: SigningKeys, refreshSecret: [UInt8], metrics: Metrics?,
-        passwordGate: ConcurrencyGate? = nil, apiKeyPepper: [UInt8]? = nil
+        passwordGate: ConcurrencyGate? = nil, apiKeyPepper: [UInt8]? = nil, mfaKey: SealingKey? = nil
     ) {
         self.config = config
         self.database = database
@@ -50,6 +52,7 @@ public final class AuthService {
         assignments = Assignments(db: database)
         lockouts = Lockouts(db: database)
         passwordResets = PasswordResets(db: database)
+        secondFactors = SecondFactors(config: config, database: database, sealingKey: mfaKey)
         passkeys = Passkeys(
             config: config, database: database,
             decoyKey: HMAC.sha256(key: refreshSecret, data: Array("gatehouse webauthn decoy credential ids".utf8)))
