@@ -70,6 +70,7 @@ struct Application {
         WellKnownRoutes(keys: keys, config: config).addRoutes(to: router)
         WebAuthnRoutes(auth: auth).addRoutes(to: router)
         PasskeyLoginRoutes(auth: auth).addRoutes(to: router)
+        PasskeySecondFactorRoutes(auth: auth).addRoutes(to: router)
         UserRoutes(auth: auth).addRoutes(to: router)
         AssignmentRoutes(auth: auth).addRoutes(to: router)
         RoleRoutes(auth: auth).addRoutes(to: router)

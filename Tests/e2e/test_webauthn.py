@@ -2,10 +2,13 @@
 `cryptography`, authenticator and client data from python-fido2) registering and signing ES256 and EdDSA
 credentials. The relying party is the stack's JWT_ISSUER: rp id 127.0.0.1, origin https://127.0.0.1:PORT.
 """
+import uuid
+
 import pytest
 
 from conftest import SHARED_SETTINGS, Stack
-from helpers import assert_problem, bearer, claims_of, error_fields, new_user, unique_email
+from helpers import (PASSWORD, assert_problem, bearer, claims_of, error_fields, import_roles, import_users, login,
+                     new_user, unique_email)
 from softauthn import SoftAuthenticator, websafe_encode
 
 ALGORITHMS = [-7, -8]
@@ -156,17 +159,13 @@ def test_counter_going_backwards_refuses_and_is_audited(wstack):
 
 
 def test_another_users_credential_is_refused(wstack):
-    alice, _, alice_key = user_with_passkey(wstack)
-    bob, _, bob_key = user_with_passkey(wstack)
+    alice, alice_tokens, alice_key = user_with_passkey(wstack)
+    bob, bob_tokens, bob_key = user_with_passkey(wstack)
     # Bob's passkey against a challenge issued for Alice's email.
     assert_problem(passkey_login(wstack, bob_key, alice["email"]), 401, "invalid_credentials")
     # Bob's passkey presented with Alice's user handle.
     assert_problem(passkey_login(wstack, bob_key, user_handle=alice["id"].encode()), 401, "invalid_credentials")
     # Bob cannot delete Alice's passkey: it is not his (404).
-    _, bob_tokens = bob, wstack.session().post(wstack.url("/auth/login"), json={
-        "email": bob["email"], "password": "correct horse battery staple"}).json()
-    alice_tokens = wstack.session().post(wstack.url("/auth/login"), json={
-        "email": alice["email"], "password": "correct horse battery staple"}).json()
     alice_id = wstack.session().get(wstack.url("/auth/webauthn/credentials"), headers=bearer(alice_tokens)).json()["items"][0]["id"]
     r = wstack.session().delete(wstack.url(f"/auth/webauthn/credentials/{alice_id}"), headers=bearer(bob_tokens))
     assert_problem(r, 404, "not_found")
@@ -223,3 +222,80 @@ def test_challenge_rows_are_bounded_by_the_login_rate_limit(fresh_stack):
     codes = [stack.session().post(stack.url("/auth/webauthn/login/options"), json={}).status_code for _ in range(8)]
     assert codes.count(200) == 5 and codes.count(429) == 3
     assert stack.count("webauthn_challenges") == 5
+
+
+# The second step of a password login (API.md "MFA"): a passkey is a second factor as soon as it is registered.
+
+def password_step(stack, email):
+    r = stack.session().post(stack.url("/auth/login"), json={"email": email, "password": PASSWORD})
+    return assert_problem(r, 401, "mfa_required")
+
+
+def mfa_with_passkey(stack, token, authenticator, **knobs):
+    r = stack.session().post(stack.url("/auth/mfa/webauthn/options"), json={"mfa_token": token})
+    assert r.status_code == 200, r.text
+    options = r.json()
+    assert options["allowCredentials"] == [{"type": "public-key", "id": authenticator.id}]
+    credential = authenticator.authenticate(options, origin(stack), **knobs)
+    return stack.session().post(stack.url("/auth/mfa/verify"), json={"mfa_token": token, "webauthn": credential}), credential
+
+
+@pytest.mark.parametrize("alg", ALGORITHMS)
+def test_a_passkey_is_a_second_factor(wstack, alg):
+    user, tokens, authenticator = user_with_passkey(wstack, alg)
+    status = wstack.session().get(wstack.url("/auth/mfa"), headers=bearer(tokens)).json()
+    assert status["totp"] is False and [p["name"] for p in status["webauthn"]] == ["Passkey"]
+    step = password_step(wstack, user["email"])
+    assert step["methods"] == ["webauthn"]
+    # User verification is not required after a password: user presence is enough.
+    r, credential = mfa_with_passkey(wstack, step["mfa_token"], authenticator, uv=False)
+    assert r.status_code == 200, r.text
+    assert claims_of(r.json()["access_token"])["amr"] == ["pwd", "hwk"]
+    # The mfa_token and the WebAuthn challenge are both used up.
+    r = wstack.session().post(wstack.url("/auth/mfa/verify"), json={"mfa_token": step["mfa_token"], "webauthn": credential})
+    assert_problem(r, 401, "token_invalid")
+    step = password_step(wstack, user["email"])
+    r = wstack.session().post(wstack.url("/auth/mfa/verify"), json={"mfa_token": step["mfa_token"], "webauthn": credential})
+    assert_problem(r, 401, "invalid_credentials")
+    # A tampered signature, another user's passkey, a counter going backwards: refused; the mfa_token stays usable.
+    r, _ = mfa_with_passkey(wstack, step["mfa_token"], authenticator, tamper=True)
+    assert_problem(r, 401, "invalid_credentials")
+    _, _, other = user_with_passkey(wstack, alg)
+    options = wstack.session().post(wstack.url("/auth/mfa/webauthn/options"), json={"mfa_token": step["mfa_token"]}).json()
+    r = wstack.session().post(wstack.url("/auth/mfa/verify"), json={
+        "mfa_token": step["mfa_token"], "webauthn": other.authenticate(options, origin(wstack))})
+    assert_problem(r, 401, "invalid_credentials")
+    r, _ = mfa_with_passkey(wstack, step["mfa_token"], authenticator, counter=1)
+    assert_problem(r, 401, "invalid_credentials")
+    r, _ = mfa_with_passkey(wstack, step["mfa_token"], authenticator)
+    assert r.status_code == 200, r.text
+    events = [row[0] for row in wstack.sql(f"SELECT event FROM audit_log WHERE user_id = '{user['id']}'")]
+    assert "webauthn.counter_regressed" in events and "mfa.otp_failure" in events
+
+
+def test_second_step_refusals(wstack):
+    _, no_passkey = new_user(wstack)
+    assert_problem(wstack.session().post(wstack.url("/auth/mfa/webauthn/options"), json={"mfa_token": "x" * 43}),
+                   401, "token_invalid")
+    user, tokens, authenticator = user_with_passkey(wstack)
+    step = password_step(wstack, user["email"])
+    r = wstack.session().post(wstack.url("/auth/mfa/verify"), json={"mfa_token": step["mfa_token"], "code": "123456",
+                                                                   "webauthn": {}})
+    assert r.status_code in (400, 422)
+
+
+def test_an_administrators_reset_removes_passkeys(wstack, tmp_path):
+    helpdesk = f"helpdesk-{uuid.uuid4().hex[:8]}"
+    import_roles(wstack, tmp_path, {helpdesk: ["users:write", "users:read"]})
+    desk_email = unique_email("desk")
+    import_users(wstack, tmp_path, [{"email": desk_email, "name": "Desk", "password": PASSWORD, "roles": [helpdesk],
+                                     "is_active": True}])
+    desk = login(wstack, desk_email)
+    user, tokens, authenticator = user_with_passkey(wstack)
+    password_step(wstack, user["email"])
+    r = wstack.session().delete(wstack.url(f"/users/{user['id']}/mfa"), headers=bearer(desk))
+    assert r.status_code == 204, r.text
+    assert claims_of(login(wstack, user["email"])["access_token"])["amr"] == ["pwd"]
+    assert wstack.session().get(wstack.url("/auth/webauthn/credentials"), headers=bearer(tokens)).json()["items"] == []
+    rows = wstack.sql(f"SELECT details FROM audit_log WHERE event = 'mfa.admin_reset' AND user_id = '{user['id']}'")
+    assert len(rows) == 1 and "webauthn" in rows[0][0], rows

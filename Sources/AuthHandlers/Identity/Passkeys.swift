@@ -122,6 +122,20 @@ struct Passkeys {
         _ response: PasskeyResponse.Decoded, credential: PasskeyCredential, challenge: [UInt8], requireUserVerification: Bool,
         now: Date
     ) throws -> WebAuthn.Assertion {
+        let assertion = try checkAssertion(
+            response, credential: credential, challenge: challenge, requireUserVerification: requireUserVerification)
+        guard try credentials.recordUse(id: credential.id, signCount: Int64(assertion.signCount), now: now) else {
+            throw PasskeyFailure(
+                "counter_regressed", detail: "stored \(credential.signCount), received \(assertion.signCount)")
+        }
+        return assertion
+    }
+
+    /// Verifies an assertion against `challenge` and the stored credential, and that its counter would advance;
+    /// writes nothing (the caller records the counter atomically).
+    func checkAssertion(
+        _ response: PasskeyResponse.Decoded, credential: PasskeyCredential, challenge: [UInt8], requireUserVerification: Bool
+    ) throws -> WebAuthn.Assertion {
         guard let authenticatorData = response.authenticatorData, let signature = response.signature else {
             throw PasskeyFailure("not_an_assertion")
         }
@@ -137,7 +151,8 @@ struct Passkeys {
         } catch {
             throw PasskeyFailure(Self.reason(error), detail: "\(error)")
         }
-        guard try credentials.recordUse(id: credential.id, signCount: Int64(assertion.signCount), now: now) else {
+        guard WebAuthn.counterAdvances(stored: UInt32(clamping: credential.signCount), received: assertion.signCount)
+        else {
             throw PasskeyFailure(
                 "counter_regressed", detail: "stored \(credential.signCount), received \(assertion.signCount)")
         }

@@ -120,7 +120,8 @@ public struct PasskeyLoginRoutes {
                     details: ["reason": "disabled", "method": "webauthn"])
                 throw AuthError.accountDisabled
             }
-            let (_, tokens) = try auth.tokens.startSession(user: owner, request: request, now: now) { session in
+            let amr = [credential.backupEligible ? "swk" : "hwk"]
+            let (_, tokens) = try auth.tokens.startSession(user: owner, request: request, amr: amr, now: now) { session in
                 try auth.lockouts.succeed(identifier: owner.email)
                 auth.auditTrail.record(
                     "login.success", actor: owner.id, user: owner.id, request: request, context: context,
