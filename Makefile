@@ -6,6 +6,7 @@ VENV    := $(CURDIR)/.build-venv
 PYTEST  := $(VENV)/bin/python -m pytest
 VAR     ?= $(CURDIR)/var
 PORT    ?= 8443
+SOAK_MINUTES ?= 30
 DEBUG_BIN   := $(CURDIR)/.build/debug/gatehouse
 RELEASE_BIN := $(CURDIR)/.build/release/gatehouse
 
@@ -60,10 +61,14 @@ lint:
 fuzz-argon2:
 	@fuzz/run.sh
 
-## The CBOR decoder, authenticator data, attestation objects and COSE keys under libFuzzer with ASan, FUZZ_SECONDS
-## (60) long (fuzz/run-webauthn.sh; its own build folder, .build-fuzz).
-fuzz-webauthn:
-	@fuzz/run-webauthn.sh
+## Every libFuzzer target in fuzz/targets/NAME (fuzz/run-targets.sh): built with -sanitize=fuzzer,address in
+## .build-fuzz, FUZZ_SECONDS (30) each from its seed corpus; prints executions per target. A new folder is a new target.
+fuzz:
+	@fuzz/run-targets.sh
+
+## Endurance: bench/soak.sh for SOAK_MINUTES (30) against the release build; figures and plot in bench/soak-out.
+soak: release
+	bench/soak.sh $(SOAK_MINUTES)
 
 bench: release
 	bench/run.sh
@@ -85,4 +90,4 @@ deb:
 test-deb:
 	@Tests/deb/test-deb.sh
 
-.PHONY: deb test-deb fuzz-argon2 fuzz-webauthn
+.PHONY: deb test-deb fuzz-argon2 fuzz soak

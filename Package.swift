@@ -1,5 +1,10 @@
 // swift-tools-version:6.2
 import PackageDescription
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -8,16 +13,6 @@ let swiftSettings: [SwiftSetting] = [
 ]
 /// The targets that call C: strict memory safety, its warnings as errors (STYLE.md rules 1 and 22).
 let cBoundary = swiftSettings + [.strictMemorySafety(), .treatWarning("StrictMemorySafety", as: .error)]
-
-/// libFuzzer targets, only when fuzz/run-webauthn.sh builds them (they have no `main` without `-sanitize=fuzzer`).
-let fuzzTargets: [Target] =
-    Context.environment["GATEHOUSE_FUZZ"] == "1"
-    ? [
-        .target(name: "FuzzerDriver", path: "fuzz/driver"),
-        .executableTarget(
-            name: "webauthn-fuzz", dependencies: ["Crypto", "FuzzerDriver"], path: "fuzz/webauthn",
-            swiftSettings: swiftSettings),
-    ] : []
 
 let package = Package(
     name: "gatehouse",
@@ -62,5 +57,22 @@ let package = Package(
         .testTarget(
             name: "AuthorizerTests", dependencies: ["AuthHandlers", "FCGIHost"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
-    ] + fuzzTargets
+    ]
 )
+
+/// libFuzzer targets, only when GATEHOUSE_FUZZ is set (fuzz/run-targets.sh builds them with
+/// `-sanitize=fuzzer,address` in .build-fuzz): one executable `fuzz-NAME` per folder fuzz/targets/NAME, each a
+/// `main.swift` that hands its input to the code under test through FuzzSupport. A new folder is a new target.
+if Context.environment["GATEHOUSE_FUZZ"] != nil {
+    let folder = Context.packageDirectory + "/fuzz/targets"
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+        .filter { FileManager.default.fileExists(atPath: folder + "/" + $0 + "/main.swift") }.sorted()
+    package.targets.append(.target(name: "FuzzSupport", path: "fuzz/Support", swiftSettings: swiftSettings))
+    for name in names {
+        package.targets.append(
+            .executableTarget(
+                name: "fuzz-" + name,
+                dependencies: ["FuzzSupport", "FCGIHost", "Crypto", "Store", "AuthHandlers", "ApiHandlers"],
+                path: "fuzz/targets/" + name, exclude: ["corpus"], swiftSettings: swiftSettings))
+    }
+}

@@ -1,1 +1,0 @@
-/* Declarations only: libFuzzer itself is linked by -sanitize=fuzzer. */
