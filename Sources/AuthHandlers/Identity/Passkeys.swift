@@ -108,10 +108,15 @@ struct Passkeys {
             allowCredentials: allow.map { Descriptor(id: Base64URL.encode($0)) }, userVerification: userVerification)
     }
 
-    /// Stand-in credential ids for an identifier with no passkeys (or no account): the same on every request, so
-    /// the options of an unknown email look like those of an account with one passkey.
+    /// Stand-in credential ids for an identifier with no passkeys (or no account): one to three of them, how many and
+    /// which derived from the identifier under a key of this installation, so the same on every request. The options
+    /// of an unknown email then look like those of an account with one, two or three passkeys: neither the ids nor
+    /// their count tell an account from no account.
     func decoyCredentialIDs(for identifier: String) -> [[UInt8]] {
-        [HMAC.sha256(key: decoyKey, data: Array("webauthn decoy \(identifier)".utf8))]
+        let count = 1 + Int(HMAC.sha256(key: decoyKey, data: Array("webauthn decoy count \(identifier)".utf8))[0] % 3)
+        return (0..<count).map { index in
+            HMAC.sha256(key: decoyKey, data: Array("webauthn decoy \(index) \(identifier)".utf8))
+        }
     }
 
     // MARK: - Checks
