@@ -38,6 +38,8 @@ extension DatabaseCopy {
         "client_epoch",
         // 2026-12-05
         "mfa_challenges",  // → users
+        "webauthn_credentials",  // → users
+        "webauthn_challenges",  // → users
     ]
 
     /// Tables whose rows the migrations insert themselves (one counter row each): the migrated target already

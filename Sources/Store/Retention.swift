@@ -41,6 +41,8 @@ public struct Retention {
         case activity
         /// Second steps of logins (`mfa_token`s) that expired before the cutoff, used or not.
         case mfaChallenges = "mfa_challenges"
+        /// WebAuthn ceremony challenges that expired before the cutoff.
+        case webauthnChallenges = "webauthn_challenges"
     }
 
     /// Deletes at most `limit` rows of `kind` that expired before `date`, and returns how many it deleted; fewer
@@ -90,6 +92,12 @@ public struct Retention {
                 """
                 DELETE FROM mfa_challenges WHERE token_hash IN (
                     SELECT token_hash FROM mfa_challenges WHERE expires_at < ?1 LIMIT ?2)
+                """, date, limit)
+        case .webauthnChallenges:
+            try db.execute(
+                """
+                DELETE FROM webauthn_challenges WHERE token_hash IN (
+                    SELECT token_hash FROM webauthn_challenges WHERE expires_at < ?1 LIMIT ?2)
                 """, date, limit)
         case .audit, .activity:
             // Rows are appended in time order, so the oldest ids are the candidates: only they are read, and an
