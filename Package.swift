@@ -21,6 +21,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
         .systemLibrary(name: "CPostgreSQL", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         /// Gatehouse's own Argon2id in C (SSE2/AVX2 chosen at run time); optimised in debug builds as well, so
         /// the tests that compare it with libargon2 stay quick.
         .target(
@@ -30,11 +31,14 @@ let package = Package(
         .target(name: "FCGIHost", dependencies: ["CFastCGI"], swiftSettings: cBoundary),
         .target(name: "Crypto", dependencies: ["COpenSSL", "CArgon2", "CArgon2id"], swiftSettings: cBoundary),
         .target(name: "Store", dependencies: ["CSQLite", "CPostgreSQL"], swiftSettings: cBoundary),
-        .target(name: "AuthHandlers", dependencies: ["FCGIHost", "Crypto", "Store"], swiftSettings: swiftSettings),
+        /// Events, webhook signing and the delivery process (libcurl in `Webhooks/Curl/` only).
+        .target(name: "Webhooks", dependencies: ["FCGIHost", "Crypto", "Store", "CCurl"], swiftSettings: cBoundary),
+        .target(
+            name: "AuthHandlers", dependencies: ["FCGIHost", "Crypto", "Store", "Webhooks"], swiftSettings: swiftSettings),
         .target(name: "ApiHandlers", dependencies: ["FCGIHost", "Store", "AuthHandlers"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "gatehouse",
-            dependencies: ["FCGIHost", "Crypto", "Store", "AuthHandlers", "ApiHandlers"],
+            dependencies: ["FCGIHost", "Crypto", "Store", "Webhooks", "AuthHandlers", "ApiHandlers"],
             swiftSettings: swiftSettings
         ),
 
@@ -46,6 +50,7 @@ let package = Package(
         .testTarget(
             name: "CryptoTests", dependencies: ["Crypto"], resources: [.copy("Vectors")], swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: swiftSettings),
+        .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "FCGIHost"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AuthHandlersTests", dependencies: ["AuthHandlers", "FCGIHost", "Store", "Crypto"],
             swiftSettings: swiftSettings),

@@ -82,6 +82,9 @@ protocol Dialect: Sendable {
     func greatest(_ a: String, _ b: String) -> String
     /// `base` times two to the power `exponent`, as a 64-bit integer (`exponent` is at most 32).
     func timesPowerOfTwo(_ base: String, _ exponent: String) -> String
+    /// What a claiming `SELECT` ends with so that two nodes skip each other's claimed rows: PostgreSQL's
+    /// `FOR UPDATE SKIP LOCKED`; nothing on SQLite, whose one writer at a time already serialises claims.
+    var skipLocked: String { get }
     /// The functions `/connection/rpc` may call on `connection` (``RemoteProcedures``): SQLite's query files in
     /// `settings.directory`, read and checked now; PostgreSQL's functions of `settings.schema`, looked up per call.
     /// - Throws: ``StoreError/invalidQueryFile`` naming a query file that is not one read-only SELECT.

@@ -36,6 +36,12 @@ extension DatabaseCopy {
         // 2026-12-04
         "api_keys",  // → clients
         "client_epoch",
+        // 2026-12-05
+        "events",
+        "webhook_subscriptions",
+        "webhook_filters",  // → webhook_subscriptions
+        "webhook_deliveries",  // → webhook_subscriptions, events
+        "webhook_attempts",  // → webhook_deliveries
     ]
 
     /// Tables whose rows the migrations insert themselves (one counter row each): the migrated target already

@@ -39,6 +39,8 @@ public struct Retention {
         case audit = "audit_log"
         /// Business activity rows older than the cutoff.
         case activity
+        /// Events older than the cutoff (the audit retention), with their webhook deliveries and attempts.
+        case events
     }
 
     /// Deletes at most `limit` rows of `kind` that expired before `date`, and returns how many it deleted; fewer
@@ -83,6 +85,9 @@ public struct Retention {
         case .outbox:
             try db.execute(
                 "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE created_at < ?1 LIMIT ?2)", date, limit)
+        case .events:
+            try db.execute(
+                "DELETE FROM events WHERE seq IN (SELECT seq FROM events ORDER BY seq LIMIT ?2) AND at < ?1", date, limit)
         case .audit, .activity:
             // Rows are appended in time order, so the oldest ids are the candidates: only they are read, and an
             // up-to-date table costs one short index step, however large it is.

@@ -5,6 +5,7 @@ import Foundation
 #endif
 public import FCGIHost
 import Store
+import Webhooks
 
 /// `POST /auth/register`, `POST /auth/login`, `POST /auth/logout`.
 public struct LoginRoutes {
@@ -44,7 +45,13 @@ public struct LoginRoutes {
         let hash = try auth.passwords.hash(body.password)
         let user: User
         do {
-            user = try auth.users.insert(email: email, name: name, passwordHash: hash, now: context.receivedAt)
+            user = try auth.database.perform(.createUser) {
+                let user = try auth.users.insert(email: email, name: name, passwordHash: hash, now: context.receivedAt)
+                try auth.events.record(
+                    .userCreated, actor: user.id, subject: .user(user.id),
+                    data: ["email": .string(user.email), "source": .string("registration")], at: context.receivedAt)
+                return user
+            }
         } catch let error as StoreError where error == .duplicate {
             throw HTTPError(.conflict, code: "conflict", detail: "An account with this email already exists.")
         }
@@ -96,9 +103,19 @@ public struct LoginRoutes {
         }
         guard let user, passwordMatches else {
             auth.metrics?.increment("auth_login_failures_total")
-            let locked = try auth.lockouts.fail(
-                identifier: identifier, now: now, threshold: config.lockoutThreshold,
-                baseDuration: TimeInterval(config.lockoutDuration), maxDuration: TimeInterval(config.lockoutMaxDuration))
+            let reason = user == nil ? "unknown_account" : "bad_password"
+            let subject = user.map { EventSubject.user($0.id) } ?? EventLog.identifierSubject(identifier)
+            var data: [String: JSONValue] = ["reason": .string(reason)]
+            if let user { data["email"] = .string(user.email) }
+            let locked = try auth.database.perform(.recordLoginFailure) {
+                let locked = try auth.lockouts.fail(
+                    identifier: identifier, now: now, threshold: config.lockoutThreshold,
+                    baseDuration: TimeInterval(config.lockoutDuration),
+                    maxDuration: TimeInterval(config.lockoutMaxDuration))
+                try auth.events.record(.loginFailed, subject: subject, data: data, at: now)
+                if locked { try auth.events.record(.lockoutStarted, subject: subject, data: data, at: now) }
+                return locked
+            }
             auth.auditTrail.record(
                 "login.failure", user: user?.id, request: request, context: context,
                 details: ["identifier": identifier, "reason": user == nil ? "unknown_account" : "bad_password"])
@@ -110,7 +127,12 @@ public struct LoginRoutes {
             throw AuthError.invalidCredentials
         }
         guard user.isActive else {
-            try auth.lockouts.succeed(identifier: identifier)
+            try auth.database.perform(.recordLoginFailure) {
+                try auth.lockouts.succeed(identifier: identifier)
+                try auth.events.record(
+                    .loginFailed, subject: .user(user.id),
+                    data: ["reason": .string("disabled"), "email": .string(user.email)], at: now)
+            }
             auth.auditTrail.record("login.failure", user: user.id, request: request, context: context, details: ["reason": "disabled"])
             throw AuthError.accountDisabled
         }
@@ -155,10 +177,22 @@ public struct LoginRoutes {
             session = found
         }
         if body?.all == true {
-            let count = try auth.sessions.revokeAll(userId: session.userId, reason: "logout all", now: now)
+            let count = try auth.database.perform(.revokeSessions) {
+                let count = try auth.sessions.revokeAll(userId: session.userId, reason: "logout all", now: now)
+                try auth.events.record(
+                    .sessionRevoked, actor: session.userId, subject: .user(session.userId),
+                    data: ["user_id": .string(session.userId), "reason": .string("logout all"), "sessions": .number(Double(count))],
+                    at: now)
+                return count
+            }
             auth.auditTrail.record("logout.all", actor: session.userId, user: session.userId, request: request, context: context, details: ["sessions": "\(count)"])
         } else {
-            try auth.sessions.revoke(id: session.id, reason: "logout", now: now)
+            try auth.database.perform(.revokeSessions) {
+                try auth.sessions.revoke(id: session.id, reason: "logout", now: now)
+                try auth.events.record(
+                    .sessionRevoked, actor: session.userId, subject: .session(session.id),
+                    data: ["user_id": .string(session.userId), "reason": .string("logout")], at: now)
+            }
             auth.auditTrail.record("logout", actor: session.userId, user: session.userId, request: request, context: context, details: ["session_id": session.id])
         }
         var response = Response.noContent

@@ -64,6 +64,10 @@ public struct Config: Sendable {
     /// `RPC_TIMEOUT`: how long one `/connection/rpc` call may run.
     public let rpcTimeout: Duration
     public let mailerCommand: String
+    /// Seconds between a webhook delivery's attempts.
+    public let webhookRetrySchedule: [Int]
+    public let webhookAllowPrivate: Bool
+    public let webhookConcurrency: Int
     public let mailFrom: String
     public let passwordResetURL: String
     public let logLevel: Logger.Level
@@ -179,6 +183,15 @@ public struct Config: Sendable {
         rpcSchema = try reader.schemaName("RPC_SCHEMA")
         rpcTimeout = .milliseconds(try reader.milliseconds("RPC_TIMEOUT", 1...30_000))
         mailerCommand = reader.string("MAILER_COMMAND")
+        let schedule = ConfigParsing.list(reader.string("WEBHOOK_RETRY_SCHEDULE")).map(ConfigParsing.duration)
+        guard !schedule.isEmpty, schedule.count <= 50, schedule.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 86_400 })
+        else {
+            throw ConfigError(
+                key: "WEBHOOK_RETRY_SCHEDULE", message: "expected 1 to 50 comma-separated durations from 1s to 24h")
+        }
+        webhookRetrySchedule = schedule.compactMap { $0 }
+        webhookAllowPrivate = try reader.bool("WEBHOOK_ALLOW_PRIVATE")
+        webhookConcurrency = try reader.integer("WEBHOOK_CONCURRENCY", 1...1024)
         mailFrom = try reader.nonEmpty("MAIL_FROM")
         let resetURL = reader.string("PASSWORD_RESET_URL")
         if !resetURL.isEmpty, !resetURL.contains("{token}") {
