@@ -146,7 +146,10 @@ public final class DeliveryProcess {
         error: String?
     ) -> DeliveryOutcome {
         if let next = schedule.nextAttempt(after: delivery.attempt, retryAfter: retryAfter, now: now) {
-            return .retry(at: next, responseStatus: status, error: error)
+            // Stored in whole seconds: rounded up, so an attempt never goes out before its time.
+            return .retry(
+                at: Date(timeIntervalSince1970: next.timeIntervalSince1970.rounded(.up)), responseStatus: status,
+                error: error)
         }
         return .failed(responseStatus: status, error: error)
     }
