@@ -50,17 +50,17 @@ public struct WebhookSubscriptions {
         self.db = db
     }
 
-    /// Creates an active subscription; it receives events appended from now on.
-    public func create(url: String, events: [String], sealedSecret: [UInt8], now: Date = Date()) throws
-        -> WebhookSubscription
+    /// Creates a subscription (active unless told otherwise); it receives events appended from now on.
+    public func create(url: String, events: [String], sealedSecret: [UInt8], active: Bool = true, now: Date = Date())
+        throws -> WebhookSubscription
     {
         let id = newID()
         try db.transaction {
             try db.execute(
                 """
                 INSERT INTO webhook_subscriptions (id, url, events, active, secret, created_at, updated_at)
-                VALUES (?, ?, ?, 1, ?, ?, ?)
-                """, id, url, try json(events), sealedSecret, now, now)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, id, url, try json(events), active ? Int64(1) : Int64(0), sealedSecret, now, now)
             try setFilters(id: id, events)
         }
         return try find(id: id).orThrowNotFound()

@@ -135,12 +135,9 @@ public struct WebhookRoutes {
         try requireSubscriber(request, context: context)
         let fields = try validate(try request.decode(Fields.self), creating: true)
         let (shown, sealed) = try requireSecrets().generate()
-        var subscription = try subscriptions.create(
-            url: fields.url ?? "", events: fields.events ?? [], sealedSecret: sealed, now: context.receivedAt)
-        if fields.active == false {
-            subscription = try subscriptions.update(
-                id: subscription.id, url: nil, events: nil, active: false, now: context.receivedAt)
-        }
+        let subscription = try subscriptions.create(
+            url: fields.url ?? "", events: fields.events ?? [], sealedSecret: sealed, active: fields.active ?? true,
+            now: context.receivedAt)
         return try .noStoreJSON(SubscriptionBody(subscription, secret: shown), status: 201)
     }
 
