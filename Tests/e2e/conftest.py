@@ -162,8 +162,10 @@ class Stack:
         return self.gatehouse.pid
 
     def worker_pids(self) -> set[int]:
-        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.supervisor_pid)], capture_output=True, text=True)
-        return {int(p) for p in out.stdout.split()}
+        """The supervisor's worker processes (not its delivery process, `gatehouse deliver`)."""
+        out = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(self.supervisor_pid)], capture_output=True,
+                             text=True)
+        return {int(line.split()[0]) for line in out.stdout.splitlines() if " worker " in f" {line} "}
 
     @property
     def backend(self) -> str:
