@@ -423,3 +423,21 @@ def test_private_targets_are_refused_by_default(fresh_stack, receiver, tmp_path)
     assert items and "refused to connect to" in (items[0]["error"] or ""), items
     assert items[0]["response_status"] is None
     assert receiver.requests == []
+
+
+def test_events_tail_follows_the_log(wstack):
+    tail = subprocess.Popen([wstack.bin, "events", "tail", "--type", "user.created", "--config", str(wstack.config)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.7)  # it starts after the newest event there is
+        login_email = f"{unique('tail')}@example.com"
+        register(wstack, login_email)
+        login(wstack, login_email)  # a session.created, which the filter leaves out
+        line = tail.stdout.readline()
+        event = json.loads(line)
+        assert event["type"] == "user.created" and event["data"]["email"] == login_email
+    finally:
+        tail.send_signal(signal.SIGTERM)
+        assert tail.wait(timeout=5) == 0
+    bad = wstack.cli("events", "tail", "--type", "user.nope", check=False)
+    assert bad.returncode == 2 and "unknown event type" in bad.stderr
