@@ -172,9 +172,11 @@ public final class Supervisor {
             if pid == helper {
                 helper = nil
                 switch exit {
-                case .exited(0) where !respawn: break
-                case .signaled(SIGTERM) where !respawn: break
-                default: logger.error("Delivery process ended; restarting it", metadata: ["helper.pid": "\(pid)", "exit": "\(exit)"])
+                case .exited(0), .signaled(SIGTERM):
+                    // Asked to stop: a shutdown, or a reload replacing it.
+                    logger.info("Delivery process stopped", metadata: ["helper.pid": "\(pid)"])
+                default:
+                    logger.error("Delivery process died", metadata: ["helper.pid": "\(pid)", "exit": "\(exit)"])
                 }
                 // Restarted within a second, never in a tight loop.
                 if respawn { helperRespawnAt = .now + .milliseconds(500) }
