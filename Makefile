@@ -64,6 +64,7 @@ bench: release
 	bench/run.sh
 	bench/auth.sh
 	bench/apikeys.sh
+	bench/mfa.sh
 	bench/events.sh
 	bench/backends.sh
 	bench/business.sh

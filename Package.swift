@@ -43,7 +43,7 @@ let package = Package(
         ),
 
         .executableTarget(
-            name: "gatehouse-bench", dependencies: ["Crypto", "Store", "AuthHandlers"], path: "bench/Sources/gatehouse-bench",
+            name: "gatehouse-bench", dependencies: ["Crypto", "Store", "AuthHandlers", "FCGIHost"], path: "bench/Sources/gatehouse-bench",
             swiftSettings: swiftSettings),
 
         .testTarget(name: "FCGIHostTests", dependencies: ["FCGIHost"], swiftSettings: swiftSettings),

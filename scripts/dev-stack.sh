@@ -16,6 +16,8 @@ setup() {
     chmod 700 "$dir/keys"
     # The API-key pepper (API_KEY_PEPPER_FILE defaults to KEYS_DIR/api-key.pepper), as postinst makes it.
     [ -s "$dir/keys/api-key.pepper" ] || (umask 077 && head -c 32 /dev/urandom > "$dir/keys/api-key.pepper")
+    # The key that seals TOTP secrets (MFA_KEY_FILE defaults to KEYS_DIR/mfa.key), as postinst makes it.
+    [ -s "$dir/keys/mfa.key" ] || (umask 077 && head -c 32 /dev/urandom > "$dir/keys/mfa.key")
     # Query files for /connection/rpc (docs/RPC.md); refused when others may write them.
     chmod 755 "$dir/rpc"
     [ -f "$dir/gatehouse.env" ] && chmod 600 "$dir/gatehouse.env"

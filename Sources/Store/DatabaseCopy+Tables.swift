@@ -37,6 +37,7 @@ extension DatabaseCopy {
         "api_keys",  // → clients
         "client_epoch",
         // 2026-12-05
+        "mfa_challenges",  // → users
         "events",
         "webhook_subscriptions",
         "webhook_filters",  // → webhook_subscriptions

@@ -39,6 +39,8 @@ public struct Retention {
         case audit = "audit_log"
         /// Business activity rows older than the cutoff.
         case activity
+        /// Second steps of logins (`mfa_token`s) that expired before the cutoff, used or not.
+        case mfaChallenges = "mfa_challenges"
         /// Events older than the cutoff (the audit retention), with their webhook deliveries and attempts.
         case events
     }
@@ -85,6 +87,12 @@ public struct Retention {
         case .outbox:
             try db.execute(
                 "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE created_at < ?1 LIMIT ?2)", date, limit)
+        case .mfaChallenges:
+            try db.execute(
+                """
+                DELETE FROM mfa_challenges WHERE token_hash IN (
+                    SELECT token_hash FROM mfa_challenges WHERE expires_at < ?1 LIMIT ?2)
+                """, date, limit)
         case .events:
             try db.execute(
                 "DELETE FROM events WHERE seq IN (SELECT seq FROM events ORDER BY seq LIMIT ?2) AND at < ?1", date, limit)

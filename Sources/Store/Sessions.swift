@@ -20,6 +20,9 @@ public struct Session: Sendable, Equatable {
     public let contextDepartment: String?
     /// The `X-Device-Id` the session logged in with.
     public let deviceId: String?
+    /// The RFC 8176 methods its login used (`pwd`, `otp`, ...), its tokens' `amr`; empty when none applies (an SDK
+    /// session, or a session older than the column).
+    public let amr: [String]
 
     /// Not revoked and not expired at `date`.
     public func isLive(at date: Date = Date()) -> Bool {
@@ -39,6 +42,8 @@ public struct Session: Sendable, Equatable {
         contextZone = try row.get("ctx_zone")
         contextDepartment = try row.get("ctx_department")
         deviceId = try row.get("device_id")
+        let methods: String? = try row.get("amr")
+        amr = methods.map { $0.split(separator: ",").map(String.init) } ?? []
     }
 }
 
@@ -62,13 +67,14 @@ public struct Sessions {
     /// - Throws: ``StoreError/invalidReference`` when the user does not exist.
     public func create(
         id: String? = nil, userId: String, expiresAt: Date, ip: String? = nil, userAgent: String? = nil,
-        deviceId: String? = nil, now: Date = Date()
+        deviceId: String? = nil, amr: [String] = [], now: Date = Date()
     ) throws -> Session {
         let row = try db.queryOne(
             """
-            INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ip, user_agent, device_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
-            """, id ?? newID(), userId, now, now, expiresAt, ip, userAgent, deviceId)
+            INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ip, user_agent, device_id, amr)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
+            """, id ?? newID(), userId, now, now, expiresAt, ip, userAgent, deviceId,
+            amr.isEmpty ? nil : amr.joined(separator: ","))
         return try Session(row: row.orThrow())
     }
 

@@ -7,8 +7,8 @@ public import Foundation
 /// A user's TOTP enrolment.
 public struct TOTPSecret: Sendable, Equatable {
     public let userId: String
-    /// The raw shared secret.
-    public let secret: [UInt8]
+    /// The shared secret sealed by the caller (AES-256-GCM, bound to the user id); the Store never sees it in clear.
+    public let sealedSecret: [UInt8]
     public let createdAt: Date
     /// Nil until the first code is confirmed; TOTP is required at login only once confirmed.
     public let confirmedAt: Date?
@@ -17,7 +17,7 @@ public struct TOTPSecret: Sendable, Equatable {
 
     init(row: Row) throws {
         userId = try row.get("user_id")
-        secret = try row.get("secret")
+        sealedSecret = try row.get("sealed_secret")
         createdAt = try row.get("created_at")
         confirmedAt = try row.get("confirmed_at")
         lastStep = try row.get("last_step")
@@ -32,16 +32,16 @@ public struct TOTPSecrets {
         self.db = db
     }
 
-    /// Stores a new, unconfirmed secret, replacing an earlier unconfirmed one.
+    /// Stores a new, unconfirmed (sealed) secret, replacing an earlier unconfirmed one.
     /// - Throws: ``StoreError/duplicate`` when TOTP is already confirmed (disable it first).
-    public func enroll(userId: String, secret: [UInt8], now: Date = Date()) throws {
+    public func enroll(userId: String, sealedSecret: [UInt8], now: Date = Date()) throws {
         let row = try db.queryOne(
             """
-            INSERT INTO mfa_totp (user_id, secret, created_at) VALUES (?1, ?2, ?3)
-            ON CONFLICT (user_id) DO UPDATE SET secret = ?2, created_at = ?3, last_step = NULL
+            INSERT INTO mfa_totp (user_id, sealed_secret, created_at) VALUES (?1, ?2, ?3)
+            ON CONFLICT (user_id) DO UPDATE SET sealed_secret = ?2, created_at = ?3, last_step = NULL
             WHERE mfa_totp.confirmed_at IS NULL
             RETURNING user_id
-            """, userId, secret, now)
+            """, userId, sealedSecret, now)
         guard row != nil else { throw StoreError.duplicate("TOTP is already enabled") }
     }
 
@@ -87,6 +87,21 @@ public struct TOTPSecrets {
             WHERE user_id = ?2 AND confirmed_at IS NOT NULL AND (last_step IS NULL OR last_step < ?1)
             """, step, userId)
         return db.changes == 1
+    }
+
+    /// Replaces the recovery codes with a new set, in one transaction (the old set stops working). False when TOTP
+    /// is not confirmed (recovery codes belong to a confirmed enrolment).
+    public func replaceRecoveryCodes(userId: String, hashes: [[UInt8]]) throws -> Bool {
+        try db.transaction {
+            guard try db.queryOne(
+                "SELECT 1 AS one FROM mfa_totp WHERE user_id = ? AND confirmed_at IS NOT NULL", userId) != nil
+            else { return false }
+            try db.execute("DELETE FROM recovery_codes WHERE user_id = ?", userId)
+            for hash in hashes {
+                try db.execute("INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)", userId, hash)
+            }
+            return true
+        }
     }
 
     /// Uses up a recovery code. False when it is unknown or already used.

@@ -12,6 +12,11 @@
 public enum UnitOfWork: String, Sendable, CaseIterable {
     /// A session row, its first refresh token, the cleared lockout and the audit row of a login.
     case startSession
+    /// A login whose password was right but needs a second factor: its cleared lockout, the new `mfa_token`, the
+    /// rehashed password.
+    case startSecondStep
+    /// A second factor turned off or its recovery codes replaced, with the code that proved it used up.
+    case changeSecondFactor
     /// A session's new context and its rotated refresh chain.
     case switchContext
     /// A consumed reset token, the new password hash, revoked sessions and the cleared lockout.
@@ -19,6 +24,9 @@ public enum UnitOfWork: String, Sendable, CaseIterable {
     /// A supervisor taking up one password-reset request: the request row, the reset token, the mail, the audit row.
     case mailPasswordReset
     case createUser
+    /// Every second factor of a user removed (an administrator's reset): TOTP, recovery codes, outstanding
+    /// second steps, the OTP lockout.
+    case resetSecondFactors
     /// A client's end user found or created on its first SDK session, with the roles the client gave it.
     case saveEndUser
     case updateUser

@@ -51,10 +51,12 @@ public struct WebhookSubscriptions {
     }
 
     /// Creates a subscription (active unless told otherwise); it receives events appended from now on.
-    public func create(url: String, events: [String], sealedSecret: [UInt8], active: Bool = true, now: Date = Date())
-        throws -> WebhookSubscription
-    {
-        let id = newID()
+    /// `id` is made by the caller (its secret is sealed for it); a new UUID by default.
+    public func create(
+        id: String? = nil, url: String, events: [String], sealedSecret: [UInt8], active: Bool = true,
+        now: Date = Date()
+    ) throws -> WebhookSubscription {
+        let id = id ?? newID()
         try db.transaction {
             try db.execute(
                 """

@@ -43,11 +43,15 @@ struct Application {
             config: config, database: database, keys: keys,
             refreshSecret: try Self.readRefreshSecret(config: config), metrics: metrics,
             passwordGate: ConcurrencyGate(scoreboard: scoreboard, limit: config.argon2Concurrency),
-            apiKeyPepper: Self.readAPIKeyPepper(config: config))
+            apiKeyPepper: Self.readAPIKeyPepper(config: config), mfaKey: Self.readMFAKey(config: config))
         if !auth.apiKeys.isAvailable {
             logger.error(
                 "API key pepper missing or short; API key routes answer 503",
                 metadata: ["file": config.apiKeyPepperFile])
+        }
+        if !auth.secondFactors.isAvailable {
+            logger.error(
+                "MFA key missing or short; the MFA routes answer 503", metadata: ["file": config.mfaKeyFile])
         }
         let router = Router()
         router.use(BrowserSupport(config: config).middleware)
@@ -60,6 +64,7 @@ struct Application {
         TokenRoutes(auth: auth).addRoutes(to: router)
         ContextRoutes(auth: auth).addRoutes(to: router)
         AccountRoutes(auth: auth).addRoutes(to: router)
+        MFARoutes(auth: auth).addRoutes(to: router)
         PasswordResetRoutes(auth: auth).addRoutes(to: router)
         VerifyRoutes(authenticator: auth.authenticator, config: config, apiKeys: auth.apiKeys).addRoutes(to: router)
         TokenValidationRoutes(authenticator: auth.authenticator, config: config).addRoutes(to: router)
@@ -161,7 +166,24 @@ struct Application {
             else { throw ConfigError(key: "KEYS_DIR", message: "cannot write \(secretPath)") }
         }
         try ensureAPIKeyPepper(config: config)
+        try ensureMFAKey(config: config)
         try WebhookSecrets.ensureKey(config: config)
+    }
+
+    /// The key of `MFA_KEY_FILE`, or nil when the file is missing or shorter than 32 bytes.
+    static func readMFAKey(config: Config) -> SealingKey? {
+        guard let data = FileManager.default.contents(atPath: config.mfaKeyFile) else { return nil }
+        return try? SealingKey(fileBytes: Array(data))
+    }
+
+    /// Creates the MFA key file (32 random bytes, mode 0600) when there is none, as the API-key pepper is made.
+    static func ensureMFAKey(config: Config) throws {
+        let path = config.mfaKeyFile
+        guard !FileManager.default.fileExists(atPath: path) else { return }
+        guard
+            FileManager.default.createFile(
+                atPath: path, contents: Data(Random.bytes(count: 32)), attributes: [.posixPermissions: 0o600])
+        else { throw ConfigError(key: "MFA_KEY_FILE", message: "cannot write \(path)") }
     }
 
     /// The API-key pepper (`API_KEY_PEPPER_FILE`), or nil when the file is missing or shorter than 32 bytes.

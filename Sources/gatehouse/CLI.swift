@@ -70,6 +70,11 @@ extension CommandLine {
                         "gatehouse: warning: API_KEY_PEPPER_FILE \(config.apiKeyPepperFile) is missing or shorter than "
                             + "32 bytes; API key routes answer 503 until it exists (`gatehouse serve` creates it)")
                 }
+                if Application.readMFAKey(config: config) == nil {
+                    printError(
+                        "gatehouse: warning: MFA_KEY_FILE \(config.mfaKeyFile) is missing or shorter than 32 bytes; "
+                            + "the MFA routes answer 503 until it exists (`gatehouse serve` creates it)")
+                }
                 return 0
             case "version", "--version":
                 print("gatehouse \(gatehouseVersion)")

@@ -64,30 +64,3 @@ import Testing
         }
     }
 }
-
-@Suite struct TOTPSecretsTests {
-    @Test("enrolment is confirmed once, steps are accepted once each, recovery codes work once", arguments: testBackends)
-    func lifecycle(backend: Backend) throws {
-        try withDatabase(backend) { db throws in
-            let totp = TOTPSecrets(db: db)
-            let user = try makeUser(db)
-            try totp.enroll(userId: user.id, secret: [1, 2, 3], now: t0)
-            try totp.enroll(userId: user.id, secret: [4, 5, 6], now: t0)  // re-enrol before confirming
-            #expect(try totp.find(userId: user.id)?.secret == [4, 5, 6])
-            #expect(try !totp.recordStep(userId: user.id, step: 100), "not confirmed yet")
-            #expect(try totp.confirm(userId: user.id, step: 100, recoveryCodeHashes: [hash(1), hash(2)], now: t0))
-            #expect(try !totp.confirm(userId: user.id, step: 101, recoveryCodeHashes: [], now: t0))
-            #expect(throws: StoreError.duplicate) { try totp.enroll(userId: user.id, secret: [7], now: t0) }
-            #expect(try !totp.recordStep(userId: user.id, step: 100), "the confirming code cannot be replayed")
-            #expect(try totp.recordStep(userId: user.id, step: 101))
-            #expect(try !totp.recordStep(userId: user.id, step: 99))
-            #expect(try totp.remainingRecoveryCodes(userId: user.id) == 2)
-            #expect(try totp.consumeRecoveryCode(userId: user.id, hash: hash(1)))
-            #expect(try !totp.consumeRecoveryCode(userId: user.id, hash: hash(1)))
-            #expect(try totp.remainingRecoveryCodes(userId: user.id) == 1)
-            #expect(try totp.disable(userId: user.id))
-            #expect(try totp.find(userId: user.id) == nil)
-            #expect(try totp.remainingRecoveryCodes(userId: user.id) == 0)
-        }
-    }
-}

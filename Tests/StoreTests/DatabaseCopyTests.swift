@@ -271,7 +271,7 @@ private func fillEveryTable(_ db: Database, nul: Bool = true) throws {
     try roles.setRoles(["viewer"], forUser: bob.id)
 
     let sessions = Sessions(db: db)
-    let live = try sessions.create(userId: ada.id, expiresAt: t0 + 3600, ip: "203.0.113.7", userAgent: "curl", now: t0)
+    let live = try sessions.create(userId: ada.id, expiresAt: t0 + 3600, ip: "203.0.113.7", userAgent: "curl", amr: ["pwd", "otp"], now: t0)
     let other = try sessions.create(userId: ada.id, expiresAt: t0 + 3600, ip: nil, userAgent: "curl", now: t0)
     _ = try sessions.create(userId: bob.id, expiresAt: t0 + 60, now: t0)
     #expect(try sessions.revoke(id: other.id, now: t0))
@@ -342,6 +342,7 @@ private func fillEveryTable(_ db: Database, nul: Bool = true) throws {
         secretHash: hash(9), now: t0)
     try Clients(db: db).touchKey(kid: "kid000000001", at: t0)
     _ = try Users(db: db).endUser(tenant: client.id, externalId: "ext-1", name: "End", profile: nil, now: t0)
+    try MFAChallenges(db: db).create(hash: hash(13), userId: ada.id, expiresAt: t0 + 300, useCookies: true, now: t0)
     let hook = try WebhookSubscriptions(db: db).create(
         url: "https://hooks.example.com/a", events: ["user.*"], sealedSecret: hash(4), now: t0)
     _ = try WebhookSubscriptions(db: db).rotateSecret(

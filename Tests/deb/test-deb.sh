@@ -304,6 +304,8 @@ ok "gatehouse.env is root:gatehouse 0640; a generated SERVICE_SECRET in /var/lib
 [ "$(in_root stat -c '%U:%G %a' "/var/lib/gatehouse/keys")" = "gatehouse:gatehouse 700" ] || fail "keys dir"
 [ "$(in_root stat -c '%U:%G %a %s' /var/lib/gatehouse/keys/api-key.pepper)" = "gatehouse:gatehouse 600 32" ] ||
     fail "API key pepper"
+[ "$(in_root stat -c '%U:%G %a %s' /var/lib/gatehouse/keys/mfa.key)" = "gatehouse:gatehouse 600 32" ] ||
+    fail "MFA key"
 [ "$(in_root stat -c '%U:%G %a %s' /var/lib/gatehouse/keys/webhook-secrets.key)" = "gatehouse:gatehouse 600 32" ] ||
     fail "webhook secret key"
 [ "$(in_root stat -c '%U:%G' "/var/lib/gatehouse/gatehouse.db")" = "gatehouse:gatehouse" ] || fail "database owner"

@@ -210,6 +210,7 @@ SHARED_SETTINGS = {
     "RATE_LIMIT_REGISTER": "1000/1m",
     "RATE_LIMIT_RESET": "1000/1m",
     "RATE_LIMIT_REFRESH": "1000/1m",
+    "RATE_LIMIT_MFA": "1000/1m",
     "RATE_LIMIT_API": "100000/1m",
     # Webhook receivers of the tests listen on loopback.
     "WEBHOOK_ALLOW_PRIVATE": "true",

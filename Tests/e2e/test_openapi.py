@@ -10,6 +10,8 @@
 """
 import base64
 import json
+import subprocess
+import time
 import urllib.parse
 import uuid
 
@@ -217,6 +219,13 @@ class Context:
         assert r.status_code == 201, r.text
         self.assignment_id = r.json()["id"]
 
+    def stack_user(self):
+        """A newly registered user's email."""
+        email = unique_email("oas-new")
+        r = self.stack.session().post(self.url("/auth/register"), json={"email": email, "password": PASSWORD, "name": "New"})
+        assert r.status_code == 201, r.text
+        return email
+
     def login(self, email, **extra):
         r = self.stack.session().post(self.url("/auth/login"), json={"email": email, "password": PASSWORD, **extra})
         assert r.status_code == 200, r.text
@@ -277,6 +286,83 @@ def login_wrong_media_type(c):
 @case("POST", "/auth/login", 422)
 def login_without_email(c):
     return c.stack.session().post(c.url("/auth/login"), json={"password": PASSWORD})
+
+
+def mfa_user(c):
+    """A new user with TOTP on: (client with its token, secret, recovery codes, email). Codes come from oathtool."""
+    email = unique_email("oas-mfa")
+    r = c.stack.session().post(c.url("/auth/register"), json={"email": email, "password": PASSWORD, "name": "MFA"})
+    assert r.status_code == 201, r.text
+    client = c.client(c.login(email)["access_token"])
+    secret = client.post(c.url("/auth/mfa/totp/enroll")).json()["secret"]
+    r = client.post(c.url("/auth/mfa/totp/confirm"), json={"code": oath_code(secret)})
+    assert r.status_code == 200, r.text
+    return client, secret, r.json()["recovery_codes"], email
+
+
+def oath_code(secret, offset_steps=0):
+    at = int(time.time()) + 30 * offset_steps
+    return subprocess.run(["oathtool", "--totp", "-b", "-N", f"@{at}", secret], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+@case("POST", "/auth/mfa/totp/enroll", 200)
+def mfa_enroll(c):
+    return c.plain.post(c.url("/auth/mfa/totp/enroll"))
+
+
+@case("POST", "/auth/mfa/totp/confirm", 200)
+def mfa_confirm(c):
+    client = c.client(c.login(c.stack_user())["access_token"])
+    secret = client.post(c.url("/auth/mfa/totp/enroll")).json()["secret"]
+    return client.post(c.url("/auth/mfa/totp/confirm"), json={"code": oath_code(secret)})
+
+
+@case("POST", "/auth/mfa/totp/confirm", 422)
+def mfa_confirm_wrong(c):
+    client = c.client(c.login(c.stack_user())["access_token"])
+    client.post(c.url("/auth/mfa/totp/enroll"))
+    return client.post(c.url("/auth/mfa/totp/confirm"), json={"code": "12"})
+
+
+@case("GET", "/auth/mfa", 200)
+def mfa_status(c):
+    return mfa_user(c)[0].get(c.url("/auth/mfa"))
+
+
+@case("POST", "/auth/login", 401)
+def login_mfa_required(c):
+    _, _, _, email = mfa_user(c)
+    return c.stack.session().post(c.url("/auth/login"), json={"email": email, "password": PASSWORD})
+
+
+@case("POST", "/auth/mfa/verify", 200)
+def mfa_verify(c):
+    _, secret, _, email = mfa_user(c)
+    token = c.stack.session().post(c.url("/auth/login"), json={"email": email, "password": PASSWORD}).json()["mfa_token"]
+    return c.stack.session().post(c.url("/auth/mfa/verify"), json={"mfa_token": token, "code": oath_code(secret, 1)})
+
+
+@case("POST", "/auth/mfa/verify", 401)
+def mfa_verify_unknown_token(c):
+    return c.stack.session().post(c.url("/auth/mfa/verify"), json={"mfa_token": "A" * 43, "code": "123456"})
+
+
+@case("POST", "/auth/mfa/recovery-codes", 200)
+def mfa_regenerate(c):
+    return mfa_user(c)[0].post(c.url("/auth/mfa/recovery-codes"), json={"password": PASSWORD})
+
+
+@case("DELETE", "/auth/mfa/totp", 204)
+def mfa_disable(c):
+    return mfa_user(c)[0].delete(c.url("/auth/mfa/totp"), json={"password": PASSWORD})
+
+
+@case("DELETE", "/users/{id}/mfa", 204)
+def mfa_admin_reset(c):
+    client, _, _, _ = mfa_user(c)
+    user_id = client.get(c.url("/auth/me")).json()["id"]
+    return c.admin.delete(c.url(f"/users/{user_id}/mfa"))
 
 
 @case("POST", "/auth/refresh", 200)

@@ -276,7 +276,7 @@ def test_identifiers_over_254_bytes_are_refused_before_any_write(sstack):
 
 def test_junk_logins_are_pruned_back_to_size_by_the_supervisor(fresh_stack):
     one_second = {f"RATE_LIMIT_{k}": "1000/1s" for k in ("LOGIN", "LOGIN_IDENTIFIER", "LOGIN_GLOBAL", "REGISTER",
-                                                           "RESET", "REFRESH", "API")}
+                                                           "RESET", "REFRESH", "API", "MFA")}
     stack = fresh_stack({**one_second, "LOCKOUT_WINDOW": "1s", "LOCKOUT_DURATION": "1s", "LOCKOUT_MAX_DURATION": "1s",
                          "AUDIT_RETENTION": "1s", "PRUNE_INTERVAL": "1s"})
     tables = ("lockouts", "rate_limits", "audit_log", "password_reset_requests")

@@ -441,3 +441,27 @@ def test_events_tail_follows_the_log(wstack):
         assert tail.wait(timeout=5) == 0
     bad = wstack.cli("events", "tail", "--type", "user.nope", check=False)
     assert bad.returncode == 2 and "unknown event type" in bad.stderr
+
+
+def test_mfa_events(wstack, admin, receiver):
+    from test_mfa import totp
+    sub = subscribe(wstack, admin, receiver.url(), ["mfa.*"])
+    email = f"{unique('mfa')}@example.com"
+    user = register(wstack, email)
+    me = authed(wstack, login(wstack, email)["access_token"])
+    r = me.post(wstack.url("/auth/mfa/totp/enroll"))
+    assert r.status_code in (200, 201), r.text
+    secret = r.json()["secret"]
+    SECRETS.add(secret)
+    code = totp(secret)
+    r = me.post(wstack.url("/auth/mfa/totp/confirm"), json={"code": code})
+    assert r.status_code == 200, r.text
+    SECRETS.update(r.json()["recovery_codes"])
+    assert admin.delete(wstack.url(f"/users/{user['id']}/mfa")).status_code == 204
+    deliveries = receiver.wait_for(2)
+    events = [verify(sub["secret"], d) for d in deliveries]
+    assert [e["type"] for e in events] == ["mfa.enabled", "mfa.disabled"]
+    assert all(e["subject"] == {"type": "user", "id": user["id"]} for e in events)
+    for d in deliveries:
+        assert code.encode() not in d["body"] and secret.encode() not in d["body"]
+    admin.delete(wstack.url(f"/webhooks/{sub['id']}"))

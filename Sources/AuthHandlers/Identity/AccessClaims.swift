@@ -33,6 +33,8 @@ public struct AccessClaims: Codable, Sendable, Equatable {
     public let assignments: [AssignmentClaim]?
     /// The device id (`X-Device-Id`) the session logged in or switched with, checked by device rules.
     public var did: String? = nil
+    /// The RFC 8176 methods of the session's login (`pwd`, `otp`, ...); absent where none applies (SDK sessions).
+    public var amr: [String]? = nil
     /// SDK sessions: the id of the SaaS client whose end user this is.
     public var tenant: String? = nil
     /// SDK sessions: the end user's id in its client's system.

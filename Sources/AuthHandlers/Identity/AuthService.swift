@@ -34,12 +34,14 @@ public final class AuthService {
     public let clients: Clients
     /// API keys on the way in: format, per-worker cache, allowlist.
     public let apiKeys: APIKeyValidator
+    /// TOTP, recovery codes and the second step of a login (``SecondFactors``).
+    public let secondFactors: SecondFactors
     let lockouts: Lockouts
     let passwordResets: PasswordResets
 
     public init(
         config: Config, database: Database, keys: SigningKeys, refreshSecret: [UInt8], metrics: Metrics?,
-        passwordGate: ConcurrencyGate? = nil, apiKeyPepper: [UInt8]? = nil
+        passwordGate: ConcurrencyGate? = nil, apiKeyPepper: [UInt8]? = nil, mfaKey: SealingKey? = nil
     ) {
         self.config = config
         self.database = database
@@ -51,6 +53,7 @@ public final class AuthService {
         assignments = Assignments(db: database)
         lockouts = Lockouts(db: database)
         passwordResets = PasswordResets(db: database)
+        secondFactors = SecondFactors(config: config, database: database, sealingKey: mfaKey)
         rateLimiter = RateLimiter(database: database, config: config, metrics: metrics)
         // Another node's writes never move this node's write generation: on a shared database the counters are read
         // on every check instead (nil: no local signal).

@@ -40,7 +40,8 @@ public final class TokenIssuer {
     /// The claims of a new access token for `subject` in a session: the permissions of `context`'s domain (or of
     /// `*` without one), as the Authorizer computes them.
     public func makeClaims(
-        subject: Authorizer.Subject, sessionID: String, context: Assignment?, deviceId: String?, now: Date = Date()
+        subject: Authorizer.Subject, sessionID: String, context: Assignment?, deviceId: String?, amr: [String],
+        now: Date = Date()
     ) throws -> AccessClaims {
         let user = subject.user
         let grants = try authorizer.grants(
@@ -62,6 +63,7 @@ public final class TokenIssuer {
                         active: $0.active)
                 })
         claims.did = deviceId
+        claims.amr = amr.isEmpty ? nil : amr
         claims.tenant = user.tenant
         claims.ext = user.externalId
         return claims
@@ -78,7 +80,8 @@ public final class TokenIssuer {
         context = context
             ?? authorizer.loginContext(subject, at: now, address: address, deviceId: session.deviceId)
         return try makeClaims(
-            subject: subject, sessionID: session.id, context: context, deviceId: session.deviceId, now: now)
+            subject: subject, sessionID: session.id, context: context, deviceId: session.deviceId, amr: session.amr,
+            now: now)
     }
 
     /// Signs `claims` and builds the token response around them.
@@ -92,9 +95,11 @@ public final class TokenIssuer {
 
     /// Starts a session: its row, its first refresh token, and the token response. `alongside` runs in the same
     /// transaction once the session exists (login clears the lockout counter and writes its audit row there,
-    /// one commit instead of three); the token is signed after the commit, outside the write lock.
+    /// one commit instead of three); the token is signed after the commit, outside the write lock. `amr` lists the
+    /// RFC 8176 methods the login used; the session keeps them for its later tokens.
     public func startSession(
-        user: User, request: Request, now: Date = Date(), alongside: (Session) throws -> Void = { _ in }
+        user: User, request: Request, amr: [String] = [], now: Date = Date(),
+        alongside: (Session) throws -> Void = { _ in }
     ) throws -> (session: Session, response: TokenResponse) {
         let refresh = RefreshToken.generate()
         let address = request.clientAddress(trustedProxies: config.trustedProxies)
@@ -103,7 +108,7 @@ public final class TokenIssuer {
             let session = try sessions.create(
                 id: Random.uuid(), userId: user.id,
                 expiresAt: now.addingTimeInterval(TimeInterval(config.refreshTokenLifetime)),
-                ip: address, userAgent: request.userAgent, deviceId: deviceId, now: now)
+                ip: address, userAgent: request.userAgent, deviceId: deviceId, amr: amr, now: now)
             try refreshTokens.issue(
                 hash: RefreshToken.hash(refresh), sessionId: session.id,
                 expiresAt: session.expiresAt, now: now)
@@ -117,7 +122,8 @@ public final class TokenIssuer {
             let context = authorizer.loginContext(subject, at: now, address: address, deviceId: deviceId)
             return (
                 session,
-                try makeClaims(subject: subject, sessionID: session.id, context: context, deviceId: deviceId, now: now)
+                try makeClaims(
+                    subject: subject, sessionID: session.id, context: context, deviceId: deviceId, amr: amr, now: now)
             )
         }
         metrics?.increment("auth_session_creations_total")

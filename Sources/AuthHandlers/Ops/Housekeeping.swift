@@ -47,6 +47,7 @@ public final class Housekeeping {
             .outbox: ago(86_400),
             .audit: ago(config.auditRetention),
             .activity: ago(config.auditRetention),
+            .mfaChallenges: now,
             .events: ago(config.auditRetention),
         ]
     }

@@ -74,7 +74,8 @@ public struct ContextRoutes {
             return (
                 refresh,
                 try auth.tokens.makeClaims(
-                    subject: subject, sessionID: principal.sessionID, context: target, deviceId: deviceId, now: now)
+                    subject: subject, sessionID: principal.sessionID, context: target, deviceId: deviceId,
+                    amr: principal.claims.amr ?? [], now: now)
             )
         }
         auth.auditTrail.record(

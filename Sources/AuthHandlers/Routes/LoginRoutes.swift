@@ -138,14 +138,49 @@ public struct LoginRoutes {
         }
         // A new hash is computed before the transaction, so the write lock is never held across argon2.
         let rehashed = try user.passwordHash.flatMap { auth.passwords.needsRehash($0) ? try auth.passwords.hash(body.password) : nil }
-        let (_, tokens) = try auth.tokens.startSession(user: user, request: request, now: now) { session in
+        let inCookies = browser.wantsCookie(request, bodyFlag: body.useCookies)
+        let methods = try auth.secondFactors.methods(userId: user.id)
+        if !methods.isEmpty {
+            throw try secondStep(
+                user: user, methods: methods, identifier: identifier, rehashed: rehashed, inCookies: inCookies,
+                request: request, context: context)
+        }
+        let (_, tokens) = try auth.tokens.startSession(user: user, request: request, amr: ["pwd"], now: now) { session in
             try auth.lockouts.succeed(identifier: identifier)
             if let rehashed { try auth.users.rehashPassword(rehashed, forUser: user.id, now: now) }
             auth.auditTrail.record(
                 "login.success", actor: user.id, user: user.id, request: request, context: context,
-                details: ["session_id": session.id])
+                details: ["session_id": session.id, "amr": "pwd"])
         }
-        return try browser.tokenResponse(tokens, inCookies: browser.wantsCookie(request, bodyFlag: body.useCookies))
+        return try browser.tokenResponse(tokens, inCookies: inCookies)
+    }
+
+    /// The answer to a right password when a second factor is on: 401 `mfa_required` with a new single-use
+    /// `mfa_token` and the `methods` the user can answer with (API.md "MFA"). The password lockout is cleared (the
+    /// password was right; OTP failures have their own counter), and no session exists until the second step.
+    func secondStep(
+        user: User, methods: [String], identifier: String, rehashed: String?, inCookies: Bool, request: Request,
+        context: RequestContext
+    ) throws -> HTTPError {
+        let now = context.receivedAt
+        let token = MFAToken.generate()
+        try auth.database.perform(.startSecondStep) {
+            try auth.lockouts.succeed(identifier: identifier)
+            if let rehashed { try auth.users.rehashPassword(rehashed, forUser: user.id, now: now) }
+            try auth.secondFactors.challenges.create(
+                hash: MFAToken.hash(token), userId: user.id,
+                expiresAt: now.addingTimeInterval(TimeInterval(auth.config.mfaTokenLifetime)), useCookies: inCookies,
+                now: now)
+            auth.auditTrail.record(
+                "login.mfa_required", actor: user.id, user: user.id, request: request, context: context,
+                details: ["methods": methods.joined(separator: " ")])
+        }
+        return HTTPError(
+            .unauthorized, code: "mfa_required", detail: "The password is right; a second factor is required.",
+            extra: [
+                "mfa_token": .string(token), "methods": .array(methods.map(JSONValue.string)),
+                "expires_in": .number(Double(auth.config.mfaTokenLifetime)),
+            ])
     }
 
     struct LogoutBody: Decodable {

@@ -5,6 +5,7 @@ import Foundation
 #endif
 public import FCGIHost
 import Store
+import Crypto
 import Webhooks
 
 /// Webhook subscriptions (API.md "Events and webhooks"): `GET/POST /webhooks`, `GET/PUT/DELETE /webhooks/{id}`,
@@ -134,9 +135,10 @@ public struct WebhookRoutes {
     func create(_ request: Request, context: RequestContext) throws -> Response {
         try requireSubscriber(request, context: context)
         let fields = try validate(try request.decode(Fields.self), creating: true)
-        let (shown, sealed) = try requireSecrets().generate()
+        let id = Random.uuid()
+        let (shown, sealed) = try requireSecrets().generate(for: id)
         let subscription = try subscriptions.create(
-            url: fields.url ?? "", events: fields.events ?? [], sealedSecret: sealed, active: fields.active ?? true,
+            id: id, url: fields.url ?? "", events: fields.events ?? [], sealedSecret: sealed, active: fields.active ?? true,
             now: context.receivedAt)
         return try .noStoreJSON(SubscriptionBody(subscription, secret: shown), status: 201)
     }
@@ -161,7 +163,7 @@ public struct WebhookRoutes {
     func rotate(_ request: Request, context: RequestContext) throws -> Response {
         _ = try auth.authenticator.require("webhooks:write", request, now: context.receivedAt)
         let existing = try find(request)
-        let (shown, sealed) = try requireSecrets().generate()
+        let (shown, sealed) = try requireSecrets().generate(for: existing.id)
         _ = try subscriptions.rotateSecret(
             id: existing.id, sealedSecret: sealed, overlapUntil: context.receivedAt.addingTimeInterval(Self.overlap),
             now: context.receivedAt)

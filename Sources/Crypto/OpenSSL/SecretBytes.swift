@@ -17,6 +17,13 @@ final class SecretBytes: @unchecked Sendable {
         count = bytes.count
     }
 
+    /// `count` zero bytes, to be filled once through ``withUnsafeMutableBytes(_:)`` (a decryption's output).
+    init(count: Int) {
+        unsafe buffer = .allocate(byteCount: Swift.max(count, 1), alignment: 16)
+        unsafe buffer.initializeMemory(as: UInt8.self, repeating: 0)
+        self.count = count
+    }
+
     deinit {
         unsafe OPENSSL_cleanse(buffer.baseAddress, buffer.count)
         unsafe buffer.deallocate()
@@ -28,6 +35,11 @@ final class SecretBytes: @unchecked Sendable {
     /// Calls `body` with the secret; the pointer must not escape.
     func withUnsafeBytes<T, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> T) throws(E) -> T {
         try unsafe body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+    }
+
+    /// Calls `body` to fill the buffer; only right after ``init(count:)``, before the value is shared.
+    func withUnsafeMutableBytes<T, E: Error>(_ body: (UnsafeMutableRawBufferPointer) throws(E) -> T) throws(E) -> T {
+        try unsafe body(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count]))
     }
 
     /// Constant-time equality of two secrets (length is not hidden).

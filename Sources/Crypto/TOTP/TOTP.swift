@@ -42,6 +42,8 @@ public struct TOTP: Sendable {
     /// Seconds per time step (RFC 6238's X), 30 by default.
     public let period: Int
     private let secret: SecretBytes
+    /// The secret, for sealing it (``SealingKey``).
+    var secretBytes: SecretBytes { secret }
 
     /// A generator for `secret`.
     /// - Throws: ``CryptoError/invalidInput`` for a secret under 128 bits (RFC 4226 §4: "The length of the
@@ -54,6 +56,26 @@ public struct TOTP: Sendable {
         self.algorithm = algorithm
         self.digits = digits
         self.period = period
+    }
+
+    /// A generator for a secret already in a wiped buffer (a sealed secret just opened).
+    init(secret: SecretBytes, algorithm: Algorithm = .sha1, digits: Int = 6, period: Int = 30) throws(CryptoError) {
+        guard secret.count >= 16 else { throw CryptoError.invalidInput.with("TOTP secret shorter than 128 bits") }
+        self.secret = secret
+        self.algorithm = algorithm
+        self.digits = digits
+        self.period = period
+    }
+
+    /// A generator for a new random secret of the length RFC 6238 uses for `algorithm` (20 bytes for SHA-1,
+    /// RFC 4226 §4's recommended 160 bits); the secret never leaves this value except through
+    /// ``base32Secret`` (to show it once) and ``SealingKey/seal(_:binding:)``.
+    public static func generate(algorithm: Algorithm = .sha1) -> TOTP {
+        do {
+            return try TOTP(secret: SecretBytes(Random.bytes(count: algorithm.secretLength)), algorithm: algorithm)
+        } catch {
+            fatalError("TOTP: \(error)")  // the length is always valid
+        }
     }
 
     /// A generator for a base32 secret (either case, spaces and padding allowed).

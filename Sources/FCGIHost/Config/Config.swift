@@ -25,6 +25,14 @@ public struct Config: Sendable {
     public let originValidationEnabled: Bool
     /// `API_KEY_PEPPER_FILE`, or `KEYS_DIR/api-key.pepper` when that is empty.
     public let apiKeyPepperFile: String
+    /// `MFA_KEY_FILE`, or `KEYS_DIR/mfa.key` when that is empty.
+    public let mfaKeyFile: String
+    /// `MFA_ISSUER`, or the host of `JWT_ISSUER` (the whole value when it is not a URL) when that is empty.
+    public let mfaIssuer: String
+    /// `MFA_TOKEN_TTL` in seconds.
+    public let mfaTokenLifetime: Int
+    /// `OTP_LOCKOUT_THRESHOLD`: wrong second-factor codes per user before a lock.
+    public let otpLockoutThreshold: Int
     /// Browser mode also sets the access token as cookie `gh_access`, which `/auth/verify` accepts.
     public let accessCookieEnabled: Bool
     public let allowedOrigins: [String]
@@ -137,6 +145,12 @@ public struct Config: Sendable {
         originValidationEnabled = try reader.bool("ORIGIN_VALIDATION_ENABLED")
         let pepperFile = reader.string("API_KEY_PEPPER_FILE")
         apiKeyPepperFile = pepperFile.isEmpty ? keysDirectory + "/api-key.pepper" : pepperFile
+        let mfaKeyFile = reader.string("MFA_KEY_FILE")
+        self.mfaKeyFile = mfaKeyFile.isEmpty ? keysDirectory + "/mfa.key" : mfaKeyFile
+        let mfaIssuer = reader.string("MFA_ISSUER").trimmingWhitespace()
+        self.mfaIssuer = mfaIssuer.isEmpty ? Self.host(of: issuer) : mfaIssuer
+        mfaTokenLifetime = try reader.duration("MFA_TOKEN_TTL", min: 1)
+        otpLockoutThreshold = try reader.integer("OTP_LOCKOUT_THRESHOLD", 1...1000)
         accessCookieEnabled = try reader.bool("ACCESS_COOKIE")
         allowedOrigins = try reader.origins("ALLOWED_ORIGINS")
         trustedProxies = try reader.cidrs("TRUSTED_PROXIES")
@@ -162,7 +176,7 @@ public struct Config: Sendable {
         lockoutDuration = try reader.duration("LOCKOUT_DURATION", min: 1)
         lockoutMaxDuration = try reader.duration("LOCKOUT_MAX_DURATION", min: lockoutDuration)
         var rates: [String: RateLimit] = [:]
-        for name in ["LOGIN", "LOGIN_IDENTIFIER", "LOGIN_GLOBAL", "REGISTER", "RESET", "REFRESH", "API"] {
+        for name in ["LOGIN", "LOGIN_IDENTIFIER", "LOGIN_GLOBAL", "MFA", "REGISTER", "RESET", "REFRESH", "API"] {
             rates[name.lowercased()] = try reader.rate("RATE_LIMIT_\(name)")
         }
         rateLimits = rates
@@ -235,6 +249,21 @@ public struct Config: Sendable {
             result = String(result[...query]) + parameters.joined(separator: "&")
         }
         return result
+    }
+
+    /// The host of a URL (`https://auth.example.com:8443/x` → `auth.example.com`), or `value` itself when it is not
+    /// one (`JWT_ISSUER=gatehouse`).
+    static func host(of value: String) -> String {
+        guard let scheme = value.firstRange(of: "://") else { return value }
+        let rest = value[scheme.upperBound...]
+        let end = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        var authority: Substring = rest[..<end]
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
+            return String(authority[...close])
+        }
+        if let colon = authority.lastIndex(of: ":") { authority = authority[..<colon] }
+        return authority.isEmpty ? value : String(authority)
     }
 
     /// The logger every process of this configuration uses.

@@ -2,7 +2,7 @@ extension Response {
     /// The CGI-style response head and body a FastCGI responder writes (`Status:` line, headers, blank line),
     /// into `out` (emptied first; a worker reuses one buffer, so answering allocates nothing once it has grown).
     /// Header values hold no line breaks (``Headers`` drops them on the way in), so they are copied as they are.
-    func serialize(into out: inout [UInt8]) {
+    public func serialize(into out: inout [UInt8]) {
         let hasBody = status != 204 && status != 304
         out.removeAll(keepingCapacity: true)
         out.reserveCapacity(1024 + (hasBody ? body.count : 0))

@@ -496,6 +496,35 @@ extension Migrations {
                 CREATE INDEX users_tenant_created ON users (tenant, created_at, id);
                 """),
         Migration(
+            id: "2026-12-05 mfa",
+            sql: """
+                -- TOTP secrets are kept sealed (AES-256-GCM under MFA_KEY_FILE, the user id bound as additional
+                -- data), never in clear: the first TOTP table held the raw secret and was never written to, so it is
+                -- replaced rather than converted.
+                DROP TABLE mfa_totp;
+                CREATE TABLE mfa_totp (
+                    user_id       TEXT COLLATE "C" NOT NULL PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+                    sealed_secret BYTEA  NOT NULL,
+                    created_at    BIGINT NOT NULL,
+                    confirmed_at  BIGINT,
+                    last_step     BIGINT
+                );
+                -- The second step of a login: a correct password with a second factor on hands out an mfa_token,
+                -- kept only as its SHA-256, single use, short-lived.
+                CREATE TABLE mfa_challenges (
+                    token_hash  BYTEA  NOT NULL PRIMARY KEY,
+                    user_id     TEXT COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    created_at  BIGINT NOT NULL,
+                    expires_at  BIGINT NOT NULL,
+                    used_at     BIGINT,
+                    use_cookies BIGINT NOT NULL DEFAULT 0 CHECK (use_cookies IN (0, 1))
+                );
+                CREATE INDEX mfa_challenges_expires ON mfa_challenges (expires_at);
+                CREATE INDEX mfa_challenges_user ON mfa_challenges (user_id);
+                -- The RFC 8176 methods of the session's login (comma-separated: pwd, otp, ...), its tokens' amr.
+                ALTER TABLE sessions ADD COLUMN amr TEXT COLLATE "C";
+                """),
+        Migration(
             id: "2026-12-05 events",
             sql: """
                 -- Events (API.md "Events and webhooks"): appended in the same transaction as the change they describe.

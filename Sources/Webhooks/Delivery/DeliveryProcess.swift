@@ -81,7 +81,7 @@ public final class DeliveryProcess {
         for delivery in claimed {
             nextTag += 1
             do {
-                let keys = try delivery.sealedSecrets.map { try secrets!.open($0) }
+                let keys = try delivery.sealedSecrets.map { try secrets!.open($0, for: delivery.subscriptionId) }
                 let body = Array(delivery.body.utf8)
                 let headers = WebhookSignature.headers(
                     id: delivery.eventId, timestamp: Int64(Date().timeIntervalSince1970), body: body, secrets: keys)

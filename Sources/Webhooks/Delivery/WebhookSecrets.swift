@@ -13,7 +13,7 @@ public import FCGIHost
 /// a database copy or backup alone, or `db copy` to another server, does not let anyone sign webhooks.
 public final class WebhookSecrets {
     private let box: SecretBox
-    static let context = "gatehouse webhook secret v1"
+    static let context = "gatehouse webhook secret v1 "
 
     /// The key file beside the signing keys.
     public static func keyPath(config: Config) -> String {
@@ -39,15 +39,16 @@ public final class WebhookSecrets {
         self.box = box
     }
 
-    /// A new secret: the text shown once, and the sealed bytes to store.
-    public func generate() throws -> (shown: String, sealed: [UInt8]) {
+    /// A new secret for the subscription `id`: the text shown once, and the sealed bytes to store (bound to `id`:
+    /// copied into another subscription's row, they do not open).
+    public func generate(for id: String) throws -> (shown: String, sealed: [UInt8]) {
         let bytes = Random.bytes(count: 32)
-        return ("whsec_" + Data(bytes).base64EncodedString(), try box.seal(bytes, context: Self.context))
+        return ("whsec_" + Data(bytes).base64EncodedString(), try box.seal(bytes, context: Self.context + id))
     }
 
-    /// The secret's bytes, the HMAC key.
-    public func open(_ sealed: [UInt8]) throws -> [UInt8] {
-        try box.open(sealed, context: Self.context)
+    /// The secret's bytes, the HMAC key, of a value sealed for the subscription `id`.
+    public func open(_ sealed: [UInt8], for id: String) throws -> [UInt8] {
+        try box.open(sealed, context: Self.context + id)
     }
 }
 

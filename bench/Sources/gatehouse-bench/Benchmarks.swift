@@ -81,6 +81,7 @@ func runBenchmarks(_ options: Options) throws -> Int32 {
     }
 
     try apiKeyBenchmarks(directory: directory, seconds: seconds, iterations: iterations, wanted: wanted)
+    try requestBenchmarks(directory: directory, seconds: seconds, iterations: iterations, wanted: wanted)
 
     if wanted("argon2id") {
         let encoded = try Argon2id.hash("correct horse battery staple")
