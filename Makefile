@@ -6,6 +6,7 @@ VENV    := $(CURDIR)/.build-venv
 PYTEST  := $(VENV)/bin/python -m pytest
 VAR     ?= $(CURDIR)/var
 PORT    ?= 8443
+SOAK_MINUTES ?= 30
 DEBUG_BIN   := $(CURDIR)/.build/debug/gatehouse
 RELEASE_BIN := $(CURDIR)/.build/release/gatehouse
 
@@ -60,6 +61,15 @@ lint:
 fuzz-argon2:
 	@fuzz/run.sh
 
+## Every libFuzzer target in fuzz/targets/NAME (fuzz/run-targets.sh): built with -sanitize=fuzzer,address in
+## .build-fuzz, FUZZ_SECONDS (30) each from its seed corpus; prints executions per target. A new folder is a new target.
+fuzz:
+	@fuzz/run-targets.sh
+
+## Endurance: bench/soak.sh for SOAK_MINUTES (30) against the release build; figures and plot in bench/soak-out.
+soak: release
+	bench/soak.sh $(SOAK_MINUTES)
+
 bench: release
 	bench/run.sh
 	bench/auth.sh
@@ -81,4 +91,4 @@ deb:
 test-deb:
 	@Tests/deb/test-deb.sh
 
-.PHONY: deb test-deb fuzz-argon2
+.PHONY: deb test-deb fuzz-argon2 fuzz soak

@@ -1,5 +1,10 @@
 // swift-tools-version:6.2
 import PackageDescription
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -59,3 +64,20 @@ let package = Package(
             swiftSettings: swiftSettings),
     ]
 )
+
+/// libFuzzer targets, only when GATEHOUSE_FUZZ is set (fuzz/run-targets.sh builds them with
+/// `-sanitize=fuzzer,address` in .build-fuzz): one executable `fuzz-NAME` per folder fuzz/targets/NAME, each a
+/// `main.swift` that hands its input to the code under test through FuzzSupport. A new folder is a new target.
+if Context.environment["GATEHOUSE_FUZZ"] != nil {
+    let folder = Context.packageDirectory + "/fuzz/targets"
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+        .filter { FileManager.default.fileExists(atPath: folder + "/" + $0 + "/main.swift") }.sorted()
+    package.targets.append(.target(name: "FuzzSupport", path: "fuzz/Support", swiftSettings: swiftSettings))
+    for name in names {
+        package.targets.append(
+            .executableTarget(
+                name: "fuzz-" + name,
+                dependencies: ["FuzzSupport", "FCGIHost", "Crypto", "Store", "AuthHandlers", "ApiHandlers"],
+                path: "fuzz/targets/" + name, exclude: ["corpus"], swiftSettings: swiftSettings))
+    }
+}

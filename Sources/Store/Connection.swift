@@ -35,6 +35,13 @@ protocol Connection: AnyObject {
     /// read-then-write: SQLite's `BEGIN IMMEDIATE` (the one write lock); on PostgreSQL `BEGIN` and then one
     /// transaction-scoped advisory lock every writer of a transaction takes.
     func beginWrite() throws(StoreError)
+    /// Starts a write transaction whose read-then-write is guarded by the rows it locks as it reads them
+    /// (``Dialect/lockingRows``), not by the one write lock, so such transactions on different rows run side by side
+    /// across workers and nodes: on PostgreSQL a plain `BEGIN` (READ COMMITTED; a `SELECT … FOR UPDATE` waits for
+    /// the row's other writer and then reads its committed version). SQLite has one write lock only: `BEGIN
+    /// IMMEDIATE`, as ``beginWrite()``. Only a unit of work whose every conflict goes through rows it locks may
+    /// use it (``Database/rowLockingTransaction(_:)``).
+    func beginRowLocking() throws(StoreError)
     /// Starts a read-only transaction in which every statement sees the same snapshot (PostgreSQL: `REPEATABLE
     /// READ`), ended with ``rollback()``. A `timeout` bounds every statement inside it (`/connection/rpc`); a
     /// statement running past it fails with ``StoreError/timeout``.
@@ -82,6 +89,10 @@ protocol Dialect: Sendable {
     func greatest(_ a: String, _ b: String) -> String
     /// `base` times two to the power `exponent`, as a 64-bit integer (`exponent` is at most 32).
     func timesPowerOfTwo(_ base: String, _ exponent: String) -> String
+    /// What ends a `SELECT` that locks the rows it reads until the transaction ends, in a transaction begun with
+    /// ``Connection/beginRowLocking()``: PostgreSQL's ` FOR UPDATE`; nothing on SQLite, whose write transactions
+    /// hold the one write lock anyway.
+    var lockingRows: String { get }
     /// What a claiming `SELECT` ends with so that two nodes skip each other's claimed rows: PostgreSQL's
     /// `FOR UPDATE SKIP LOCKED`; nothing on SQLite, whose one writer at a time already serialises claims.
     var skipLocked: String { get }

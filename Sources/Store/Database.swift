@@ -119,6 +119,25 @@ public final class Database {
         }
     }
 
+    /// Runs `body` in a write transaction guarded by the rows it locks as it reads them (`SELECT … \(dialect.lockingRows)`),
+    /// not by the one write lock: on PostgreSQL such transactions on different rows run at once on every worker
+    /// and node (a refresh-token rotation holds its session and token only). Every conflicting writer must meet it
+    /// on a row it locks, and lock in the same order (sessions before refresh tokens), or PostgreSQL ends one of
+    /// two deadlocked transactions with ``StoreError/busy``. On SQLite, and inside another transaction, the same as
+    /// ``transaction(_:)``.
+    func rowLockingTransaction<T>(_ body: () throws -> T) throws -> T {
+        if isInTransaction { return try savepoint(body) }
+        try connection.beginRowLocking()
+        do {
+            let result = try body()
+            try connection.commit()
+            return result
+        } catch {
+            connection.rollback()
+            throw error
+        }
+    }
+
     private func savepoint<T>(_ body: () throws -> T) throws -> T {
         try execute("SAVEPOINT nested")
         do {

@@ -60,7 +60,9 @@ public struct RefreshTokens {
         ).map(Session.init(row:))
     }
 
-    /// Rotates a presented refresh token, all in one write transaction.
+    /// Rotates a presented refresh token, all in one write transaction that locks the token's session and then the
+    /// token (``Database/rowLockingTransaction(_:)``): rotations of different sessions run at once on PostgreSQL,
+    /// two of the same token or session wait for each other, as a logout or a revocation of that session does.
     ///
     /// The caller derives `successorHash` deterministically from the presented token, so two tabs that
     /// present the same token within `graceSeconds` get the same successor and both succeed; anything else
@@ -75,16 +77,17 @@ public struct RefreshTokens {
         presentedHash: [UInt8], successorHash: [UInt8], now: Date = Date(), graceSeconds: Int = 10,
         successorExpiresAt: Date
     ) throws -> RotationOutcome {
-        try db.transaction {
-            guard
-                let token = try db.queryOne(
-                    "SELECT session_id, expires_at, used_at, successor_hash FROM refresh_tokens WHERE token_hash = ?",
-                    presentedHash)
-            else { return .unknown }
-            let sessionId: String = try token.get("session_id")
-            guard let session = try Sessions(db: db).find(id: sessionId), session.isLive(at: now) else {
+        let select = "SELECT session_id, expires_at, used_at, successor_hash FROM refresh_tokens WHERE token_hash = ?"
+        return try db.rowLockingTransaction {
+            // Which session, read without a lock: the session's row is locked before the token's, the order of
+            // every writer of both (a session's revocation, its deletion with its tokens, a context switch).
+            guard let unlocked = try db.queryOne(select, presentedHash) else { return .unknown }
+            let sessionId: String = try unlocked.get("session_id")
+            guard let session = try Sessions(db: db).findLocking(id: sessionId), session.isLive(at: now) else {
                 return .revoked
             }
+            // Read again under its lock: another rotation of this token may have committed since.
+            guard let token = try db.queryOne(select + db.dialect.lockingRows, presentedHash) else { return .unknown }
             if let usedAt: Date = try token.get("used_at") {
                 let recorded: [UInt8]? = try token.get("successor_hash")
                 let withinGrace = unixSeconds(now) - unixSeconds(usedAt) <= Int64(graceSeconds)
@@ -102,7 +105,7 @@ public struct RefreshTokens {
             try issue(
                 hash: successorHash, sessionId: sessionId, parentHash: presentedHash, expiresAt: successorExpiresAt,
                 now: now)
-            // Under the write lock nothing changed the session since it was read: untouched, it is as read.
+            // Under its lock nothing changed the session since it was read: untouched, it is as read.
             return .rotated(try Sessions(db: db).touchReturning(id: sessionId, at: now) ?? session)
         }
     }

@@ -83,6 +83,11 @@ public struct Sessions {
         try db.queryOne("SELECT * FROM sessions WHERE id = ?", id).map(Session.init(row:))
     }
 
+    /// The session, its row locked until the transaction ends (``Database/rowLockingTransaction(_:)``).
+    func findLocking(id: String) throws -> Session? {
+        try db.queryOne("SELECT * FROM sessions WHERE id = ?" + db.dialect.lockingRows, id).map(Session.init(row:))
+    }
+
     /// Records use of a live session. Writes only when the stored time is older, so repeated calls within
     /// the same second cost no write.
     /// Remembers the session's context and device (a context switch), so later refreshes issue tokens for them.

@@ -47,4 +47,12 @@ import FCGIHost
         #expect(CIDR("10.0.0.0/33") == nil)
         #expect(CIDR("2001:db8::/129") == nil)
     }
+
+    @Test("a bare IPv4-mapped address is a block of one IPv4 address, and prints as one that parses back")
+    func mappedAddress() throws {
+        let block = try #require(CIDR("::ffff:0.0.10.0"))
+        #expect(block.prefixLength == 32)
+        #expect(block.description == "0.0.10.0/32")
+        #expect(CIDR(block.description) == block)
+    }
 }

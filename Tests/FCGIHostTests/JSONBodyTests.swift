@@ -33,7 +33,7 @@ import FCGIHost
         _ = try request(#"{"email":"a","password":"b"}"#, contentType: "Application/JSON; charset=UTF-8").decode(Login.self)
     }
 
-    @Test("a body that is not JSON, or not an object, is 400 invalid_request", arguments: ["", "{", "nope", "[1,2]", "\"s\""])
+    @Test("a body that is not JSON, or not an object, is 400 invalid_request", arguments: ["", "{", "nope", "[1,2]", "\"s\"", "null"])
     func notJSON(body: String) {
         #expect(throws: HTTPError(.badRequest, code: "invalid_request", detail: "")) {
             try request(body).decode(Login.self)

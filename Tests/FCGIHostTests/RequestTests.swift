@@ -40,6 +40,12 @@ import FCGIHost
         }
     }
 
+    @Test("a Content-Type without a media type is none, not a crash", arguments: [";", ";charset=utf-8", " ; "])
+    func emptyMediaType(value: String) throws {
+        let request = try Request(method: "POST", target: "/auth/login", headers: Headers([("Content-Type", value)]))
+        #expect(request.mediaType == "")
+    }
+
     @Test("a Content-Length that is not a number is a 400")
     func badContentLength() {
         #expect(throws: HTTPError(.badRequest, code: "invalid_request", detail: "")) {

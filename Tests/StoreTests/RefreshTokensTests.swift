@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import Store
@@ -53,7 +54,7 @@ import Testing
         }
     }
 
-    @Test("a rotation on PostgreSQL takes seven round trips: BEGIN with the write lock, five statements, COMMIT",
+    @Test("a rotation on PostgreSQL takes eight round trips: BEGIN, the token, its session and the token again locked, three writes, COMMIT",
         .enabled(if: postgresAdminURL != nil, "needs GATEHOUSE_TEST_POSTGRES_URL"))
     func rotationRoundTrips() throws {
         try withIssuedToken(.postgresql) { db, _, tokens in
@@ -66,7 +67,7 @@ import Testing
                 presentedHash: hash(2), successorHash: hash(3), now: t0.addingTimeInterval(120),
                 successorExpiresAt: t0.addingTimeInterval(7200))
             guard case .rotated = outcome else { Issue.record("\(outcome)"); return }
-            #expect(connection.roundTrips - before == 7)
+            #expect(connection.roundTrips - before == 8)
         }
     }
 
@@ -136,6 +137,57 @@ import Testing
             #expect(try tokens.rotate(
                 presentedHash: hash(5), successorHash: hash(6), now: t0.addingTimeInterval(1),
                 successorExpiresAt: t0.addingTimeInterval(7200)) == .revoked)
+        }
+    }
+
+    @Test("on PostgreSQL a rotation does not wait for the one write lock: other writers' transactions do not hold it up",
+        .enabled(if: postgresAdminURL != nil, "needs GATEHOUSE_TEST_POSTGRES_URL"))
+    func rotationBesideAWriter() throws {
+        try withDatabaseURL(.postgresql) { url in
+            let writer = try Database.open(url: url)
+            let rotator = try Database.open(url: url)
+            let session = try Sessions(db: writer).create(
+                userId: try makeUser(writer).id, expiresAt: t0.addingTimeInterval(86_400), now: t0)
+            try RefreshTokens(db: writer).issue(
+                hash: hash(1), sessionId: session.id, expiresAt: t0.addingTimeInterval(3600), now: t0)
+            try writer.connection.beginWrite()  // holds the write lock, as a long unit of work elsewhere would
+            defer { writer.connection.rollback() }
+            let started = ContinuousClock.now
+            let outcome = try RefreshTokens(db: rotator).rotate(
+                presentedHash: hash(1), successorHash: hash(2), now: t0.addingTimeInterval(60),
+                successorExpiresAt: t0.addingTimeInterval(7200))
+            guard case .rotated = outcome else { Issue.record("\(outcome)"); return }
+            // Waiting for the lock would have ended in lock_timeout's error after 5 s.
+            #expect(started.duration(to: .now) < .seconds(4))
+        }
+    }
+
+    @Test("a rotation waits for a writer that holds its session, and sees the revocation that writer commits",
+        arguments: testBackends)
+    func rotationWaitsForItsSession(backend: Backend) throws {
+        try withDatabaseURL(backend) { url in
+            let revoker = try Database.open(url: url)
+            let session = try Sessions(db: revoker).create(
+                userId: try makeUser(revoker).id, expiresAt: t0.addingTimeInterval(86_400), now: t0)
+            try RefreshTokens(db: revoker).issue(
+                hash: hash(1), sessionId: session.id, expiresAt: t0.addingTimeInterval(3600), now: t0)
+            try revoker.connection.beginWrite()
+            #expect(try Sessions(db: revoker).revoke(id: session.id, now: t0.addingTimeInterval(30)))
+            let outcome = Mutex<Result<RotationOutcome, any Error>?>(nil)
+            Thread {
+                let result = Result {
+                    try RefreshTokens(db: try Database.open(url: url)).rotate(
+                        presentedHash: hash(1), successorHash: hash(2), now: t0.addingTimeInterval(60),
+                        successorExpiresAt: t0.addingTimeInterval(7200))
+                }
+                outcome.withLock { $0 = result }
+            }.start()
+            usleep(300_000)
+            #expect(outcome.withLock { $0 == nil }, "the rotation waits while the revocation is uncommitted")
+            try revoker.connection.commit()
+            while outcome.withLock({ $0 == nil }) { usleep(1_000) }
+            #expect(try outcome.withLock { try $0!.get() } == .revoked)
+            #expect(try revoker.query("SELECT * FROM refresh_tokens").count == 1, "nothing was issued")
         }
     }
 

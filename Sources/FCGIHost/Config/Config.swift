@@ -205,7 +205,7 @@ public struct Config: Sendable {
         }
         webhookRetrySchedule = schedule.compactMap { $0 }
         webhookAllowPrivate = try reader.bool("WEBHOOK_ALLOW_PRIVATE")
-        webhookConcurrency = try reader.integer("WEBHOOK_CONCURRENCY", 1...1024)
+        webhookConcurrency = try reader.integer("WEBHOOK_CONCURRENCY", 0...1024)
         mailFrom = try reader.nonEmpty("MAIL_FROM")
         let resetURL = reader.string("PASSWORD_RESET_URL")
         if !resetURL.isEmpty, !resetURL.contains("{token}") {

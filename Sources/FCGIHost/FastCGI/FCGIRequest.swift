@@ -53,18 +53,9 @@ final class FCGIRequest {
     func parameters() -> FastCGIParameters {
         var builder = FastCGIParameters.Builder()
         guard var cursor = unsafe handle.pointee.envp else { return builder.parameters }
-        let headerPrefix = Array("HTTP_".utf8)
         while let entry = unsafe cursor.pointee {
-            let length = unsafe strlen(entry)
-            let bytes = unsafe UnsafeRawBufferPointer(start: entry, count: length)
-            if let equals = unsafe bytes.firstIndex(of: UInt8(ascii: "=")) {
-                let value = unsafe String(decoding: bytes[(equals + 1)...], as: UTF8.self)
-                if equals > headerPrefix.count, unsafe bytes[..<headerPrefix.count].elementsEqual(headerPrefix) {
-                    unsafe builder.addHeader(headerName(fromCGI: bytes[headerPrefix.count..<equals]), value)
-                } else {
-                    unsafe builder.addCGI(String(decoding: bytes[..<equals], as: UTF8.self), value)
-                }
-            }
+            let bytes = unsafe UnsafeRawBufferPointer(start: entry, count: strlen(entry))
+            unsafe builder.add(entry: bytes)
             unsafe cursor += 1
         }
         return builder.parameters

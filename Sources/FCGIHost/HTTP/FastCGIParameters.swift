@@ -45,6 +45,21 @@ public struct FastCGIParameters: Sendable {
             }
         }
 
+        /// One `NAME=VALUE` entry as libfcgi hands it over (without its NUL); one without `=` is skipped.
+        /// `HTTP_*` names become header names straight from the bytes.
+        mutating func add(entry bytes: some Collection<UInt8>) {
+            guard let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else { return }
+            let value = String(decoding: bytes[bytes.index(after: equals)...], as: UTF8.self)
+            let name = bytes[..<equals]
+            if name.count > Self.headerPrefix.count, name.starts(with: Self.headerPrefix) {
+                addHeader(headerName(fromCGI: name.dropFirst(Self.headerPrefix.count)), value)
+            } else {
+                addCGI(String(decoding: name, as: UTF8.self), value)
+            }
+        }
+
+        private static let headerPrefix = Array("HTTP_".utf8)
+
         var parameters: FastCGIParameters { FastCGIParameters(cgi: cgi, headerFields: fields) }
     }
 

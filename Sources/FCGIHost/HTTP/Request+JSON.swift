@@ -33,6 +33,9 @@ extension Request {
         switch error {
         case .keyNotFound(let key, let context):
             return .validation(field: fieldName(context.codingPath + [key]), "is required")
+        case .valueNotFound(_, let context) where context.codingPath.isEmpty:
+            // The body is `null`: not an object (API.md "Errors": 400, like any other non-object body).
+            return HTTPError(.badRequest, code: "invalid_request", detail: "The body must be a JSON object.")
         case .valueNotFound(_, let context):
             return .validation(field: fieldName(context.codingPath), "must not be null")
         case .typeMismatch(let type, let context) where !context.codingPath.isEmpty:

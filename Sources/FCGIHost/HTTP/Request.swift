@@ -46,7 +46,8 @@ public struct Request: Sendable, CustomStringConvertible {
     /// The media type of the body, lower case, without parameters (`application/json`).
     public var mediaType: String? {
         headers["Content-Type"].map {
-            $0.split(separator: ";", maxSplits: 1)[0].trimmingWhitespace().lowercased()
+            // `Content-Type: ;` has no piece when empty ones are left out: keep them, so there is always a first.
+            $0.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)[0].trimmingWhitespace().lowercased()
         }
     }
 

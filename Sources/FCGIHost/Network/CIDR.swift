@@ -13,10 +13,11 @@ public struct CIDR: Sendable, Equatable, CustomStringConvertible {
             guard let value = Int(parts[1]), parts[1].allSatisfy(\.isNumber), (0...maxLength).contains(value) else {
                 return nil
             }
-            // An IPv4-mapped IPv6 block (::ffff:10.0.0.0/104) is kept as IPv4.
-            length = parts[0].contains(":") && address.isV4 ? value - 96 : value
-            guard length >= 0 else { return nil }
+            length = value
         }
+        // An IPv4-mapped IPv6 block (::ffff:10.0.0.0/104, or the bare address: /128) is kept as IPv4.
+        if parts[0].contains(":") && address.isV4 { length -= 96 }
+        guard length >= 0 else { return nil }
         network = address
         prefixLength = length
     }

@@ -112,6 +112,11 @@ final class PostgreSQLConnection: Connection {
         transactionOpen = true
     }
 
+    /// `BEGIN` without the write lock: the transaction's `SELECT … FOR UPDATE`s are its guard.
+    func beginRowLocking() throws(StoreError) {
+        try begin("BEGIN")
+    }
+
     /// `REPEATABLE READ, READ ONLY`: one snapshot for every statement; with a `timeout`, `statement_timeout`
     /// for this transaction only.
     func beginReadOnly(timeout: Duration?) throws(StoreError) {

@@ -12,6 +12,8 @@ struct PostgreSQLDialect: Dialect {
     }
 
     func least(_ a: String, _ b: String) -> String { "LEAST(\(a), \(b))" }
+
+    var lockingRows: String { " FOR UPDATE" }
     func greatest(_ a: String, _ b: String) -> String { "GREATEST(\(a), \(b))" }
 
     /// PostgreSQL shifts a `bigint` by an `integer` only.

@@ -125,6 +125,11 @@ final class SQLiteConnection: Connection {
         try execute("BEGIN IMMEDIATE")
     }
 
+    /// One file, one write lock: the same as ``beginWrite()``.
+    func beginRowLocking() throws(StoreError) {
+        try beginWrite()
+    }
+
     /// A deferred transaction (its snapshot starts at the first read); with a `timeout`, also `PRAGMA query_only`
     /// and a progress handler that interrupts any statement running past it.
     func beginReadOnly(timeout: Duration?) throws(StoreError) {

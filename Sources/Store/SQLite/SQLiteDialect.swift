@@ -4,6 +4,8 @@ struct SQLiteDialect: Dialect {
 
     func jsonTextElements(_ parameter: String) -> String { "json_each(\(parameter))" }
 
+    var lockingRows: String { "" }
+
     func containsIgnoringCase(_ haystack: String, _ needle: String) -> String {
         "instr(lower(\(haystack)), lower(\(needle))) > 0"
     }
