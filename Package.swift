@@ -53,7 +53,7 @@ let package = Package(
 
         .testTarget(name: "FCGIHostTests", dependencies: ["FCGIHost"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "CryptoTests", dependencies: ["Crypto"], resources: [.copy("Vectors")], swiftSettings: swiftSettings),
+            name: "CryptoTests", dependencies: ["Crypto"], resources: [.copy("Vectors"), .copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: swiftSettings),
         .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "FCGIHost"], swiftSettings: swiftSettings),
         .testTarget(

@@ -41,6 +41,13 @@ public struct CryptoError: Error, Equatable, CustomStringConvertible {
         case tokenIssuedInFuture
         case wrongIssuer
         case wrongAudience
+        // CBOR and WebAuthn.
+        case malformedCBOR
+        case malformedWebAuthn
+        case webauthnMismatch
+        case userNotPresent
+        case userNotVerified
+        case unsupportedAttestation
     }
 
     let kind: Kind
@@ -53,6 +60,8 @@ public struct CryptoError: Error, Equatable, CustomStringConvertible {
 
     /// Errors are equal when their kinds are, whatever their messages.
     public static func == (a: Self, b: Self) -> Bool { a.kind == b.kind }
+    /// The message alone, for a client told why its input was refused (WebAuthn registration); never a secret.
+    public var detail: String { message }
     /// `CryptoError.<kind>: <message>`; safe to log (no secrets, tokens or passwords).
     public var description: String { "CryptoError.\(kind): \(message)" }
 
@@ -142,6 +151,19 @@ extension CryptoError {
     public static let wrongIssuer = Self(kind: .wrongIssuer, message: "wrong issuer")
     /// `aud` does not contain the expected audience.
     public static let wrongAudience = Self(kind: .wrongAudience, message: "wrong audience")
+
+    /// CBOR that is not well formed, not in the deterministic form WebAuthn uses, or over a decoding limit.
+    public static let malformedCBOR = Self(kind: .malformedCBOR, message: "malformed CBOR")
+    /// WebAuthn data (authenticator data, client data, attestation object, COSE key) that is not well formed.
+    public static let malformedWebAuthn = Self(kind: .malformedWebAuthn, message: "malformed WebAuthn data")
+    /// WebAuthn data for another ceremony, challenge, origin or relying party, or from a cross-origin frame.
+    public static let webauthnMismatch = Self(kind: .webauthnMismatch, message: "WebAuthn ceremony mismatch")
+    /// The authenticator did not report user presence (UP).
+    public static let userNotPresent = Self(kind: .userNotPresent, message: "user not present")
+    /// User verification (UV) was required and the authenticator did not report it.
+    public static let userNotVerified = Self(kind: .userNotVerified, message: "user not verified")
+    /// An attestation statement format or form we do not accept (only `none` and `packed` self-attestation).
+    public static let unsupportedAttestation = Self(kind: .unsupportedAttestation, message: "unsupported attestation")
 
     /// The same kind with a more precise message.
     func with(_ message: String) -> Self { .init(kind: kind, message: message) }

@@ -38,6 +38,8 @@ extension DatabaseCopy {
         "client_epoch",
         // 2026-12-05
         "mfa_challenges",  // → users
+        "webauthn_credentials",  // → users
+        "webauthn_challenges",  // → users
         "events",
         "webhook_subscriptions",
         "webhook_filters",  // → webhook_subscriptions

@@ -41,6 +41,8 @@ public struct Retention {
         case activity
         /// Second steps of logins (`mfa_token`s) that expired before the cutoff, used or not.
         case mfaChallenges = "mfa_challenges"
+        /// WebAuthn ceremony challenges that expired before the cutoff.
+        case webauthnChallenges = "webauthn_challenges"
         /// Events older than the cutoff (the audit retention), with their webhook deliveries and attempts.
         case events
     }
@@ -92,6 +94,12 @@ public struct Retention {
                 """
                 DELETE FROM mfa_challenges WHERE token_hash IN (
                     SELECT token_hash FROM mfa_challenges WHERE expires_at < ?1 LIMIT ?2)
+                """, date, limit)
+        case .webauthnChallenges:
+            try db.execute(
+                """
+                DELETE FROM webauthn_challenges WHERE token_hash IN (
+                    SELECT token_hash FROM webauthn_challenges WHERE expires_at < ?1 LIMIT ?2)
                 """, date, limit)
         case .events:
             try db.execute(

@@ -343,6 +343,13 @@ private func fillEveryTable(_ db: Database, nul: Bool = true) throws {
     try Clients(db: db).touchKey(kid: "kid000000001", at: t0)
     _ = try Users(db: db).endUser(tenant: client.id, externalId: "ext-1", name: "End", profile: nil, now: t0)
     try MFAChallenges(db: db).create(hash: hash(13), userId: ada.id, expiresAt: t0 + 300, useCookies: true, now: t0)
+    let passkey = try WebAuthnCredentials(db: db).insert(
+        userId: ada.id, credentialID: hash(21), publicKey: [0xA5, 0x01, 0x02], algorithm: -7, signCount: 3, name: "Laptop",
+        aaguid: [UInt8](repeating: 0, count: 16), backupEligible: true, limit: 10, now: t0)
+    _ = try WebAuthnCredentials(db: db).recordUse(id: passkey!.id, signCount: 4, now: t0 + 5)
+    try WebAuthnChallenges(db: db).issue(
+        tokenHash: hash(22), challengeHash: hash(23), purpose: .login, userId: nil, identifier: "x@example.com",
+        expiresAt: t0 + 300)
     let hook = try WebhookSubscriptions(db: db).create(
         url: "https://hooks.example.com/a", events: ["user.*"], sealedSecret: hash(4), now: t0)
     _ = try WebhookSubscriptions(db: db).rotateSecret(

@@ -178,7 +178,7 @@ def test_verify_refuses_bad_requests(stack):
     user, tokens = new_user(stack)
     enrol(stack, tokens)
     token = mfa_login(stack, user["email"])["mfa_token"]
-    assert set(error_fields(verify(stack, mfa_token=token))) == {"code", "recovery_code"}
+    assert set(error_fields(verify(stack, mfa_token=token))) == {"code", "recovery_code", "webauthn"}
     assert "recovery_code" in error_fields(verify(stack, mfa_token=token, code="123456", recovery_code="x"))
     assert "mfa_token" in error_fields(verify(stack, code="123456"))
     assert_problem(verify(stack, mfa_token=token, code=123456), 400, "invalid_request")

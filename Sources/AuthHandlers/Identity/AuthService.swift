@@ -38,6 +38,8 @@ public final class AuthService {
     public let secondFactors: SecondFactors
     let lockouts: Lockouts
     let passwordResets: PasswordResets
+    /// WebAuthn ceremonies: challenges, options, assertion checks.
+    let passkeys: Passkeys
 
     public init(
         config: Config, database: Database, keys: SigningKeys, refreshSecret: [UInt8], metrics: Metrics?,
@@ -53,7 +55,10 @@ public final class AuthService {
         assignments = Assignments(db: database)
         lockouts = Lockouts(db: database)
         passwordResets = PasswordResets(db: database)
-        secondFactors = SecondFactors(config: config, database: database, sealingKey: mfaKey)
+        passkeys = Passkeys(
+            config: config, database: database,
+            decoyKey: HMAC.sha256(key: refreshSecret, data: Array("gatehouse webauthn decoy credential ids".utf8)))
+        secondFactors = SecondFactors(config: config, database: database, sealingKey: mfaKey, passkeys: passkeys)
         rateLimiter = RateLimiter(database: database, config: config, metrics: metrics)
         // Another node's writes never move this node's write generation: on a shared database the counters are read
         // on every check instead (nil: no local signal).

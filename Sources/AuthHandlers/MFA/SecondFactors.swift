@@ -18,11 +18,14 @@ public final class SecondFactors {
     let totp: TOTPSecrets
     let challenges: MFAChallenges
     let lockouts: Lockouts
+    /// Passkeys, a second factor as soon as a user has one.
+    let passkeys: Passkeys
     /// The key of `MFA_KEY_FILE`; nil when the file is missing or short (then the MFA routes answer 503).
     let sealingKey: SealingKey?
 
-    public init(config: Config, database: Database, sealingKey: SealingKey?) {
+    init(config: Config, database: Database, sealingKey: SealingKey?, passkeys: Passkeys) {
         self.config = config
+        self.passkeys = passkeys
         totp = TOTPSecrets(db: database)
         challenges = MFAChallenges(db: database)
         lockouts = Lockouts(db: database)
@@ -53,7 +56,7 @@ public final class SecondFactors {
             methods.append("totp")
             if try totp.remainingRecoveryCodes(userId: userId) > 0 { methods.append("recovery_code") }
         }
-        // WebAuthn: "webauthn" when the user has a passkey.
+        if try !passkeys.credentials.list(userId: userId).isEmpty { methods.append("webauthn") }
         return methods
     }
 
@@ -65,12 +68,15 @@ public final class SecondFactors {
         case totp(String)
         /// A recovery code (`recovery_code`).
         case recoveryCode(String)
+        /// A passkey's assertion (`webauthn`, AuthenticationResponseJSON).
+        case webauthn(PasskeyResponse)
 
         /// The body field it came in, for errors.
         var field: String {
             switch self {
             case .totp: "code"
             case .recoveryCode: "recovery_code"
+            case .webauthn: "webauthn"
             }
         }
 
@@ -79,22 +85,25 @@ public final class SecondFactors {
             switch self {
             case .totp: "totp"
             case .recoveryCode: "recovery_code"
+            case .webauthn: "webauthn"
             }
         }
     }
 
     /// Exactly one proof of the fields given, else 422 `validation_failed`.
-    static func proof(code: String?, recoveryCode: String?) throws -> Proof {
-        switch (code, recoveryCode) {
-        case (let code?, nil): return .totp(code)
-        case (nil, let recoveryCode?): return .recoveryCode(recoveryCode)
-        case (nil, nil):
+    static func proof(code: String?, recoveryCode: String?, webauthn: PasskeyResponse? = nil) throws -> Proof {
+        switch (code, recoveryCode, webauthn) {
+        case (let code?, nil, nil): return .totp(code)
+        case (nil, let recoveryCode?, nil): return .recoveryCode(recoveryCode)
+        case (nil, nil, let response?): return .webauthn(response)
+        case (nil, nil, nil):
             throw HTTPError.validation([
-                .init(field: "code", message: "give code or recovery_code"),
-                .init(field: "recovery_code", message: "give code or recovery_code"),
+                .init(field: "code", message: "give code, recovery_code or webauthn"),
+                .init(field: "recovery_code", message: "give code, recovery_code or webauthn"),
+                .init(field: "webauthn", message: "give code, recovery_code or webauthn"),
             ])
         default:
-            throw HTTPError.validation(field: "recovery_code", "give either code or recovery_code, not both")
+            throw HTTPError.validation(field: "recovery_code", "give one of code, recovery_code and webauthn, not several")
         }
     }
 
@@ -107,9 +116,20 @@ public final class SecondFactors {
     }
 
     /// Checks `proof` for the user at `now`; nil when it is wrong. Reads only: nothing is used up until
-    /// ``Accepted/consume`` runs.
-    func check(_ proof: Proof, userId: String, now: Date) throws -> Accepted? {
+    /// ``Accepted/consume`` runs, except a passkey's WebAuthn challenge, which is single use whatever follows
+    /// (the `mfa_token` stays usable: the client asks for new options). `refused` hears why a passkey was refused
+    /// (`counter_regressed` is audited on its own).
+    func check(
+        _ proof: Proof, userId: String, now: Date, refused: (PasskeyFailure) -> Void = { _ in }
+    ) throws -> Accepted? {
         switch proof {
+        case .webauthn(let json):
+            do {
+                return try checkPasskey(json, userId: userId, now: now)
+            } catch let failure as PasskeyFailure {
+                refused(failure)
+                return nil
+            }
         case .totp(let code):
             guard let enrolment = try totp.find(userId: userId), enrolment.confirmedAt != nil else { return nil }
             let generator = try requireKey().openTOTP(enrolment.sealedSecret, binding: userId)
@@ -126,6 +146,25 @@ public final class SecondFactors {
             return Accepted(amr: ["otp"]) { [totp] in
                 try totp.consumeRecoveryCode(userId: userId, hash: hash, now: now)
             }
+        }
+    }
+
+    /// A passkey assertion for the second step: the challenge was issued for this user's second step, the
+    /// credential is the user's, the signature checks out (user presence; verification not required after a
+    /// password), and the counter grows (checked here, recorded atomically by ``Accepted/consume``).
+    private func checkPasskey(_ json: PasskeyResponse, userId: String, now: Date) throws -> Accepted {
+        let response = try json.decoded(field: "webauthn")
+        guard let (challenge, issued) = try passkeys.consumeChallenge(of: response, purpose: .mfa, now: now),
+            issued.userId == userId
+        else { throw PasskeyFailure("challenge_mismatch") }
+        guard let credential = try passkeys.credentials.find(credentialID: response.credentialID),
+            credential.userId == userId
+        else { throw PasskeyFailure("unknown_credential") }
+        let assertion = try passkeys.checkAssertion(
+            response, credential: credential, challenge: challenge, requireUserVerification: false)
+        let amr = [credential.backupEligible ? "swk" : "hwk"]
+        return Accepted(amr: amr) { [passkeys] in
+            try passkeys.credentials.recordUse(id: credential.id, signCount: Int64(assertion.signCount), now: now)
         }
     }
 
@@ -163,7 +202,7 @@ public final class SecondFactors {
     func removeAll(userId: String, now: Date) throws -> [String] {
         let had = try methods(userId: userId)
         try totp.disable(userId: userId)
-        // WebAuthn: delete the user's passkeys here.
+        try passkeys.credentials.deleteAll(userId: userId)
         try challenges.revokeAll(userId: userId, now: now)
         try recordSuccess(userId: userId)
         return had

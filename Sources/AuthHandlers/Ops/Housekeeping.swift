@@ -7,7 +7,7 @@ public import FCGIHost
 public import Store
 
 /// The supervisor's pruning of expired state, every `PRUNE_INTERVAL`: lockouts, rate-limit buckets, sessions,
-/// refresh and reset tokens, reset requests and old mail, and audit/activity rows past `AUDIT_RETENTION`.
+/// refresh and reset tokens, reset requests and old mail, expired WebAuthn challenges, and audit/activity rows past `AUDIT_RETENTION`.
 ///
 /// It deletes in batches of ``batchSize`` rows (each its own short write transaction) and spends at most
 /// ``budget`` per supervisor tick, carrying on at the next tick, so neither the workers' writes nor the
@@ -48,6 +48,7 @@ public final class Housekeeping {
             .audit: ago(config.auditRetention),
             .activity: ago(config.auditRetention),
             .mfaChallenges: now,
+            .webauthnChallenges: now,
             .events: ago(config.auditRetention),
         ]
     }

@@ -61,7 +61,11 @@ public struct MFARoutes {
             StatusBody(
                 totp: totpOn,
                 recoveryCodesLeft: totpOn ? try factors.totp.remainingRecoveryCodes(userId: principal.userID) : 0,
-                webauthn: []))  // WebAuthn: the user's passkeys.
+                webauthn: try auth.passkeys.credentials.list(userId: principal.userID).map {
+                    StatusBody.Passkey(
+                        id: $0.id, name: $0.name, createdAt: RFC3339.string($0.createdAt),
+                        lastUsedAt: $0.lastUsedAt.map(RFC3339.string))
+                }))
     }
 
     // MARK: TOTP enrolment
@@ -246,9 +250,10 @@ public struct MFARoutes {
         let mfaToken: String
         let code: String?
         let recoveryCode: String?
+        let webauthn: PasskeyResponse?
         let useCookies: Bool?
         enum CodingKeys: String, CodingKey {
-            case mfaToken = "mfa_token", code
+            case mfaToken = "mfa_token", code, webauthn
             case recoveryCode = "recovery_code", useCookies = "use_cookies"
         }
     }
@@ -263,8 +268,8 @@ public struct MFARoutes {
         let now = context.receivedAt
         try auth.rateLimiter.check("mfa", key: auth.rateLimiter.clientKey(request), now: now)
         let body = try request.decode(VerifyBody.self)
-        let proof = try SecondFactors.proof(code: body.code, recoveryCode: body.recoveryCode)
-        _ = try factors.requireKey()
+        let proof = try SecondFactors.proof(code: body.code, recoveryCode: body.recoveryCode, webauthn: body.webauthn)
+        if case .webauthn = proof {} else { _ = try factors.requireKey() }
         let tokenHash = MFAToken.hash(body.mfaToken)
         guard MFAToken.isWellFormed(body.mfaToken), let challenge = try factors.challenges.find(hash: tokenHash) else {
             throw AuthError.tokenInvalid("Unknown mfa_token.")
@@ -276,7 +281,14 @@ public struct MFARoutes {
         }
         guard user.isActive else { throw AuthError.accountDisabled }
         try factors.beginAttempt(userId: user.id, now: now)
-        if let accepted = try factors.check(proof, userId: user.id, now: now) {
+        let refused = { (failure: PasskeyFailure) in
+            if failure.reason == "counter_regressed" {
+                auth.auditTrail.record(
+                    "webauthn.counter_regressed", user: user.id, request: request, context: context,
+                    details: ["detail": failure.detail])
+            }
+        }
+        if let accepted = try factors.check(proof, userId: user.id, now: now, refused: refused) {
             let amr = ["pwd"] + accepted.amr
             do {
                 let (_, tokens) = try auth.tokens.startSession(user: user, request: request, amr: amr, now: now) {

@@ -27,7 +27,7 @@ final class EVPKey: @unchecked Sendable {
     let type: KeyType
 
     @unsafe
-    private init(owning handle: OpaquePointer) throws(CryptoError) {
+    init(owning handle: OpaquePointer) throws(CryptoError) {
         unsafe self.handle = handle
         guard let type = unsafe Self.type(of: handle) else {
             let name = unsafe EVP_PKEY_get0_type_name(handle).map { unsafe String(cString: $0) } ?? "unknown"

@@ -71,6 +71,11 @@ public struct Config: Sendable {
     public let rpcSchema: String
     /// `RPC_TIMEOUT`: how long one `/connection/rpc` call may run.
     public let rpcTimeout: Duration
+    /// `WEBAUTHN_RP_ID`, or the host of `JWT_ISSUER`.
+    public let webAuthnRPID: String
+    /// `WEBAUTHN_ORIGINS`, or the origin of `JWT_ISSUER`.
+    public let webAuthnOrigins: [String]
+    public let webAuthnRPName: String
     public let mailerCommand: String
     /// Seconds between a webhook delivery's attempts.
     public let webhookRetrySchedule: [Int]
@@ -196,6 +201,15 @@ public struct Config: Sendable {
         rpcDirectory = try reader.absolutePathOrEmpty("RPC_DIR")
         rpcSchema = try reader.schemaName("RPC_SCHEMA")
         rpcTimeout = .milliseconds(try reader.milliseconds("RPC_TIMEOUT", 1...30_000))
+        let issuerOrigin = Self.origin(ofURL: issuer)
+        let rpID = reader.string("WEBAUTHN_RP_ID").lowercased()
+        if !rpID.isEmpty, rpID.contains(where: { $0 == "/" || $0 == ":" || $0 == " " }) {
+            throw ConfigError(key: "WEBAUTHN_RP_ID", message: "a domain such as auth.example.com (no scheme, port or path)")
+        }
+        webAuthnRPID = rpID.isEmpty ? (issuerOrigin?.host ?? issuer.lowercased()) : rpID
+        let webAuthnOrigins = try reader.origins("WEBAUTHN_ORIGINS")
+        self.webAuthnOrigins = webAuthnOrigins.isEmpty ? issuerOrigin.map { [$0.origin] } ?? [] : webAuthnOrigins
+        webAuthnRPName = try reader.nonEmpty("WEBAUTHN_RP_NAME")
         mailerCommand = reader.string("MAILER_COMMAND")
         let schedule = ConfigParsing.list(reader.string("WEBHOOK_RETRY_SCHEDULE")).map(ConfigParsing.duration)
         guard !schedule.isEmpty, schedule.count <= 50, schedule.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 86_400 })
@@ -264,6 +278,21 @@ public struct Config: Sendable {
         }
         if let colon = authority.lastIndex(of: ":") { authority = authority[..<colon] }
         return authority.isEmpty ? value : String(authority)
+    }
+
+    /// The origin (`scheme://host[:port]`, lower case) and host of an http(s) URL, or nil for anything else (a
+    /// `JWT_ISSUER` that is not a URL).
+    static func origin(ofURL url: String) -> (origin: String, host: String)? {
+        let lower = url.lowercased()
+        guard let schemeEnd = lower.firstRange(of: "://"), ["https", "http"].contains(lower[..<schemeEnd.lowerBound])
+        else { return nil }
+        let rest = lower[schemeEnd.upperBound...]
+        let authority = rest[..<(rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex)]
+        guard !authority.isEmpty, !authority.contains("@") else { return nil }
+        var host = authority
+        if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") { host = authority[..<colon] }
+        guard !host.isEmpty else { return nil }
+        return (String(lower[..<schemeEnd.upperBound]) + authority, String(host))
     }
 
     /// The logger every process of this configuration uses.

@@ -525,6 +525,37 @@ extension Migrations {
                 ALTER TABLE sessions ADD COLUMN amr TEXT COLLATE "C";
                 """),
         Migration(
+            id: "2026-12-05 webauthn",
+            sql: """
+                -- WebAuthn passkeys (API.md "MFA"): the credential id and the COSE public key as the authenticator
+                -- sent them; the signature counter only ever grows.
+                CREATE TABLE webauthn_credentials (
+                    id              TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+                    user_id         TEXT COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    credential_id   BYTEA   NOT NULL UNIQUE,
+                    public_key      BYTEA   NOT NULL,
+                    algorithm       BIGINT  NOT NULL,
+                    sign_count      BIGINT  NOT NULL DEFAULT 0,
+                    name            TEXT COLLATE "C" NOT NULL,
+                    aaguid          BYTEA   NOT NULL,
+                    backup_eligible BIGINT  NOT NULL DEFAULT 0 CHECK (backup_eligible IN (0, 1)),
+                    created_at      BIGINT  NOT NULL,
+                    last_used_at    BIGINT
+                );
+                CREATE INDEX webauthn_credentials_user ON webauthn_credentials (user_id, created_at);
+                -- Ceremony challenges: single use, short-lived, only SHA-256 hashes kept. token_hash finds the row
+                -- (the hash of the challenge itself, or of the login's challenge_token); expired rows are pruned.
+                CREATE TABLE webauthn_challenges (
+                    token_hash     BYTEA   NOT NULL PRIMARY KEY,
+                    challenge_hash BYTEA   NOT NULL,
+                    purpose        TEXT COLLATE "C" NOT NULL CHECK (purpose IN ('register', 'login', 'mfa')),
+                    user_id        TEXT COLLATE "C" REFERENCES users (id) ON DELETE CASCADE,
+                    identifier     TEXT COLLATE "C",
+                    expires_at     BIGINT  NOT NULL
+                );
+                CREATE INDEX webauthn_challenges_expires ON webauthn_challenges (expires_at);
+                """),
+        Migration(
             id: "2026-12-05 events",
             sql: """
                 -- Events (API.md "Events and webhooks"): appended in the same transaction as the change they describe.

@@ -452,6 +452,37 @@ extension Migrations {
                 ALTER TABLE sessions ADD COLUMN amr TEXT;
                 """),
         Migration(
+            id: "2026-12-05 webauthn",
+            sql: """
+                -- WebAuthn passkeys (API.md "MFA"): the credential id and the COSE public key as the authenticator
+                -- sent them; the signature counter only ever grows.
+                CREATE TABLE webauthn_credentials (
+                    id              TEXT    NOT NULL PRIMARY KEY,
+                    user_id         TEXT    NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    credential_id   BLOB    NOT NULL UNIQUE,
+                    public_key      BLOB    NOT NULL,
+                    algorithm       INTEGER NOT NULL,
+                    sign_count      INTEGER NOT NULL DEFAULT 0,
+                    name            TEXT    NOT NULL,
+                    aaguid          BLOB    NOT NULL,
+                    backup_eligible INTEGER NOT NULL DEFAULT 0 CHECK (backup_eligible IN (0, 1)),
+                    created_at      INTEGER NOT NULL,
+                    last_used_at    INTEGER
+                );
+                CREATE INDEX webauthn_credentials_user ON webauthn_credentials (user_id, created_at);
+                -- Ceremony challenges: single use, short-lived, only SHA-256 hashes kept. token_hash finds the row
+                -- (the hash of the challenge itself, or of the login's challenge_token); expired rows are pruned.
+                CREATE TABLE webauthn_challenges (
+                    token_hash     BLOB    NOT NULL PRIMARY KEY,
+                    challenge_hash BLOB    NOT NULL,
+                    purpose        TEXT    NOT NULL CHECK (purpose IN ('register', 'login', 'mfa')),
+                    user_id        TEXT    REFERENCES users (id) ON DELETE CASCADE,
+                    identifier     TEXT,
+                    expires_at     INTEGER NOT NULL
+                );
+                CREATE INDEX webauthn_challenges_expires ON webauthn_challenges (expires_at);
+                """),
+        Migration(
             id: "2026-12-05 events",
             sql: """
                 -- Events (API.md "Events and webhooks"): appended in the same transaction as the change they describe.
