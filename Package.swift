@@ -27,6 +27,7 @@ let package = Package(
         .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
         .systemLibrary(name: "CPostgreSQL", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         /// Gatehouse's own Argon2id in C (SSE2/AVX2 chosen at run time); optimised in debug builds as well, so
         /// the tests that compare it with libargon2 stay quick.
         .target(
@@ -38,12 +39,15 @@ let package = Package(
         .target(name: "Store", dependencies: ["CSQLite", "CPostgreSQL"], swiftSettings: cBoundary),
         /// QR codes (libqrencode) drawn as SVG, for the portal's TOTP enrolment.
         .target(name: "QRCode", dependencies: ["CQRencode"], swiftSettings: cBoundary),
+        /// Events, webhook signing and the delivery process (libcurl in `Webhooks/Curl/` only).
+        .target(name: "Webhooks", dependencies: ["FCGIHost", "Crypto", "Store", "CCurl"], swiftSettings: cBoundary),
         .target(
-            name: "AuthHandlers", dependencies: ["FCGIHost", "Crypto", "Store", "QRCode"], swiftSettings: swiftSettings),
+            name: "AuthHandlers", dependencies: ["FCGIHost", "Crypto", "Store", "Webhooks", "QRCode"],
+            swiftSettings: swiftSettings),
         .target(name: "ApiHandlers", dependencies: ["FCGIHost", "Store", "AuthHandlers"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "gatehouse",
-            dependencies: ["FCGIHost", "Crypto", "Store", "AuthHandlers", "ApiHandlers"],
+            dependencies: ["FCGIHost", "Crypto", "Store", "Webhooks", "AuthHandlers", "ApiHandlers"],
             swiftSettings: swiftSettings
         ),
 
@@ -56,6 +60,7 @@ let package = Package(
         .testTarget(
             name: "CryptoTests", dependencies: ["Crypto"], resources: [.copy("Vectors"), .copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: swiftSettings),
+        .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "FCGIHost"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AuthHandlersTests", dependencies: ["AuthHandlers", "FCGIHost", "Store", "Crypto"],
             swiftSettings: swiftSettings),

@@ -3,7 +3,7 @@
 # for the tests of that backend: they start a private cluster of their own, never the system one).
 set -euo pipefail
 packages=(libfcgi-dev libfcgi0ldbl libfcgi-bin libssl-dev libsqlite3-dev sqlite3 libargon2-dev pkgconf
-          libpq-dev postgresql libqrencode-dev nginx openssl curl wrk oathtool python3 python3-pip python3-venv tzdata
+          libpq-dev libcurl4-openssl-dev postgresql libqrencode-dev nginx openssl curl wrk oathtool python3 python3-pip python3-venv tzdata
           chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do

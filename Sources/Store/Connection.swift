@@ -93,6 +93,9 @@ protocol Dialect: Sendable {
     /// ``Connection/beginRowLocking()``: PostgreSQL's ` FOR UPDATE`; nothing on SQLite, whose write transactions
     /// hold the one write lock anyway.
     var lockingRows: String { get }
+    /// What a claiming `SELECT` ends with so that two nodes skip each other's claimed rows: PostgreSQL's
+    /// `FOR UPDATE SKIP LOCKED`; nothing on SQLite, whose one writer at a time already serialises claims.
+    var skipLocked: String { get }
     /// The functions `/connection/rpc` may call on `connection` (``RemoteProcedures``): SQLite's query files in
     /// `settings.directory`, read and checked now; PostgreSQL's functions of `settings.schema`, looked up per call.
     /// - Throws: ``StoreError/invalidQueryFile`` naming a query file that is not one read-only SELECT.

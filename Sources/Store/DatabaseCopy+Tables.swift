@@ -40,6 +40,11 @@ extension DatabaseCopy {
         "mfa_challenges",  // → users
         "webauthn_credentials",  // → users
         "webauthn_challenges",  // → users
+        "events",
+        "webhook_subscriptions",
+        "webhook_filters",  // → webhook_subscriptions
+        "webhook_deliveries",  // → webhook_subscriptions, events
+        "webhook_attempts",  // → webhook_deliveries
     ]
 
     /// Tables whose rows the migrations insert themselves (one counter row each): the migrated target already

@@ -43,6 +43,8 @@ public struct Retention {
         case mfaChallenges = "mfa_challenges"
         /// WebAuthn ceremony challenges that expired before the cutoff.
         case webauthnChallenges = "webauthn_challenges"
+        /// Events older than the cutoff (the audit retention), with their webhook deliveries and attempts.
+        case events
     }
 
     /// Deletes at most `limit` rows of `kind` that expired before `date`, and returns how many it deleted; fewer
@@ -99,6 +101,9 @@ public struct Retention {
                 DELETE FROM webauthn_challenges WHERE token_hash IN (
                     SELECT token_hash FROM webauthn_challenges WHERE expires_at < ?1 LIMIT ?2)
                 """, date, limit)
+        case .events:
+            try db.execute(
+                "DELETE FROM events WHERE seq IN (SELECT seq FROM events ORDER BY seq LIMIT ?2) AND at < ?1", date, limit)
         case .audit, .activity:
             // Rows are appended in time order, so the oldest ids are the candidates: only they are read, and an
             // up-to-date table costs one short index step, however large it is.

@@ -37,6 +37,13 @@ public enum UnitOfWork: String, Sendable, CaseIterable {
     case createBranch, updateBranch, deleteBranch
     case createAsset, updateAsset, deleteAsset
     case saveSetting
+    /// A failed password login: the lockout counter and the `login.failed` (and `lockout.started`) events.
+    case recordLoginFailure
+    /// Sessions revoked (logout, an account's session list) with their `session.revoked` event.
+    case revokeSessions
+    case deleteUser, changePassword
+    case saveAssignment, deleteRole
+    case saveClient, deleteClient, rotateClientKey, revokeClientKey
     /// The command-line imports and the first administrator.
     case importUsers, importRoles, importPolicies, createAdmin
 }

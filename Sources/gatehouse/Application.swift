@@ -8,6 +8,7 @@ import ApiHandlers
 import Crypto
 import FCGIHost
 import Store
+import Webhooks
 
 /// Wiring: builds what a worker serves with, from the configuration. No logic of its own.
 struct Application {
@@ -84,6 +85,8 @@ struct Application {
             database: database
         ).addRoutes(to: router)
         AuditRoutes(authenticator: auth.authenticator, database: database).addRoutes(to: router)
+        EventRoutes(authenticator: auth.authenticator, database: database).addRoutes(to: router)
+        WebhookRoutes(auth: auth).addRoutes(to: router)
         let procedures = Self.remoteProcedures(config: config, database: database, logger: logger)
         RemoteProcedureRoutes(authenticator: auth.authenticator, procedures: procedures).addRoutes(to: router)
         BusinessRoutes(authenticator: auth.authenticator, auditTrail: auth.auditTrail, database: database)
@@ -168,6 +171,7 @@ struct Application {
         }
         try ensureAPIKeyPepper(config: config)
         try ensureMFAKey(config: config)
+        try WebhookSecrets.ensureKey(config: config)
     }
 
     /// The key of `MFA_KEY_FILE`, or nil when the file is missing or shorter than 32 bytes.
@@ -217,16 +221,15 @@ struct Application {
         return Array(data)
     }
 
-    /// Work between signals in the supervisor: password-reset requests taken up, mail delivered from the outbox,
-    /// expired rows pruned.
+    /// Work between signals in the supervisor: password-reset requests taken up, expired rows pruned; both short
+    /// database work. Everything that waits on the network or another program (webhooks, mail) runs in the
+    /// delivery process (`gatehouse deliver`).
     static func supervisorTick(config: Config, logger: Logger) throws -> (Config) -> Void {
         let database = try Database.open(url: config.databaseURL, createIfMissing: false)
         let resets = PasswordResetMailer(database: database, logger: logger)
-        let delivery = OutboxDelivery(database: database, logger: logger)
         let housekeeping = Housekeeping(database: database, logger: logger)
         return { current in
             resets.tick(config: current)
-            delivery.tick(config: current)
             housekeeping.tick(config: current)
         }
     }

@@ -27,6 +27,8 @@ extension CommandLine {
             switch command {
             case "serve": return try ServeCommand.run(options: &options, environment: environment)
             case "worker": return try WorkerCommand.run(options: &options, environment: environment)
+            case "deliver": return try DeliverCommand.run(options: &options, environment: environment)
+            case "events": return try EventsCommand.run(options: &options, environment: environment)
             case "migrate":
                 try options.expectNoMore()
                 let config = try options.loadConfig(environment: environment)
@@ -110,6 +112,7 @@ enum CLI {
           keys generate [--alg EdDSA|ES256|RS256] | rotate | list | retire KID
           backup PATH                 online backup of the database
           db copy --to URL            copy every table into an empty database (SQLite <-> PostgreSQL)
+          events tail [--type T]      follow the event log (one JSON event a line)
           prune                       delete expired rows now (the supervisor does it every PRUNE_INTERVAL)
           check-config                print the effective configuration, secrets masked
           version                     print the version

@@ -350,6 +350,15 @@ private func fillEveryTable(_ db: Database, nul: Bool = true) throws {
     try WebAuthnChallenges(db: db).issue(
         tokenHash: hash(22), challengeHash: hash(23), purpose: .login, userId: nil, identifier: "x@example.com",
         expiresAt: t0 + 300)
+    let hook = try WebhookSubscriptions(db: db).create(
+        url: "https://hooks.example.com/a", events: ["user.*"], sealedSecret: hash(4), now: t0)
+    _ = try WebhookSubscriptions(db: db).rotateSecret(
+        id: hook.id, sealedSecret: hash(5), overlapUntil: t0 + 86_400, now: t0)
+    try Events(db: db).append(
+        id: "ev-1", type: "user.created", at: t0, body: #"{"id":"ev-1","type":"user.created"}"#)
+    let claimed = try WebhookDeliveries(db: db).claim(now: t0, limit: 1, lease: 15)
+    try WebhookDeliveries(db: db).finish(
+        claimed[0], outcome: .retry(at: t0 + 5, responseStatus: 500, error: "HTTP 500"), now: t0)
 
     for table in DatabaseCopy.tables {
         #expect(try db.queryOne("SELECT 1 AS one FROM \(quotedIdentifier(table)) LIMIT 1") != nil, "\(table) is empty")

@@ -312,6 +312,8 @@ ok "gatehouse.env is root:gatehouse 0640; a generated SERVICE_SECRET in /var/lib
     fail "API key pepper"
 [ "$(in_root stat -c '%U:%G %a %s' /var/lib/gatehouse/keys/mfa.key)" = "gatehouse:gatehouse 600 32" ] ||
     fail "MFA key"
+[ "$(in_root stat -c '%U:%G %a %s' /var/lib/gatehouse/keys/webhook-secrets.key)" = "gatehouse:gatehouse 600 32" ] ||
+    fail "webhook secret key"
 [ "$(in_root stat -c '%U:%G' "/var/lib/gatehouse/gatehouse.db")" = "gatehouse:gatehouse" ] || fail "database owner"
 ok "state in /var/lib/gatehouse, owned by gatehouse, database migrated"
 if as_gatehouse gatehouse keys list --json --config /etc/gatehouse/gatehouse.env > "$work/keys.json" 2> /dev/null; then

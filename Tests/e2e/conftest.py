@@ -164,8 +164,10 @@ class Stack:
         return self.gatehouse.pid
 
     def worker_pids(self) -> set[int]:
-        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.supervisor_pid)], capture_output=True, text=True)
-        return {int(p) for p in out.stdout.split()}
+        """The supervisor's worker processes (not its delivery process, `gatehouse deliver`)."""
+        out = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(self.supervisor_pid)], capture_output=True,
+                             text=True)
+        return {int(line.split()[0]) for line in out.stdout.splitlines() if " worker " in f" {line} "}
 
     @property
     def backend(self) -> str:
@@ -212,6 +214,8 @@ SHARED_SETTINGS = {
     "RATE_LIMIT_REFRESH": "1000/1m",
     "RATE_LIMIT_MFA": "1000/1m",
     "RATE_LIMIT_API": "100000/1m",
+    # Webhook receivers of the tests listen on loopback.
+    "WEBHOOK_ALLOW_PRIVATE": "true",
 }
 
 

@@ -763,6 +763,80 @@ def internal_validate_api_key_without_ip(c):
                                   json={"api_key": "x"})
 
 
+def new_webhook(c, **fields):
+    # A closed loopback port, for an event no case writes: nothing is ever sent anywhere.
+    r = c.admin.post(c.url("/webhooks"), json={"url": "http://127.0.0.1:9/hook", "events": ["webhook.deactivated"],
+                                               **fields})
+    assert r.status_code == 201, r.text
+    return r
+
+
+@case("GET", "/events", 200)
+def events(c):
+    return c.admin.get(c.url("/events"), params={"limit": 5})
+
+
+@case("GET", "/events", 422)
+def events_unknown_type(c):
+    return c.admin.get(c.url("/events"), params={"type": "nope"})
+
+
+@case("POST", "/webhooks", 201)
+def webhook_created(c):
+    return new_webhook(c)
+
+
+@case("POST", "/webhooks", 422)
+def webhook_invalid(c):
+    return c.admin.post(c.url("/webhooks"), json={"url": "ftp://x", "events": ["nope"]})
+
+
+@case("GET", "/webhooks", 200)
+def webhooks(c):
+    new_webhook(c)
+    return c.admin.get(c.url("/webhooks"), params={"limit": 5})
+
+
+@case("GET", "/webhooks", 403)
+def webhooks_forbidden(c):
+    return c.plain.get(c.url("/webhooks"))
+
+
+@case("GET", "/webhooks/{id}", 200)
+def webhook(c):
+    return c.admin.get(c.url(f"/webhooks/{new_webhook(c).json()['id']}"))
+
+
+@case("GET", "/webhooks/{id}", 404)
+def webhook_missing(c):
+    return c.admin.get(c.url(f"/webhooks/{uuid.uuid4()}"))
+
+
+@case("PUT", "/webhooks/{id}", 200)
+def webhook_updated(c):
+    return c.admin.put(c.url(f"/webhooks/{new_webhook(c).json()['id']}"), json={"active": False})
+
+
+@case("DELETE", "/webhooks/{id}", 204)
+def webhook_deleted(c):
+    return c.admin.delete(c.url(f"/webhooks/{new_webhook(c).json()['id']}"))
+
+
+@case("POST", "/webhooks/{id}/secret/rotate", 200)
+def webhook_rotated(c):
+    return c.admin.post(c.url(f"/webhooks/{new_webhook(c).json()['id']}/secret/rotate"))
+
+
+@case("GET", "/webhooks/{id}/deliveries", 200)
+def webhook_deliveries(c):
+    return c.admin.get(c.url(f"/webhooks/{new_webhook(c).json()['id']}/deliveries"))
+
+
+@case("POST", "/webhooks/{id}/deliveries/{delivery_id}/redeliver", 404)
+def webhook_redeliver_missing(c):
+    return c.admin.post(c.url(f"/webhooks/{new_webhook(c).json()['id']}/deliveries/{uuid.uuid4()}/redeliver"))
+
+
 @pytest.mark.parametrize("make,method,template,status", CASES)
 def test_live_response_matches_document(spec, ctx, make, method, template, status):
     r = make(ctx)

@@ -282,12 +282,15 @@ def test_junk_logins_are_pruned_back_to_size_by_the_supervisor(fresh_stack):
     tables = ("lockouts", "rate_limits", "audit_log", "password_reset_requests")
     before = table_counts(stack, *tables)
     s = stack.session()
+    # The supervisor prunes every second while the junk arrives (25 logins take longer than that on a busy
+    # machine), so the growth is the largest count seen along the way, not the count at the end.
+    grown = dict(before)
     for i in range(25):
         junk = f"{i:03d}" + "j" * 239 + "@example.com"
         assert s.post(stack.url("/auth/login"), json={"email": junk, "password": "x"}).status_code == 401
         assert s.post(stack.url("/auth/password/forgot"), json={"email": junk}).status_code == 202
-    grown = table_counts(stack, *tables)
-    assert grown["lockouts"] >= before["lockouts"] + 25 and grown["audit_log"] >= before["audit_log"] + 25
+        grown = {t: max(grown[t], n) for t, n in table_counts(stack, *tables).items()}
+    assert grown["lockouts"] > before["lockouts"] and grown["audit_log"] > before["audit_log"], (before, grown)
     deadline = time.time() + 20
     while time.time() < deadline:
         now = table_counts(stack, *tables)

@@ -2,6 +2,7 @@
 `cryptography`, authenticator and client data from python-fido2) registering and signing ES256 and EdDSA
 credentials. The relying party is the stack's JWT_ISSUER: rp id 127.0.0.1, origin https://127.0.0.1:PORT.
 """
+import json
 import uuid
 
 import pytest
@@ -92,6 +93,12 @@ def test_register_list_login_and_delete(wstack, alg, fmt):
     assert_problem(passkey_login(wstack, authenticator), 401, "invalid_credentials")
     assert "webauthn.deleted" in [row[0] for row in wstack.sql(
         f"SELECT event FROM audit_log WHERE user_id = '{user['id']}'")]
+    # Adding and removing a passkey are events too (committed with the change), naming the passkey, never its key.
+    written = [json.loads(row[0]) for row in wstack.sql("SELECT body FROM events ORDER BY seq")]
+    mine = [(e["type"], e["data"]) for e in written if e["subject"] == {"type": "user", "id": user["id"]}
+            and e["type"].startswith("mfa.")]
+    assert mine == [("mfa.enabled", {"method": "webauthn", "credential_id": created["id"]}),
+                    ("mfa.disabled", {"method": "webauthn", "credential_id": created["id"]})]
 
 
 def test_login_options_look_the_same_for_unknown_and_known_emails(wstack):

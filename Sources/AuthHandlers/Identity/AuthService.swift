@@ -6,6 +6,7 @@ public import Foundation
 public import Crypto
 public import FCGIHost
 public import Store
+public import Webhooks
 
 /// The auth services of one worker, built once from the configuration and handed to the routes: the database's
 /// repositories, and the parts the routes use — the ``Authenticator`` (tokens in), the ``TokenIssuer`` (tokens
@@ -27,6 +28,8 @@ public final class AuthService {
     public let tokens: TokenIssuer
     public let passwords: PasswordHasher
     public let auditTrail: AuditTrail
+    /// Events, written inside the unit of work of the change they describe.
+    public let events: EventLog
     /// SaaS clients and their keys.
     public let clients: Clients
     /// API keys on the way in: format, per-worker cache, allowlist.
@@ -71,6 +74,7 @@ public final class AuthService {
             metrics: metrics)
         passwords = PasswordHasher(config: config, gate: passwordGate, metrics: metrics)
         auditTrail = AuditTrail(database: database, config: config)
+        events = EventLog(database: database)
         clients = Clients(db: database)
         let apiKeys = APIKeyValidator(
             database: database, pepper: apiKeyPepper, allowlistEnabled: config.ipAllowlistEnabled, metrics: metrics

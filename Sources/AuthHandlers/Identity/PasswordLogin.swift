@@ -5,6 +5,7 @@ import Foundation
 #endif
 import FCGIHost
 import Store
+import Webhooks
 
 /// The password step of a sign-in, the one implementation behind `POST /auth/login` and the portal's sign-in
 /// form: rate limits (per address, per identifier, global), the lockout counter taken before the password is
@@ -46,9 +47,19 @@ struct PasswordLogin {
         }
         guard let user, passwordMatches else {
             auth.metrics?.increment("auth_login_failures_total")
-            let locked = try auth.lockouts.fail(
-                identifier: identifier, now: now, threshold: config.lockoutThreshold,
-                baseDuration: TimeInterval(config.lockoutDuration), maxDuration: TimeInterval(config.lockoutMaxDuration))
+            let reason = user == nil ? "unknown_account" : "bad_password"
+            let subject = user.map { EventSubject.user($0.id) } ?? EventLog.identifierSubject(identifier)
+            var data: [String: JSONValue] = ["reason": .string(reason)]
+            if let user { data["email"] = .string(user.email) }
+            let locked = try auth.database.perform(.recordLoginFailure) {
+                let locked = try auth.lockouts.fail(
+                    identifier: identifier, now: now, threshold: config.lockoutThreshold,
+                    baseDuration: TimeInterval(config.lockoutDuration),
+                    maxDuration: TimeInterval(config.lockoutMaxDuration))
+                try auth.events.record(.loginFailed, subject: subject, data: data, at: now)
+                if locked { try auth.events.record(.lockoutStarted, subject: subject, data: data, at: now) }
+                return locked
+            }
             auth.auditTrail.record(
                 "login.failure", user: user?.id, request: request, context: context,
                 details: ["identifier": identifier, "reason": user == nil ? "unknown_account" : "bad_password"])
@@ -60,7 +71,12 @@ struct PasswordLogin {
             throw AuthError.invalidCredentials
         }
         guard user.isActive else {
-            try auth.lockouts.succeed(identifier: identifier)
+            try auth.database.perform(.recordLoginFailure) {
+                try auth.lockouts.succeed(identifier: identifier)
+                try auth.events.record(
+                    .loginFailed, subject: .user(user.id),
+                    data: ["reason": .string("disabled"), "email": .string(user.email)], at: now)
+            }
             auth.auditTrail.record("login.failure", user: user.id, request: request, context: context, details: ["reason": "disabled"])
             throw AuthError.accountDisabled
         }

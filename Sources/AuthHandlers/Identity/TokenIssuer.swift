@@ -6,6 +6,7 @@ public import Foundation
 public import Crypto
 public import FCGIHost
 public import Store
+import Webhooks
 
 /// Access tokens on the way out: the claims of a session's token as the ``Authorizer`` computes them (login,
 /// refresh, context switch), the signed token response, and new sessions with their first refresh token.
@@ -15,6 +16,7 @@ public final class TokenIssuer {
     let keys: SigningKeys
     let sessions: Sessions
     let refreshTokens: RefreshTokens
+    let events: EventLog
     let authorizer: Authorizer
     let metrics: Metrics?
     /// Keys the deterministic refresh-token successor (so two tabs refreshing at once get the same one).
@@ -29,6 +31,7 @@ public final class TokenIssuer {
         self.keys = keys
         sessions = Sessions(db: database)
         refreshTokens = RefreshTokens(db: database)
+        events = EventLog(database: database)
         self.authorizer = authorizer
         self.refreshSecret = refreshSecret
         self.metrics = metrics
@@ -110,6 +113,9 @@ public final class TokenIssuer {
                 hash: RefreshToken.hash(refresh), sessionId: session.id,
                 expiresAt: session.expiresAt, now: now)
             try alongside(session)
+            try events.record(
+                .sessionCreated, actor: user.id, subject: .session(session.id),
+                data: ["user_id": .string(user.id), "ip": .string(address)], at: now)
             // Read here, the roles and assignments come from the transaction's snapshot: no read transaction of
             // their own, and they are the ones the session starts with.
             let subject = try authorizer.subject(user: user)

@@ -49,6 +49,7 @@ public final class Housekeeping {
             .activity: ago(config.auditRetention),
             .mfaChallenges: now,
             .webauthnChallenges: now,
+            .events: ago(config.auditRetention),
         ]
     }
 

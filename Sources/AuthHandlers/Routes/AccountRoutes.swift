@@ -5,6 +5,7 @@ import Foundation
 #endif
 public import FCGIHost
 import Store
+import Webhooks
 
 /// The caller's own account: `GET /auth/me`, `GET /auth/permissions`, `PUT /auth/password` (and
 /// `PUT /users/me/password`), `GET /auth/sessions`, `DELETE /auth/sessions/{id}`.
@@ -110,9 +111,15 @@ public struct AccountRoutes {
         guard problems.isEmpty else {
             throw HTTPError.validation(problems.map { .init(field: "new_password", message: $0) })
         }
-        let revoked = try auth.users.setPasswordHash(
-            try auth.passwords.hash(new), forUser: user.id, keepingSession: principal.sessionID,
-            now: context.receivedAt)
+        let newHash = try auth.passwords.hash(new)
+        let revoked = try auth.database.perform(.changePassword) {
+            let revoked = try auth.users.setPasswordHash(
+                newHash, forUser: user.id, keepingSession: principal.sessionID, now: context.receivedAt)
+            try auth.events.record(
+                .passwordChanged, actor: user.id, subject: .user(user.id),
+                data: ["email": .string(user.email), "sessions_revoked": .number(Double(revoked))], at: context.receivedAt)
+            return revoked
+        }
         auth.auditTrail.record(
             "password.changed", actor: user.id, user: user.id, request: request, context: context,
             details: ["sessions_revoked": "\(revoked)"])
@@ -155,7 +162,12 @@ public struct AccountRoutes {
         guard let session = try auth.sessions.find(id: id), session.userId == principal.userID,
             session.isLive(at: context.receivedAt)
         else { throw HTTPError.notFound("You have no live session with this id.") }
-        try auth.sessions.revoke(id: id, reason: "revoked by user", now: context.receivedAt)
+        try auth.database.perform(.revokeSessions) {
+            try auth.sessions.revoke(id: id, reason: "revoked by user", now: context.receivedAt)
+            try auth.events.record(
+                .sessionRevoked, actor: principal.userID, subject: .session(id),
+                data: ["user_id": .string(principal.userID), "reason": .string("revoked by user")], at: context.receivedAt)
+        }
         auth.auditTrail.record(
             "session.revoked", actor: principal.userID, user: principal.userID, request: request, context: context,
             details: ["session_id": id])

@@ -5,6 +5,7 @@ import Foundation
 #endif
 public import FCGIHost
 import Store
+import Webhooks
 
 /// A user's zone/department/role assignments: `GET/POST /users/{id}/assignments`,
 /// `PUT/DELETE /users/{id}/assignments/{aid}`, all with `users:write` (API.md "Management routes").
@@ -62,10 +63,14 @@ public struct AssignmentRoutes {
         let primary = try body.primary ?? (auth.assignments.list(userId: user.id).first { $0.isPrimary } == nil)
         let assignment: Assignment
         do {
-            assignment = try auth.assignments.create(
-                userId: user.id, zone: zone, department: department, role: role, isPrimary: primary,
-                active: body.active ?? true, rules: JSONText.encode(.object(body.rules ?? [:])), now: context.receivedAt
-            )
+            assignment = try auth.database.perform(.saveAssignment) {
+                let assignment = try auth.assignments.create(
+                    userId: user.id, zone: zone, department: department, role: role, isPrimary: primary,
+                    active: body.active ?? true, rules: JSONText.encode(.object(body.rules ?? [:])),
+                    now: context.receivedAt)
+                try recordEvent("created", assignment, principal: principal, at: context.receivedAt)
+                return assignment
+            }
         } catch let error as StoreError where error == .duplicate {
             throw duplicate
         } catch let error as StoreError where error == .invalidReference {
@@ -94,9 +99,13 @@ public struct AssignmentRoutes {
             department: checked.department ?? existing.department, principal: principal)
         let assignment: Assignment
         do {
-            assignment = try auth.assignments.update(
-                id: id, userId: user.id, zone: checked.zone, department: checked.department, role: body.role,
-                isPrimary: body.primary, active: body.active, rules: body.rules.map { JSONText.encode(.object($0)) })
+            assignment = try auth.database.perform(.saveAssignment) {
+                let assignment = try auth.assignments.update(
+                    id: id, userId: user.id, zone: checked.zone, department: checked.department, role: body.role,
+                    isPrimary: body.primary, active: body.active, rules: body.rules.map { JSONText.encode(.object($0)) })
+                try recordEvent("updated", assignment, principal: principal, at: context.receivedAt)
+                return assignment
+            }
         } catch let error as StoreError where error == .duplicate {
             throw duplicate
         } catch let error as StoreError where error == .invalidReference {
@@ -116,7 +125,12 @@ public struct AssignmentRoutes {
         guard let assignment = try auth.assignments.find(id: id, userId: user.id) else { throw notFound }
         try Escalation(authorizer: auth.authorizer).requireCanAssign(
             role: assignment.role, zone: assignment.zone, department: assignment.department, principal: principal)
-        guard try auth.assignments.delete(id: id, userId: user.id) else { throw notFound }
+        let deleted = try auth.database.perform(.saveAssignment) {
+            guard try auth.assignments.delete(id: id, userId: user.id) else { return false }
+            try recordEvent("deleted", assignment, principal: principal, at: context.receivedAt)
+            return true
+        }
+        guard deleted else { throw notFound }
         record("assignment.deleted", assignment, principal: principal, request: request, context: context)
         return .noContent
     }
@@ -163,6 +177,17 @@ public struct AssignmentRoutes {
             }
         }
         return (scopes[0], scopes[1], errors)
+    }
+
+    /// `assignment.changed`, in the unit of work of the change.
+    private func recordEvent(_ action: String, _ assignment: Assignment, principal: Principal, at: Date) throws {
+        try auth.events.record(
+            .assignmentChanged, actor: principal.userID, subject: .assignment(assignment.id),
+            data: [
+                "action": .string(action), "user_id": .string(assignment.userId), "zone": .string(assignment.zone),
+                "department": .string(assignment.department), "role": .string(assignment.role),
+                "primary": .bool(assignment.isPrimary), "active": .bool(assignment.active),
+            ], at: at)
     }
 
     private func record(

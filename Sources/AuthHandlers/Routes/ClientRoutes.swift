@@ -6,6 +6,7 @@ import Foundation
 import Crypto
 public import FCGIHost
 import Store
+import Webhooks
 
 /// SaaS clients and their API keys (API.md "SaaS clients"): `POST/GET /clients`, `GET/PUT/DELETE /clients/{id}`,
 /// `POST /clients/{id}/keys/rotate`, `DELETE /clients/{id}/keys/{kid}`; `clients:read` to read, `clients:write` to
@@ -135,10 +136,14 @@ public struct ClientRoutes {
         try requireCanGrant(fields.rolesAllowed ?? [], principal: principal)
         let pepper = try auth.apiKeys.requirePepper()
         let (text, key) = APIKey.generate()
-        let client = try auth.clients.create(
-            name: fields.name ?? "", ipAllowlist: fields.ipAllowlist ?? [],
-            originAllowlist: fields.originAllowlist ?? [], rolesAllowed: fields.rolesAllowed ?? [], kid: key.kid,
-            secretHash: key.secretHash(pepper: pepper), now: context.receivedAt)
+        let client = try auth.database.perform(.saveClient) {
+            let client = try auth.clients.create(
+                name: fields.name ?? "", ipAllowlist: fields.ipAllowlist ?? [],
+                originAllowlist: fields.originAllowlist ?? [], rolesAllowed: fields.rolesAllowed ?? [], kid: key.kid,
+                secretHash: key.secretHash(pepper: pepper), now: context.receivedAt)
+            try recordEvent(.clientCreated, client, principal: principal, at: context.receivedAt, kid: key.kid)
+            return client
+        }
         record("client.created", client, principal: principal, request: request, context: context, kid: key.kid)
         return try .noStoreJSON(CreatedBody(client: ClientBody(client), apiKey: text), status: 201)
     }
@@ -153,9 +158,17 @@ public struct ClientRoutes {
         try requireCanGrant(existing.rolesAllowed + (fields.rolesAllowed ?? []), principal: principal)
         let client: Client
         do {
-            client = try auth.clients.update(
-                id: existing.id, name: fields.name, ipAllowlist: fields.ipAllowlist,
-                originAllowlist: fields.originAllowlist, rolesAllowed: fields.rolesAllowed, now: context.receivedAt)
+            client = try auth.database.perform(.saveClient) {
+                let client = try auth.clients.update(
+                    id: existing.id, name: fields.name, ipAllowlist: fields.ipAllowlist,
+                    originAllowlist: fields.originAllowlist, rolesAllowed: fields.rolesAllowed, now: context.receivedAt)
+                try recordEvent(
+                    .clientUpdated, client, principal: principal, at: context.receivedAt,
+                    fields: [("name", fields.name != nil), ("ip_allowlist", fields.ipAllowlist != nil),
+                             ("origin_allowlist", fields.originAllowlist != nil),
+                             ("roles_allowed", fields.rolesAllowed != nil)].filter(\.1).map(\.0))
+                return client
+            }
         } catch let error as StoreError where error == .notFound {
             throw notFound
         }
@@ -168,7 +181,12 @@ public struct ClientRoutes {
         let principal = try auth.authenticator.require("clients:write", request, now: context.receivedAt)
         let existing = try find(request)
         try requireCanGrant(existing.rolesAllowed, principal: principal)
-        guard try auth.clients.delete(id: existing.id, now: context.receivedAt) else { throw notFound }
+        let deleted = try auth.database.perform(.deleteClient) {
+            guard try auth.clients.delete(id: existing.id, now: context.receivedAt) else { return false }
+            try recordEvent(.clientDeleted, existing, principal: principal, at: context.receivedAt)
+            return true
+        }
+        guard deleted else { throw notFound }
         record("client.deleted", existing, principal: principal, request: request, context: context)
         return .noContent
     }
@@ -181,11 +199,16 @@ public struct ClientRoutes {
         try requireCanGrant(existing.rolesAllowed, principal: principal)
         let pepper = try auth.apiKeys.requirePepper()
         let (text, key) = APIKey.generate()
-        guard
-            try auth.clients.rotate(
-                clientId: existing.id, kid: key.kid, secretHash: key.secretHash(pepper: pepper),
-                now: context.receivedAt)
-        else { throw notFound }
+        let rotated = try auth.database.perform(.rotateClientKey) {
+            guard
+                try auth.clients.rotate(
+                    clientId: existing.id, kid: key.kid, secretHash: key.secretHash(pepper: pepper),
+                    now: context.receivedAt)
+            else { return false }
+            try recordEvent(.clientKeyRotated, existing, principal: principal, at: context.receivedAt, kid: key.kid)
+            return true
+        }
+        guard rotated else { throw notFound }
         record("client.key_rotated", existing, principal: principal, request: request, context: context, kid: key.kid)
         return try .noStoreJSON(KeyResponse(apiKey: text, kid: key.kid))
     }
@@ -196,9 +219,14 @@ public struct ClientRoutes {
         let existing = try find(request)
         try requireCanGrant(existing.rolesAllowed, principal: principal)
         let kid = try request.parameters.require("kid")
-        guard try auth.clients.revokeKey(clientId: existing.id, kid: kid, now: context.receivedAt) else {
-            throw HTTPError.notFound("This client has no live key with this id.")
+        let revoked = try auth.database.perform(.revokeClientKey) {
+            guard try auth.clients.revokeKey(clientId: existing.id, kid: kid, now: context.receivedAt) else {
+                return false
+            }
+            try recordEvent(.clientKeyRevoked, existing, principal: principal, at: context.receivedAt, kid: kid)
+            return true
         }
+        guard revoked else { throw HTTPError.notFound("This client has no live key with this id.") }
         record("client.key_revoked", existing, principal: principal, request: request, context: context, kid: kid)
         return .noContent
     }
@@ -291,6 +319,16 @@ public struct ClientRoutes {
         if host.hasPrefix("["), host.hasSuffix("]") { return IPAddress(String(host)) != nil && !host.dropFirst().contains("[") }
         return !host.isEmpty
             && host.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x2E }
+    }
+
+    /// A `client.*` event, in the unit of work of the change; the key's id, never the key.
+    private func recordEvent(
+        _ type: EventType, _ client: Client, principal: Principal, at: Date, kid: String? = nil, fields: [String]? = nil
+    ) throws {
+        var data: [String: JSONValue] = ["client_id": .string(client.id), "name": .string(client.name)]
+        if let kid { data["kid"] = .string(kid) }
+        if let fields { data["fields"] = .array(fields.map(JSONValue.string)) }
+        try auth.events.record(type, actor: principal.userID, subject: .client(client.id), data: data, at: at)
     }
 
     private func record(

@@ -5,6 +5,7 @@ import Foundation
 #endif
 public import FCGIHost
 import Store
+import Webhooks
 
 /// `POST /auth/register`, `POST /auth/login`, `POST /auth/logout`.
 public struct LoginRoutes {
@@ -44,7 +45,13 @@ public struct LoginRoutes {
         let hash = try auth.passwords.hash(body.password)
         let user: User
         do {
-            user = try auth.users.insert(email: email, name: name, passwordHash: hash, now: context.receivedAt)
+            user = try auth.database.perform(.createUser) {
+                let user = try auth.users.insert(email: email, name: name, passwordHash: hash, now: context.receivedAt)
+                try auth.events.record(
+                    .userCreated, actor: user.id, subject: .user(user.id),
+                    data: ["email": .string(user.email), "source": .string("registration")], at: context.receivedAt)
+                return user
+            }
         } catch let error as StoreError where error == .duplicate {
             throw HTTPError(.conflict, code: "conflict", detail: "An account with this email already exists.")
         }
@@ -110,15 +117,27 @@ public struct LoginRoutes {
         return response
     }
 
-    /// Revokes `session` (or with `all` every session of its user) and writes the audit row: the logout of the JSON
-    /// route and of the portal.
+    /// Revokes `session` (or with `all` every session of its user), with its event and audit row: the logout of the
+    /// JSON route and of the portal.
     func end(_ session: Session, all: Bool, request: Request, context: RequestContext) throws {
         let now = context.receivedAt
         if all {
-            let count = try auth.sessions.revokeAll(userId: session.userId, reason: "logout all", now: now)
+            let count = try auth.database.perform(.revokeSessions) {
+                let count = try auth.sessions.revokeAll(userId: session.userId, reason: "logout all", now: now)
+                try auth.events.record(
+                    .sessionRevoked, actor: session.userId, subject: .user(session.userId),
+                    data: ["user_id": .string(session.userId), "reason": .string("logout all"), "sessions": .number(Double(count))],
+                    at: now)
+                return count
+            }
             auth.auditTrail.record("logout.all", actor: session.userId, user: session.userId, request: request, context: context, details: ["sessions": "\(count)"])
         } else {
-            try auth.sessions.revoke(id: session.id, reason: "logout", now: now)
+            try auth.database.perform(.revokeSessions) {
+                try auth.sessions.revoke(id: session.id, reason: "logout", now: now)
+                try auth.events.record(
+                    .sessionRevoked, actor: session.userId, subject: .session(session.id),
+                    data: ["user_id": .string(session.userId), "reason": .string("logout")], at: now)
+            }
             auth.auditTrail.record("logout", actor: session.userId, user: session.userId, request: request, context: context, details: ["session_id": session.id])
         }
     }

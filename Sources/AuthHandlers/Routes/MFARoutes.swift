@@ -6,6 +6,7 @@ import Foundation
 import Crypto
 public import FCGIHost
 import Store
+import Webhooks
 
 /// Second factors (API.md "MFA"): the user's own TOTP enrolment and recovery codes under `/auth/mfa`, the second
 /// step of a login (`POST /auth/mfa/verify`), and an administrator's reset (`DELETE /users/{id}/mfa`).
@@ -161,10 +162,17 @@ public struct MFARoutes {
         }
         let codes = RecoveryCode.generateSet()
         let hashes = codes.map { key.recoveryCodeHash(RecoveryCode.normalize($0) ?? $0, owner: userId) }
-        guard try factors.totp.confirm(userId: userId, step: Int64(step), recoveryCodeHashes: hashes, now: context.receivedAt)
-        else {
-            throw HTTPError(.conflict, code: "conflict", detail: "TOTP is already on.")
+        let confirmed = try auth.database.perform(.changeSecondFactor) {
+            guard
+                try factors.totp.confirm(
+                    userId: userId, step: Int64(step), recoveryCodeHashes: hashes, now: context.receivedAt)
+            else { return false }
+            try auth.events.record(
+                .mfaEnabled, actor: userId, subject: .user(userId), data: ["method": .string("totp")],
+                at: context.receivedAt)
+            return true
         }
+        guard confirmed else { throw HTTPError(.conflict, code: "conflict", detail: "TOTP is already on.") }
         auth.auditTrail.record("mfa.totp_confirmed", actor: userId, user: userId, request: request, context: context)
         return codes
     }
@@ -242,6 +250,9 @@ public struct MFARoutes {
         }
         try requireProof(body, user: user, request: request, context: context, work: .changeSecondFactor) {
             try factors.totp.disable(userId: user.id)
+            try auth.events.record(
+                .mfaDisabled, actor: user.id, subject: .user(user.id), data: ["method": .string("totp")],
+                at: context.receivedAt)
         }
         auth.auditTrail.record(
             "mfa.totp_disabled", actor: user.id, user: user.id, request: request, context: context,
@@ -391,7 +402,14 @@ public struct MFARoutes {
                 detail: "Turn off your own second factor with a code or your password; another administrator can reset it.")
         }
         let removed = try auth.database.perform(.resetSecondFactors) {
-            try factors.removeAll(userId: id, now: context.receivedAt)
+            let removed = try factors.removeAll(userId: id, now: context.receivedAt)
+            if !removed.isEmpty {
+                try auth.events.record(
+                    .mfaDisabled, actor: principal.userID, subject: .user(id),
+                    data: ["methods": .array(removed.map(JSONValue.string)), "reason": .string("admin reset")],
+                    at: context.receivedAt)
+            }
+            return removed
         }
         auth.auditTrail.record(
             "mfa.admin_reset", actor: principal.userID, user: id, request: request, context: context,

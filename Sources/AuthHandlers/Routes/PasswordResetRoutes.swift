@@ -6,6 +6,7 @@ import Foundation
 public import FCGIHost
 import Crypto
 import Store
+import Webhooks
 
 /// `POST /auth/password/forgot` (always 202, nothing to enumerate) and `POST /auth/password/reset`.
 public struct PasswordResetRoutes {
@@ -69,6 +70,8 @@ public struct PasswordResetRoutes {
             }
             try auth.users.setPasswordHash(hash, forUser: userID, keepingSession: nil, now: now)
             try auth.lockouts.succeed(identifier: user.email)
+            try auth.events.record(
+                .passwordReset, actor: userID, subject: .user(userID), data: ["email": .string(user.email)], at: now)
             return userID
         }
         auth.auditTrail.record("password.reset", actor: userID, user: userID, request: request, context: context)

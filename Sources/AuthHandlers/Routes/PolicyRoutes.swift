@@ -5,6 +5,7 @@ import Foundation
 #endif
 public import FCGIHost
 public import Store
+import Webhooks
 
 /// `GET /policies` (`policies:read`) and `PUT /policies` (`policies:write`): the Casbin "RBAC with domains" lines
 /// (API.md "Policies"), as `{"lines": [...]}` or, with `Accept`/`Content-Type: text/csv`, as Casbin's CSV.
@@ -17,6 +18,7 @@ public struct PolicyRoutes {
     let authorizer: Authorizer
     let auditTrail: AuditTrail
     let database: Database
+    let events: EventLog
     let roles: Roles
 
     public init(authenticator: Authenticator, authorizer: Authorizer, auditTrail: AuditTrail, database: Database) {
@@ -24,6 +26,7 @@ public struct PolicyRoutes {
         self.authorizer = authorizer
         self.auditTrail = auditTrail
         self.database = database
+        events = EventLog(database: database)
         roles = Roles(db: database)
     }
 
@@ -72,6 +75,12 @@ public struct PolicyRoutes {
             try requireCanChange(added + removed, old: old, new: parsed, principal: principal)
             var seen = Set<PolicyLine>()
             try authorizer.policies.replace(with: parsed.filter { seen.insert($0).inserted }.map(\.description))
+            try events.record(
+                .policyChanged, actor: principal.userID, subject: .policies,
+                data: [
+                    "lines": .number(Double(parsed.count)), "added": .number(Double(added.count)),
+                    "removed": .number(Double(removed.count)),
+                ], at: context.receivedAt)
             return (added, removed)
         }
         auditTrail.record(

@@ -1,5 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 public import FCGIHost
 import Store
+import Webhooks
 
 /// Role administration: `GET/POST /roles`, `GET/PUT/DELETE /roles/{name}`, all with `roles:write`
 /// (API.md "Management routes"). A role is `{name, description, permissions}`.
@@ -107,6 +113,7 @@ public struct RoleRoutes {
             let created = try auth.roles.find(name: name) == nil
             let role = try auth.roles.upsert(
                 name: name, description: body.description ?? "", permissions: body.permissions)
+            try recordEvent(created ? "created" : "updated", role, principal: principal, at: context.receivedAt)
             return (role, created)
         }
         record(
@@ -122,7 +129,12 @@ public struct RoleRoutes {
         try Escalation(authorizer: auth.authorizer).requireCanGrant(permissions: existing.permissions, principal: principal) {
             "Deleting this role"
         }
-        guard let role = try auth.roles.find(name: name), try auth.roles.delete(name: name) else { throw notFound }
+        let deleted = try auth.database.perform(.deleteRole) { () throws -> Role? in
+            guard let role = try auth.roles.find(name: name), try auth.roles.delete(name: name) else { return nil }
+            try recordEvent("deleted", role, principal: principal, at: context.receivedAt)
+            return role
+        }
+        guard let role = deleted else { throw notFound }
         record("role.deleted", role, principal: principal, request: request, context: context)
         return .noContent
     }
@@ -144,6 +156,16 @@ public struct RoleRoutes {
             errors.append(.init(field: "permissions[\(index)]", message: Permissions.rule))
         }
         return errors
+    }
+
+    /// `role.changed`, in the unit of work of the change.
+    private func recordEvent(_ action: String, _ role: Role, principal: Principal, at: Date) throws {
+        try auth.events.record(
+            .roleChanged, actor: principal.userID, subject: .role(role.name),
+            data: [
+                "action": .string(action), "role": .string(role.name),
+                "permissions": .array(role.permissions.map(JSONValue.string)),
+            ], at: at)
     }
 
     private func record(

@@ -5,6 +5,7 @@ import Foundation
 #endif
 public import FCGIHost
 import Store
+import Webhooks
 
 /// SDK sessions (API.md "SaaS clients"): `POST /sdk/session` with a client's `X-API-Key` (and the caller's address in
 /// its allowlist) starts a session for one of the client's end users, created on first use and unique per (client,
@@ -91,6 +92,11 @@ public struct SDKRoutes {
             let found = try auth.users.endUser(
                 tenant: client.id, externalId: externalId, name: name, profile: EndUser.profile(email: email), now: now)
             if let roles { try auth.roles.setRoles(roles, forUser: found.user.id) }
+            if found.created {
+                try auth.events.record(
+                    .userCreated, subject: .user(found.user.id),
+                    data: ["client_id": .string(client.id), "source": .string("sdk")], at: now)
+            }
             return found
         }
         guard user.isActive else { throw AuthError.accountDisabled }

@@ -5,6 +5,7 @@ import Foundation
 #endif
 public import FCGIHost
 import Store
+import Webhooks
 
 /// User administration: `GET/POST /users`, `GET/PUT/DELETE /users/{id}` (API.md "Management routes").
 ///
@@ -92,6 +93,12 @@ public struct UserRoutes {
                     email: email, name: name, passwordHash: hash, isActive: body.isActive ?? true,
                     profile: JSONText.encode(.object(body.profile ?? [:])), now: context.receivedAt)
                 try auth.roles.setRoles(roles, forUser: user.id)
+                try auth.events.record(
+                    .userCreated, actor: principal.userID, subject: .user(user.id),
+                    data: [
+                        "email": .string(user.email), "roles": .array(Set(roles).sorted().map(JSONValue.string)),
+                        "is_active": .bool(user.isActive),
+                    ], at: context.receivedAt)
                 return user
             }
         } catch let error as StoreError where error == .duplicate {
@@ -223,6 +230,21 @@ public struct UserRoutes {
                 if let hash {
                     revoked = try auth.users.setPasswordHash(hash, forUser: id, keepingSession: keep, now: now)
                 }
+                var data: [String: JSONValue] = [
+                    "fields": .array(changedFields(body).map(JSONValue.string)), "email": .string(user.email),
+                ]
+                if let roles = body.roles { data["roles"] = .array(Set(roles).sorted().map(JSONValue.string)) }
+                try auth.events.record(.userUpdated, actor: principal.userID, subject: .user(id), data: data, at: now)
+                if existing.isActive, !user.isActive {
+                    try auth.events.record(
+                        .userDeactivated, actor: principal.userID, subject: .user(id),
+                        data: ["email": .string(user.email)], at: now)
+                }
+                if hash != nil {
+                    try auth.events.record(
+                        .passwordChanged, actor: principal.userID, subject: .user(id),
+                        data: ["email": .string(user.email), "sessions_revoked": .number(Double(revoked))], at: now)
+                }
                 return user
             }
         } catch let error as StoreError where error == .duplicate {
@@ -264,7 +286,14 @@ public struct UserRoutes {
         }
         guard let user = try auth.users.find(id: id) else { throw HTTPError.notFound("There is no user with this id.") }
         try Escalation(authorizer: auth.authorizer).requireCovers(user: user, principal: principal)
-        guard try auth.users.delete(id: id) else { throw HTTPError.notFound("There is no user with this id.") }
+        let deleted = try auth.database.perform(.deleteUser) {
+            guard try auth.users.delete(id: id) else { return false }
+            try auth.events.record(
+                .userDeleted, actor: principal.userID, subject: .user(id), data: ["email": .string(user.email)],
+                at: context.receivedAt)
+            return true
+        }
+        guard deleted else { throw HTTPError.notFound("There is no user with this id.") }
         auth.auditTrail.record(
             "user.deleted", actor: principal.userID, user: id, request: request, context: context,
             details: ["email": user.email])

@@ -6,6 +6,7 @@ import Foundation
 import Crypto
 public import FCGIHost
 import Store
+import Webhooks
 
 /// A user's own passkeys: `POST /auth/webauthn/register/options`, `POST /auth/webauthn/register`,
 /// `GET /auth/webauthn/credentials`, `DELETE /auth/webauthn/credentials/{id}` (API.md "MFA").
@@ -95,11 +96,20 @@ public struct WebAuthnRoutes {
         }
         let stored: PasskeyCredential?
         do {
-            stored = try auth.passkeys.credentials.insert(
-                userId: principal.userID, credentialID: registration.credentialID, publicKey: registration.publicKey,
-                algorithm: registration.algorithm, signCount: Int64(registration.signCount), name: name,
-                aaguid: registration.aaguid, backupEligible: registration.backupEligible, limit: Passkeys.perUserLimit,
-                now: now)
+            // The passkey and its `mfa.enabled` event commit together.
+            stored = try auth.database.perform(.changeSecondFactor) {
+                let stored = try auth.passkeys.credentials.insert(
+                    userId: principal.userID, credentialID: registration.credentialID,
+                    publicKey: registration.publicKey, algorithm: registration.algorithm,
+                    signCount: Int64(registration.signCount), name: name, aaguid: registration.aaguid,
+                    backupEligible: registration.backupEligible, limit: Passkeys.perUserLimit, now: now)
+                if let stored {
+                    try auth.events.record(
+                        .mfaEnabled, actor: principal.userID, subject: .user(principal.userID),
+                        data: ["method": .string("webauthn"), "credential_id": .string(stored.id)], at: now)
+                }
+                return stored
+            }
         } catch let error as StoreError where error == .duplicate {
             throw HTTPError(.conflict, code: "conflict", detail: "This passkey is registered already.")
         }
@@ -137,9 +147,14 @@ public struct WebAuthnRoutes {
     func delete(_ request: Request, context: RequestContext) throws -> Response {
         let principal = try auth.authenticator.authenticate(request, now: context.receivedAt)
         let id = try request.parameters.require("id")
-        guard try auth.passkeys.credentials.delete(id: id, userId: principal.userID) else {
-            throw HTTPError.notFound("No passkey of yours has this id.")
+        let deleted = try auth.database.perform(.changeSecondFactor) {
+            guard try auth.passkeys.credentials.delete(id: id, userId: principal.userID) else { return false }
+            try auth.events.record(
+                .mfaDisabled, actor: principal.userID, subject: .user(principal.userID),
+                data: ["method": .string("webauthn"), "credential_id": .string(id)], at: context.receivedAt)
+            return true
         }
+        guard deleted else { throw HTTPError.notFound("No passkey of yours has this id.") }
         auth.auditTrail.record(
             "webauthn.deleted", actor: principal.userID, user: principal.userID, request: request, context: context,
             details: ["credential_id": id])

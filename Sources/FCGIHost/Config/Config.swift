@@ -81,6 +81,10 @@ public struct Config: Sendable {
     public let webAuthnOrigins: [String]
     public let webAuthnRPName: String
     public let mailerCommand: String
+    /// Seconds between a webhook delivery's attempts.
+    public let webhookRetrySchedule: [Int]
+    public let webhookAllowPrivate: Bool
+    public let webhookConcurrency: Int
     public let mailFrom: String
     public let passwordResetURL: String
     public let logLevel: Logger.Level
@@ -217,6 +221,15 @@ public struct Config: Sendable {
         self.webAuthnOrigins = webAuthnOrigins.isEmpty ? issuerOrigin.map { [$0.origin] } ?? [] : webAuthnOrigins
         webAuthnRPName = try reader.nonEmpty("WEBAUTHN_RP_NAME")
         mailerCommand = reader.string("MAILER_COMMAND")
+        let schedule = ConfigParsing.list(reader.string("WEBHOOK_RETRY_SCHEDULE")).map(ConfigParsing.duration)
+        guard !schedule.isEmpty, schedule.count <= 50, schedule.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 86_400 })
+        else {
+            throw ConfigError(
+                key: "WEBHOOK_RETRY_SCHEDULE", message: "expected 1 to 50 comma-separated durations from 1s to 24h")
+        }
+        webhookRetrySchedule = schedule.compactMap { $0 }
+        webhookAllowPrivate = try reader.bool("WEBHOOK_ALLOW_PRIVATE")
+        webhookConcurrency = try reader.integer("WEBHOOK_CONCURRENCY", 0...1024)
         mailFrom = try reader.nonEmpty("MAIL_FROM")
         let resetURL = reader.string("PASSWORD_RESET_URL")
         if !resetURL.isEmpty, !resetURL.contains("{token}") {

@@ -78,6 +78,9 @@ public struct ConfigKey: Sendable {
         ConfigKey("MAILER_COMMAND", "", "Shell command that reads one RFC 5322 message on stdin (e.g. /usr/sbin/sendmail -t); empty keeps mail queued."),
         ConfigKey("MAIL_FROM", "gatehouse@localhost", "From address of password-reset mail."),
         ConfigKey("PASSWORD_RESET_URL", "", "Reset link; {token} is replaced. Empty: JWT_ISSUER + /reset-password?token={token}."),
+        ConfigKey("WEBHOOK_RETRY_SCHEDULE", "5s,5m,30m,2h,5h,10h,14h,20h,24h", "Delays between a webhook delivery's attempts (each with ±10% jitter); after the last one it is given up."),
+        ConfigKey("WEBHOOK_ALLOW_PRIVATE", "false", "Allow webhook targets on loopback, private, link-local and multicast addresses (development and tests only)."),
+        ConfigKey("WEBHOOK_CONCURRENCY", "32", "Webhook deliveries in flight at once in the delivery process; 0 keeps them queued (delivery paused)."),
         ConfigKey("LOG_LEVEL", "info", "trace, debug, info, notice, warning, error or critical."),
         ConfigKey("LOG_FORMAT", "logfmt", "logfmt or json."),
     ]

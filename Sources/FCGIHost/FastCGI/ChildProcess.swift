@@ -16,6 +16,15 @@ public enum ChildProcess {
         try spawnProcess(path: path, arguments: arguments, standardInput: listenDescriptor)
     }
 
+    /// Spawns a helper process (the delivery process): like a worker, but with `/dev/null` as its fd 0, never the
+    /// listen socket.
+    static func spawnHelper(path: String, arguments: [String]) throws(WorkerError) -> Int32 {
+        let null = unsafe open("/dev/null", O_RDONLY | O_CLOEXEC)
+        guard null >= 0 else { throw WorkerError(function: "open", errno: errno, message: "/dev/null") }
+        defer { close(null) }
+        return try spawnProcess(path: path, arguments: arguments, standardInput: null)
+    }
+
     /// `posix_spawn` with `standardInput` as the child's fd 0, an empty signal mask and default dispositions
     /// (the supervisor blocks signals; a child must not inherit that).
     private static func spawnProcess(path: String, arguments: [String], standardInput: Int32) throws(WorkerError) -> Int32 {

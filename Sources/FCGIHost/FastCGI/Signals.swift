@@ -32,6 +32,25 @@ enum Signals {
     }
 }
 
+/// Stop signals for a helper process that runs its own loop (the delivery process): SIGTERM, SIGINT, SIGQUIT and
+/// SIGHUP are blocked and polled between rounds, never handled asynchronously; SIGPIPE is ignored; the process is
+/// sent SIGTERM when its parent (the supervisor) dies.
+public enum StopSignals {
+    static let stopping = [SIGTERM, SIGINT, SIGQUIT, SIGHUP]
+
+    /// Blocks the stop signals and ignores SIGPIPE; call once at start.
+    public static func takeOver() {
+        Signals.block(stopping)
+        Signals.ignore(SIGPIPE)
+        Signals.setParentDeathSignal(SIGTERM)
+    }
+
+    /// Whether a stop signal has arrived, waiting at most `milliseconds` for one.
+    public static func received(waiting milliseconds: Int = 0) -> Bool {
+        Signals.wait(for: stopping, milliseconds: milliseconds) != nil
+    }
+}
+
 /// A `signalfd`: blocked signals become readable events in the worker's poll set.
 @safe
 final class SignalDescriptor {

@@ -8,6 +8,10 @@ internal import Glibc
 /// `gatehouse serve`: opens the listen socket, keeps `WORKERS` worker processes running on it, replaces the
 /// dead, and handles SIGTERM (graceful stop), SIGHUP (re-read config, replace workers) and SIGINT (as SIGTERM).
 /// Single-threaded: signals are blocked and taken with `sigtimedwait`, never handled asynchronously.
+///
+/// Beside the workers it keeps one helper process running when `helperArguments` is given (`gatehouse deliver`:
+/// webhooks and mail). The helper does its slow network work in its own process, so a receiver that hangs never
+/// delays reaping, respawning or signal handling here; a helper that dies is restarted within a second.
 public final class Supervisor {
     /// How to build a worker's argv for a scoreboard slot; argv[0] included.
     public typealias WorkerArguments = (_ slot: Int) -> [String]
@@ -28,6 +32,10 @@ public final class Supervisor {
     private var generation = 0
     private var quickDeaths = 0
     private var respawnAt: ContinuousClock.Instant?
+    private let helperArguments: [String]?
+    /// The running helper's pid, and when a dead one is started again.
+    private var helper: Int32?
+    private var helperRespawnAt: ContinuousClock.Instant?
 
     /// - Parameters:
     ///   - loadConfig: re-reads the configuration on SIGHUP; a failure keeps the running one.
@@ -35,8 +43,10 @@ public final class Supervisor {
     ///     (outbox delivery and other housekeeping).
     public init(
         config: Config, loadConfig: @escaping () throws(ConfigError) -> Config, pidFile: String?,
-        logger: Logger, workerArguments: @escaping WorkerArguments, tick: @escaping (Config) -> Void = { _ in }
+        logger: Logger, workerArguments: @escaping WorkerArguments, helperArguments: [String]? = nil,
+        tick: @escaping (Config) -> Void = { _ in }
     ) {
+        self.helperArguments = helperArguments
         self.config = config
         self.loadConfig = loadConfig
         self.pidFile = pidFile
@@ -79,6 +89,7 @@ public final class Supervisor {
         }
 
         spawnMissing(scoreboard: scoreboard, listenDescriptor: listenDescriptor)
+        spawnHelper()
         var stopping: ContinuousClock.Instant?
         while true {
             let signal = Signals.wait(for: handled, milliseconds: 250)
@@ -89,6 +100,7 @@ public final class Supervisor {
                     stopping = .now + .seconds(config.shutdownTimeout)
                     if activated == nil, case .unix(let path) = config.listen { ListenSocket.removeSocketFile(path) }
                     for pid in children.keys { ChildProcess.signal(pid, SIGTERM) }
+                    if let helper { ChildProcess.signal(helper, SIGTERM) }
                 }
             case SIGHUP where stopping == nil:
                 reload(scoreboard: scoreboard, listenDescriptor: listenDescriptor)
@@ -97,10 +109,11 @@ public final class Supervisor {
             }
             reap(scoreboard: scoreboard, respawn: stopping == nil)
             if let deadline = stopping {
-                if children.isEmpty { break }
+                if children.isEmpty && helper == nil { break }
                 if .now >= deadline {
                     logger.warning("Shutdown timeout; killing workers", metadata: ["workers": "\(children.count)"])
                     for pid in children.keys { ChildProcess.signal(pid, SIGKILL) }
+                    if let helper { ChildProcess.signal(helper, SIGKILL) }
                     stopping = .now + .seconds(5)
                 }
                 continue
@@ -108,6 +121,10 @@ public final class Supervisor {
             if let due = respawnAt, .now >= due {
                 respawnAt = nil
                 spawnMissing(scoreboard: scoreboard, listenDescriptor: listenDescriptor)
+            }
+            if helper == nil, let due = helperRespawnAt, .now >= due {
+                helperRespawnAt = nil
+                spawnHelper()
             }
             tick(config)
         }
@@ -138,9 +155,33 @@ public final class Supervisor {
         }
     }
 
+    /// Starts the helper process, if there is one to run; on failure, tries again in a second.
+    private func spawnHelper() {
+        guard let helperArguments, helper == nil else { return }
+        do {
+            helper = try ChildProcess.spawnHelper(path: ChildProcess.currentExecutable(), arguments: helperArguments)
+        } catch {
+            logger.error("Cannot start the delivery process", metadata: ["error": "\(error)"])
+            helperRespawnAt = .now + .seconds(1)
+        }
+    }
+
     private func reap(scoreboard: Scoreboard, respawn: Bool) {
         var lost = false
         for (pid, exit) in ChildProcess.reap() {
+            if pid == helper {
+                helper = nil
+                switch exit {
+                case .exited(0), .signaled(SIGTERM):
+                    // Asked to stop: a shutdown, or a reload replacing it.
+                    logger.info("Delivery process stopped", metadata: ["helper.pid": "\(pid)"])
+                default:
+                    logger.error("Delivery process died", metadata: ["helper.pid": "\(pid)", "exit": "\(exit)"])
+                }
+                // Restarted within a second, never in a tight loop.
+                if respawn { helperRespawnAt = .now + .milliseconds(500) }
+                continue
+            }
             guard let child = children.removeValue(forKey: pid) else { continue }
             scoreboard.releaseSlot(child.slot)
             let lived = child.startedAt.duration(to: .now)
@@ -186,6 +227,9 @@ public final class Supervisor {
         spawnMissing(scoreboard: scoreboard, listenDescriptor: listenDescriptor)
         // The new workers are accepting before the old ones are asked to finish, so no request finds nobody.
         for pid in old { ChildProcess.signal(pid, SIGTERM) }
+        // The helper picks up the new configuration by being replaced; its claims keep an attempt from going out
+        // twice while the old one finishes.
+        if let helper { ChildProcess.signal(helper, SIGTERM) }
         logger.notice("Reloaded", metadata: ["workers": "\(config.workers)", "replaced": "\(old.count)"])
     }
 }

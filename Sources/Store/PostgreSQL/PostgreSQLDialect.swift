@@ -21,6 +21,8 @@ struct PostgreSQLDialect: Dialect {
         "(\(base)) * (CAST(1 AS BIGINT) << CAST(\(exponent) AS INTEGER))"
     }
 
+    var skipLocked: String { "FOR UPDATE SKIP LOCKED" }
+
     func procedureCatalog(
         on connection: any Connection, settings: RemoteProcedures.Settings
     ) throws(StoreError) -> any ProcedureCatalog {

@@ -15,6 +15,8 @@ struct SQLiteDialect: Dialect {
 
     func timesPowerOfTwo(_ base: String, _ exponent: String) -> String { "(\(base)) * (1 << (\(exponent)))" }
 
+    var skipLocked: String { "" }
+
     func procedureCatalog(
         on connection: any Connection, settings: RemoteProcedures.Settings
     ) throws(StoreError) -> any ProcedureCatalog {

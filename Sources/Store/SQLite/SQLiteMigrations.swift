@@ -482,5 +482,70 @@ extension Migrations {
                 );
                 CREATE INDEX webauthn_challenges_expires ON webauthn_challenges (expires_at);
                 """),
+        Migration(
+            id: "2026-12-05 events",
+            sql: """
+                -- Events (API.md "Events and webhooks"): appended in the same transaction as the change they describe.
+                -- `body` is the event's JSON exactly as the log shows it and webhooks deliver it; `seq` orders the log.
+                CREATE TABLE events (
+                    seq  INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id   TEXT    NOT NULL UNIQUE,
+                    type TEXT    NOT NULL,
+                    at   INTEGER NOT NULL,
+                    body TEXT    NOT NULL CHECK (json_valid(body))
+                );
+                CREATE INDEX events_type ON events (type, seq);
+                -- Webhook subscriptions: secrets sealed (AES-256-GCM) under the key file beside the signing keys.
+                CREATE TABLE webhook_subscriptions (
+                    id              TEXT    NOT NULL PRIMARY KEY,
+                    url             TEXT    NOT NULL,
+                    events          TEXT    NOT NULL CHECK (json_valid(events)),
+                    active          INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+                    secret          BLOB    NOT NULL,
+                    previous_secret BLOB,
+                    previous_until  INTEGER,
+                    failing_since   INTEGER,
+                    created_at      INTEGER NOT NULL,
+                    updated_at      INTEGER NOT NULL
+                );
+                CREATE INDEX webhook_subscriptions_created ON webhook_subscriptions (created_at, id);
+                -- One row per filter pattern (an exact type, `prefix.*` or `*`), so an event finds its subscribers by index.
+                CREATE TABLE webhook_filters (
+                    pattern         TEXT NOT NULL,
+                    subscription_id TEXT NOT NULL REFERENCES webhook_subscriptions (id) ON DELETE CASCADE,
+                    PRIMARY KEY (pattern, subscription_id)
+                );
+                CREATE INDEX webhook_filters_subscription ON webhook_filters (subscription_id);
+                -- One delivery per (event, subscription); claimed by a delivery process with a lease and a claim token.
+                CREATE TABLE webhook_deliveries (
+                    id              TEXT    NOT NULL PRIMARY KEY,
+                    subscription_id TEXT    NOT NULL REFERENCES webhook_subscriptions (id) ON DELETE CASCADE,
+                    event_id        TEXT    NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+                    status          TEXT    NOT NULL CHECK (status IN ('pending', 'retrying', 'delivered', 'failed')),
+                    attempts        INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at INTEGER,
+                    lease_until     INTEGER,
+                    claim           TEXT,
+                    created_at      INTEGER NOT NULL
+                );
+                CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at)
+                    WHERE status IN ('pending', 'retrying');
+                CREATE INDEX webhook_deliveries_event ON webhook_deliveries (event_id);
+                CREATE INDEX webhook_deliveries_subscription ON webhook_deliveries (subscription_id);
+                -- The deliveries log: one row per attempt.
+                CREATE TABLE webhook_attempts (
+                    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+                    delivery_id     TEXT    NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
+                    subscription_id TEXT    NOT NULL,
+                    attempt         INTEGER NOT NULL,
+                    status          TEXT    NOT NULL CHECK (status IN ('pending', 'retrying', 'delivered', 'failed')),
+                    response_status INTEGER,
+                    error           TEXT,
+                    at              INTEGER NOT NULL,
+                    next_attempt_at INTEGER
+                );
+                CREATE INDEX webhook_attempts_subscription ON webhook_attempts (subscription_id, id);
+                CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id, attempt);
+                """),
     ]
 }

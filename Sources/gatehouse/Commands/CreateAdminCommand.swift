@@ -2,6 +2,7 @@ import AuthHandlers
 import Crypto
 import FCGIHost
 import Store
+import Webhooks
 
 /// `gatehouse create-admin --email E [--password-stdin]`: an active user with the `admin` role (`*:*`).
 /// Without `--password-stdin` a password is generated and printed once.
@@ -46,11 +47,21 @@ enum CreateAdminCommand {
                 _ = try roles.upsert(name: "admin", description: "Everything", permissions: ["*:*"])
             }
             let user: User
+            let events = EventLog(database: database)
             if let existing = try users.find(email: email) {
                 try users.setPasswordHash(hash, forUser: existing.id)
                 user = try users.update(id: existing.id, isActive: true)
+                try events.record(
+                    .userUpdated, subject: .user(user.id),
+                    data: [
+                        "email": .string(user.email), "fields": .array(["password", "roles", "is_active"].map(JSONValue.string)),
+                        "via": .string("cli"),
+                    ])
             } else {
                 user = try users.insert(email: email, name: name, passwordHash: hash)
+                try events.record(
+                    .userCreated, subject: .user(user.id),
+                    data: ["email": .string(user.email), "roles": .array([.string("admin")]), "via": .string("cli")])
             }
             var current = try roles.rolesOf(userId: user.id)
             if !current.contains("admin") { current.append("admin") }

@@ -20,6 +20,7 @@ enum ServeCommand {
             },
             pidFile: pidFile, logger: logger,
             workerArguments: { slot in ["gatehouse", "worker", "--config", configPath, "--slot", "\(slot)"] },
+            helperArguments: ["gatehouse", "deliver", "--config", configPath],
             tick: try Application.supervisorTick(config: config, logger: logger))
         return try supervisor.run(environment: environment)
     }

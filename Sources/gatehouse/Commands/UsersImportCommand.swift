@@ -7,6 +7,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Store
+import Webhooks
 
 /// `gatehouse users import FILE.json`: creates or updates users from
 /// `{"users": [{"email", "name", "password" or "password_hash", "roles", "is_active"}]}`.
@@ -188,6 +189,7 @@ enum UsersImportCommand {
         let users = Users(db: database)
         let roles = Roles(db: database)
         let audit = Audit(db: database)
+        let events = EventLog(database: database)
         return try database.perform(.importUsers) {
             var created = 0
             var updated = 0
@@ -201,10 +203,18 @@ enum UsersImportCommand {
                         try audit.append(
                             event: "user.updated", userId: user.id,
                             details: ImportFile.details(["via": "import", "fields": entry.fieldNames]))
+                        try events.record(
+                            .userUpdated, subject: .user(user.id),
+                            data: [
+                                "email": .string(user.email), "fields": .array(entry.fieldNames.split(separator: ",").map { .string(String($0)) }),
+                                "via": .string("import"),
+                            ])
                         if existing.isActive, !user.isActive {
                             try audit.append(
                                 event: "user.deactivated", userId: user.id,
                                 details: ImportFile.details(["via": "import"]))
+                            try events.record(
+                                .userDeactivated, subject: .user(user.id), data: ["email": .string(user.email), "via": .string("import")])
                         }
                     } else {
                         user = try users.insert(
@@ -214,6 +224,8 @@ enum UsersImportCommand {
                         try audit.append(
                             event: "user.created", userId: user.id,
                             details: ImportFile.details(["via": "import", "email": user.email]))
+                        try events.record(
+                            .userCreated, subject: .user(user.id), data: ["email": .string(user.email), "via": .string("import")])
                     }
                     if let names = entry.roles { try roles.setRoles(names, forUser: user.id) }
                 } catch let error as StoreError where error == .invalidReference {
