@@ -1,7 +1,7 @@
 /// Which addresses a webhook may be sent to: public unicast only, unless `WEBHOOK_ALLOW_PRIVATE=true`.
 ///
 /// Refused: unspecified, loopback, private (RFC 1918, RFC 4193), shared (RFC 6598), link-local, multicast, reserved
-/// and benchmarking ranges, and IPv6 forms that embed one of those IPv4 addresses (mapped, compatible, NAT64).
+/// and benchmarking ranges, and IPv6 forms that embed one of those IPv4 addresses (mapped, compatible, NAT64, 6to4).
 public enum AddressPolicy {
     /// (first bytes, prefix length) of each refused IPv4 block.
     private static let refusedV4: [([UInt8], Int)] = [
@@ -10,8 +10,11 @@ public enum AddressPolicy {
         ([198, 18, 0, 0], 15), ([198, 51, 100, 0], 24), ([203, 0, 113, 0], 24), ([224, 0, 0, 0], 4),
         ([240, 0, 0, 0], 4),
     ]
+    /// Unique local, link-local, site-local (deprecated, still routed by some), multicast, documentation, Teredo
+    /// (a tunnel to an address it hides), discard-only (`100::/64`) and local-use NAT64 (`64:ff9b:1::/48`).
     private static let refusedV6: [([UInt8], Int)] = [
-        ([0xfc], 7), ([0xfe, 0x80], 10), ([0xff], 8), ([0x20, 0x01, 0x0d, 0xb8], 32),
+        ([0xfc], 7), ([0xfe, 0x80], 10), ([0xfe, 0xc0], 10), ([0xff], 8), ([0x20, 0x01, 0x0d, 0xb8], 32),
+        ([0x20, 0x01, 0, 0], 32), ([0x01, 0, 0, 0, 0, 0, 0, 0], 64), ([0, 0x64, 0xff, 0x9b, 0, 0x01], 48),
     ]
 
     /// Whether `bytes` (4 or 16) is an address a webhook may reach.
@@ -25,6 +28,8 @@ public enum AddressPolicy {
         }
         // NAT64 (64:ff9b::/96) reaches the embedded IPv4 address.
         if Array(bytes[0..<12]) == [0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0] { return isPublic(Array(bytes[12...])) }
+        // 6to4 (2002::/16) reaches the IPv4 address in its next four bytes.
+        if bytes[0] == 0x20, bytes[1] == 0x02 { return isPublic(Array(bytes[2..<6])) }
         return !refusedV6.contains { matches(bytes, $0.0, $0.1) }
     }
 

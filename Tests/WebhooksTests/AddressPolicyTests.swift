@@ -13,6 +13,12 @@ struct AddressPolicyTests {
             [0xff, 0x02] + [UInt8](repeating: 0, count: 13) + [1],
             [UInt8](repeating: 0, count: 10) + [0xff, 0xff, 127, 0, 0, 1],
             [0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 1],
+            [0x20, 0x02, 127, 0, 0, 1] + [UInt8](repeating: 0, count: 10),  // 6to4 of 127.0.0.1
+            [0x20, 0x02, 192, 168, 1, 1] + [UInt8](repeating: 0, count: 10),  // 6to4 of 192.168.1.1
+            [0xfe, 0xc0] + [UInt8](repeating: 0, count: 13) + [1],  // site-local
+            [0x20, 0x01, 0, 0, 0x41, 0x36, 0xe3, 0x78, 0x80, 0, 0x63, 0xbf, 0x3f, 0xff, 0xfd, 0xd2],  // Teredo
+            [0x01, 0] + [UInt8](repeating: 0, count: 14),  // discard-only
+            [0, 0x64, 0xff, 0x9b, 0, 0x01, 0, 0, 0, 0, 0, 0, 10, 0, 0, 1],  // local-use NAT64
         ] as [[UInt8]])
     func refused(_ address: [UInt8]) {
         #expect(!AddressPolicy.isPublic(address))
@@ -23,6 +29,7 @@ struct AddressPolicyTests {
         arguments: [
             [93, 184, 216, 34], [1, 1, 1, 1], [172, 32, 0, 1], [8, 8, 8, 8],
             [0x26, 0x06, 0x28, 0x00, 0x02, 0x20, 0, 1, 0x2, 0x48, 0x18, 0x93, 0x25, 0xc8, 0x19, 0x46],
+            [0x20, 0x02, 93, 184, 216, 34] + [UInt8](repeating: 0, count: 10),  // 6to4 of a public address
         ] as [[UInt8]])
     func allowed(_ address: [UInt8]) {
         #expect(AddressPolicy.isPublic(address))
