@@ -85,6 +85,91 @@ package struct PortalAssets: Sendable {
     static let js = """
         "use strict";
         // Passkey buttons: the WebAuthn calls a form cannot make. Everything else on these pages is plain HTML forms.
+        // A form marked data-passkey="login" | "mfa" | "register" gets its options, asks the authenticator, puts the
+        // answer (WebAuthn Level 3 JSON) into its hidden field and is submitted like any other form.
+        (() => {
+          if (!window.PublicKeyCredential || !navigator.credentials) return;
+          const bytes = (text) => {
+            const b64 = text.replace(/-/g, "+").replace(/_/g, "/");
+            const binary = atob(b64 + "===".slice((b64.length + 3) % 4));
+            return Uint8Array.from(binary, (c) => c.charCodeAt(0)).buffer;
+          };
+          const text = (buffer) => {
+            let binary = "";
+            for (const b of new Uint8Array(buffer)) binary += String.fromCharCode(b);
+            return btoa(binary).replace(/\\+/g, "-").replace(/\\//g, "_").replace(/=+$/, "");
+          };
+          const descriptors = (list) => (list || []).map((d) => ({ ...d, id: bytes(d.id) }));
+          const creation = (o) => ({ ...o, challenge: bytes(o.challenge), user: { ...o.user, id: bytes(o.user.id) },
+            excludeCredentials: descriptors(o.excludeCredentials) });
+          const request = (o) => ({ ...o, challenge: bytes(o.challenge), allowCredentials: descriptors(o.allowCredentials) });
+          const json = (credential) => {
+            const r = credential.response;
+            const response = { clientDataJSON: text(r.clientDataJSON) };
+            if (r.attestationObject) response.attestationObject = text(r.attestationObject);
+            if (r.authenticatorData) response.authenticatorData = text(r.authenticatorData);
+            if (r.signature) response.signature = text(r.signature);
+            if (r.userHandle) response.userHandle = text(r.userHandle);
+            return JSON.stringify({ id: credential.id, rawId: text(credential.rawId), type: credential.type, response });
+          };
+          const post = async (url, body, type) => {
+            const answer = await fetch(url, { method: "POST", body, headers: { "Content-Type": type },
+              credentials: "same-origin", cache: "no-store" });
+            if (!answer.ok) {
+              let detail = "";
+              try { detail = (await answer.json()).detail || ""; } catch (_) { /* an HTML page */ }
+              throw new Error(detail || "The server did not answer (" + answer.status + "). Reload the page and try again.");
+            }
+            return answer.json();
+          };
+          const ceremonies = {
+            async login(form) {
+              const answer = await post("/auth/webauthn/login/options", "{}", "application/json");
+              const credential = await navigator.credentials.get({ publicKey: request(answer.options) });
+              form.elements.challenge_token.value = answer.challenge_token;
+              form.elements.credential.value = json(credential);
+            },
+            async mfa(form) {
+              const options = await post("/auth/mfa/webauthn/options",
+                JSON.stringify({ mfa_token: form.elements.mfa_token.value }), "application/json");
+              form.elements.webauthn.value = json(await navigator.credentials.get({ publicKey: request(options) }));
+            },
+            async register(form) {
+              const options = await post("/auth/portal/account/passkeys/options",
+                new URLSearchParams({ csrf: form.elements.csrf.value }).toString(), "application/x-www-form-urlencoded");
+              form.elements.credential.value = json(await navigator.credentials.create({ publicKey: creation(options) }));
+            },
+          };
+          const explain = (error) => {
+            switch (error && error.name) {
+              case "NotAllowedError": return "No passkey was used: the request was cancelled or timed out. Try again.";
+              case "InvalidStateError": return "This device holds a passkey of yours already.";
+              case "SecurityError": return "Passkeys cannot be used at this address of the site.";
+              default: return (error && error.message) || "The passkey did not work. Try again.";
+            }
+          };
+          for (const form of document.querySelectorAll("form[data-passkey]")) {
+            const status = form.querySelector("[data-passkey-status]");
+            let busy = false;
+            form.addEventListener("submit", async (event) => {
+              event.preventDefault();
+              if (busy) return;
+              busy = true;
+              status.classList.remove("error");
+              status.textContent = "Waiting for your passkey…";
+              try {
+                await ceremonies[form.dataset.passkey](form);
+                status.textContent = "Checking…";
+                form.submit();
+              } catch (error) {
+                busy = false;
+                status.classList.add("error");
+                status.textContent = explain(error);
+              }
+            });
+            form.closest("[data-passkey-ui]").hidden = false;
+          }
+        })();
 
         """
 }

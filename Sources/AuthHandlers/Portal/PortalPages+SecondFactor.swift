@@ -1,12 +1,23 @@
 /// The pages of the second factor: the sign-in's second step and the account page's TOTP parts.
 extension PortalPages {
-    /// The second step of a sign-in, for the methods the user has (`totp`, `recovery_code`).
-    package static func secondFactor(csrf: String, mfaToken: String, rd: String?, methods: [String], error: String?) -> HTML {
+    /// The second step of a sign-in, for the methods the user has (`totp`, `recovery_code`, and `webauthn` when
+    /// `passkey`: this page can run the ceremony).
+    package static func secondFactor(
+        csrf: String, mfaToken: String, rd: String?, methods: [String], passkey: Bool = false, error: String?
+    ) -> HTML {
         let hidden: HTML = """
             \(csrfField(csrf))<input type="hidden" name="mfa_token" value=\(attribute: mfaToken)>\
             \(rd.map { "<input type=\"hidden\" name=\"rd\" value=\(attribute: $0)>" } ?? "")
             """
         let described: HTML = error == nil ? "" : " aria-describedby=\"form-error\" aria-invalid=\"true\""
+        let passkeyStep: HTML =
+            if passkey {
+                passkeySecondStep(hidden: hidden, first: !methods.contains("totp"))
+            } else if methods == ["webauthn"] {
+                "<p class=\"error\" role=\"alert\">Your passkey cannot be used at this address of the site.</p>"
+            } else {
+                ""
+            }
         let totp: HTML =
             methods.contains("totp")
             ? """
@@ -33,6 +44,7 @@ extension PortalPages {
             <h1>Two-step sign-in</h1>
             \(PortalLayout.message(error, error: true))
             <p>Your password was right. Now prove it is you with your second factor.</p>
+            \(passkeyStep)
             \(totp)
             \(recovery)
             <p><a href="/auth/portal/login">Start again</a></p>

@@ -13,7 +13,9 @@ package enum PortalPages {
         "<input type=\"hidden\" name=\"csrf\" value=\(attribute: token)>"
     }
 
-    package static func login(csrf: String, rd: String?, email: String, error: String?, notice: String?) -> HTML {
+    package static func login(
+        csrf: String, rd: String?, email: String, error: String?, notice: String?, passkey: Bool = false
+    ) -> HTML {
         let described: HTML = error == nil ? "" : " aria-describedby=\"form-error\" aria-invalid=\"true\""
         let rdField: HTML = rd.map { "<input type=\"hidden\" name=\"rd\" value=\(attribute: $0)>" } ?? ""
         return """
@@ -27,6 +29,7 @@ package enum PortalPages {
             <input id="password" name="password" type="password" autocomplete="current-password" required\(described)>
             <button type="submit">Sign in</button>
             </form>
+            \(passkey ? passkeyLogin(csrf: csrf, rd: rd) : "")
             """
     }
 

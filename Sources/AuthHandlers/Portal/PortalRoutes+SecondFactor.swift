@@ -16,14 +16,17 @@ extension PortalRoutes {
         _ request: Request, mfaToken: String, methods: [String], rd: String?, error: HTTPError?
     ) -> Response {
         let (value, plant) = csrf.ensureCookie(request)
+        let passkey = methods.contains("webauthn") && passkeysOffered(request)
         let body = PortalPages.secondFactor(
-            csrf: csrf.token(for: value), mfaToken: mfaToken, rd: rd, methods: methods, error: error.map(Self.message))
+            csrf: csrf.token(for: value), mfaToken: mfaToken, rd: rd, methods: methods, passkey: passkey,
+            error: error.map(Self.message))
         return layout.page(
-            title: "Two-step sign-in", body: body, status: error?.status.rawValue ?? 200,
+            title: "Two-step sign-in", body: body, status: error?.status.rawValue ?? 200, script: passkey,
             cookies: [plant].compactMap { $0 })
     }
 
-    /// `POST /auth/portal/login/mfa`: a TOTP code or a recovery code for the `mfa_token` of the form.
+    /// `POST /auth/portal/login/mfa`: a TOTP code, a recovery code or a passkey's assertion (`webauthn`, put there
+    /// by the script) for the `mfa_token` of the form.
     func secondFactor(_ request: Request, context: RequestContext) throws -> Response {
         let form: QueryParameters
         switch checkedForm(request) {
@@ -34,14 +37,18 @@ extension PortalRoutes {
         let mfaToken = form["mfa_token"] ?? ""
         do {
             try auth.rateLimiter.check("mfa", key: auth.rateLimiter.clientKey(request), now: context.receivedAt)
-            let proof = try SecondFactors.proof(code: form["code"], recoveryCode: form["recovery_code"])
+            let proof = try SecondFactors.proof(
+                code: form["code"], recoveryCode: form["recovery_code"],
+                webauthn: try form["webauthn"].map(Self.passkeyResponse))
             let tokens = try mfa.verify(mfaToken: mfaToken, proof: proof, request: request, context: context).tokens
             return PortalLayout.redirect(to: target ?? Self.accountPath, cookies: browser.portalCookies(tokens))
         } catch let error as HTTPError where ["token_invalid", "token_expired"].contains(error.code) {
             let restart = HTTPError(.unauthorized, code: error.code, detail: "This sign-in has expired. Sign in again.")
             return loginForm(request, rd: target, email: "", error: restart, notice: nil)
         } catch var error as HTTPError {
-            if error.code == "invalid_credentials" {
+            if form["webauthn"] != nil {
+                error = Self.passkeyError(error)
+            } else if error.code == "invalid_credentials" {
                 error = HTTPError(.unauthorized, code: "invalid_code", detail: "That code is wrong, or was used already.")
             }
             let methods = (try? mfa.methods(mfaToken: mfaToken, now: context.receivedAt)) ?? []

@@ -44,6 +44,10 @@ public struct PortalRoutes {
         router.post("/auth/portal/account/totp/confirm", use: gated(confirmTOTP))
         router.post("/auth/portal/account/totp/disable", use: gated(disableTOTP))
         router.post("/auth/portal/account/recovery-codes", use: gated(regenerateRecoveryCodes))
+        router.post("/auth/portal/login/passkey", use: gated(passkeyLogin))
+        router.post("/auth/portal/account/passkeys/options", use: gated(passkeyCreationOptions))
+        router.post("/auth/portal/account/passkeys/register", use: gated(registerPasskey))
+        router.post("/auth/portal/account/passkeys/delete", use: gated(deletePasskey))
         router.get("/auth/portal/assets/{name}", use: assets.serve)
     }
 
@@ -94,12 +98,14 @@ public struct PortalRoutes {
         _ request: Request, rd: String?, email: String, error: HTTPError?, notice: String?, cookies: [String] = []
     ) -> Response {
         let (value, plant) = csrf.ensureCookie(request)
+        let passkey = passkeysOffered(request)
         let body = PortalPages.login(
-            csrf: csrf.token(for: value), rd: rd, email: email, error: error.map(Self.message), notice: notice)
+            csrf: csrf.token(for: value), rd: rd, email: email, error: error.map(Self.message), notice: notice,
+            passkey: passkey)
         let retry = error?.headers["Retry-After"].map { [("Retry-After", $0)] } ?? []
         return layout.page(
-            title: "Sign in", body: body, status: error?.status.rawValue ?? 200, cookies: cookies + [plant].compactMap { $0 },
-            headers: retry)
+            title: "Sign in", body: body, status: error?.status.rawValue ?? 200, script: passkey,
+            cookies: cookies + [plant].compactMap { $0 }, headers: retry)
     }
 
     /// The password step, through ``PasswordLogin`` (the JSON login's own implementation).
@@ -174,6 +180,8 @@ public struct PortalRoutes {
             case "password": "Your password has been changed; your other sessions have ended."
             case "revoked": "The session has been revoked."
             case "totp_off": "Two-step sign-in is off."
+            case "passkey_added": "Your passkey has been added."
+            case "passkey_removed": "The passkey has been removed."
             default: nil
             }
         return try accountPage(request, principal: principal, context: context, notice: notice, cookies: cookies)
@@ -185,12 +193,17 @@ public struct PortalRoutes {
     ) throws -> Response {
         guard let user = try auth.users.find(id: principal.userID) else { return PortalLayout.redirect(to: Self.loginPath) }
         let (value, plant) = csrf.ensureCookie(request)
+        let token = csrf.token(for: value)
+        let passkey = passkeysOffered(request)
         let body = PortalPages.account(
             user: user, sessions: try auth.sessions.list(userId: user.id, now: context.receivedAt),
-            currentSession: principal.sessionID, csrf: csrf.token(for: value), error: error.map(Self.message),
-            notice: notice, sections: [try totpSection(userId: user.id, csrf: csrf.token(for: value))])
+            currentSession: principal.sessionID, csrf: token, error: error.map(Self.message), notice: notice,
+            sections: [
+                try totpSection(userId: user.id, csrf: token),
+                try passkeySection(userId: user.id, csrf: token, offered: passkey),
+            ])
         return layout.page(
-            title: "Your account", body: body, status: error?.status.rawValue ?? 200,
+            title: "Your account", body: body, status: error?.status.rawValue ?? 200, script: passkey,
             cookies: cookies + [plant].compactMap { $0 })
     }
 

@@ -76,16 +76,26 @@ public struct PasskeyLoginRoutes {
     }
 
     func login(_ request: Request, context: RequestContext) throws -> Response {
+        let body = try request.decode(LoginBody.self)
+        let tokens = try signIn(
+            challengeToken: body.challengeToken, credential: body.credential, request: request, context: context)
+        return try browser.tokenResponse(tokens, inCookies: browser.wantsCookie(request, bodyFlag: body.useCookies))
+    }
+
+    /// The passwordless sign-in itself, shared with the portal: the assertion `credential` for the challenge of
+    /// `challengeToken` → a new session's tokens. Rate limits, lockout and audit rows as the route's.
+    func signIn(
+        challengeToken: String, credential json: PasskeyResponse, request: Request, context: RequestContext
+    ) throws -> TokenResponse {
         let now = context.receivedAt
         let config = auth.config
-        let body = try request.decode(LoginBody.self)
-        let response = try body.credential.decoded(field: "credential")
+        let response = try json.decoded(field: "credential")
         guard response.authenticatorData != nil, response.signature != nil else {
             throw HTTPError.validation(field: "credential.response", "an assertion needs authenticatorData and signature")
         }
         try auth.rateLimiter.check("login", key: auth.rateLimiter.clientKey(request), now: now)
         try auth.rateLimiter.check("login_global", key: "all", now: now)
-        guard let token = try? Base64URL.decode(body.challengeToken), token.count == 32,
+        guard let token = try? Base64URL.decode(challengeToken), token.count == 32,
             let issued = try auth.passkeys.challenges.consume(tokenHash: SHA256.hash(token), purpose: .login, now: now)
         else { throw AuthError.tokenInvalid("The challenge token is unknown, used or expired.") }
 
@@ -127,7 +137,7 @@ public struct PasskeyLoginRoutes {
                     "login.success", actor: owner.id, user: owner.id, request: request, context: context,
                     details: ["session_id": session.id, "method": "webauthn", "credential_id": credential.id])
             }
-            return try browser.tokenResponse(tokens, inCookies: browser.wantsCookie(request, bodyFlag: body.useCookies))
+            return tokens
         } catch let failure as PasskeyFailure {
             try refuse(failure, identifier: identifier, owner: owner, credential: credential, request: request, context: context)
         }

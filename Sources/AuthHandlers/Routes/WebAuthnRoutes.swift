@@ -65,14 +65,23 @@ public struct WebAuthnRoutes {
     /// Checks the attestation against a registration challenge issued to this user, then stores the passkey.
     /// Every refusal of the response itself is a 422 on `credential` naming what is wrong.
     func register(_ request: Request, context: RequestContext) throws -> Response {
-        let now = context.receivedAt
-        let principal = try auth.authenticator.authenticate(request, now: now)
+        let principal = try auth.authenticator.authenticate(request, now: context.receivedAt)
         let body = try request.decode(RegisterBody.self)
-        let name = (body.name ?? "Passkey").trimmingWhitespace()
+        let stored = try register(
+            body.credential, name: body.name, principal: principal, request: request, context: context)
+        return try .json(CredentialBody(stored), status: 201)
+    }
+
+    /// The registration itself, shared with the portal's account page.
+    func register(
+        _ credential: PasskeyResponse, name: String?, principal: Principal, request: Request, context: RequestContext
+    ) throws -> PasskeyCredential {
+        let now = context.receivedAt
+        let name = (name ?? "Passkey").trimmingWhitespace()
         guard !name.isEmpty, name.count <= 100 else {
             throw HTTPError.validation(field: "name", "must be 1 to 100 characters")
         }
-        let response = try body.credential.decoded(field: "credential")
+        let response = try credential.decoded(field: "credential")
         guard let attestationObject = response.attestationObject else {
             throw HTTPError.validation(field: "credential.response.attestationObject", "is required")
         }
@@ -121,7 +130,7 @@ public struct WebAuthnRoutes {
             "webauthn.registered", actor: principal.userID, user: principal.userID, request: request, context: context,
             details: ["credential_id": stored.id, "algorithm": "\(registration.algorithm)",
                       "attestation": registration.attestationFormat])
-        return try .json(CredentialBody(stored), status: 201)
+        return stored
     }
 
     struct ListBody: Encodable {
@@ -146,7 +155,12 @@ public struct WebAuthnRoutes {
     /// Deletes one of the caller's passkeys; another user's id is a 404, like one that does not exist.
     func delete(_ request: Request, context: RequestContext) throws -> Response {
         let principal = try auth.authenticator.authenticate(request, now: context.receivedAt)
-        let id = try request.parameters.require("id")
+        try delete(id: try request.parameters.require("id"), of: principal, request: request, context: context)
+        return .noContent
+    }
+
+    /// The deletion itself, shared with the portal's account page: 404 for an id that is not one of the caller's.
+    func delete(id: String, of principal: Principal, request: Request, context: RequestContext) throws {
         let deleted = try auth.database.perform(.changeSecondFactor) {
             guard try auth.passkeys.credentials.delete(id: id, userId: principal.userID) else { return false }
             try auth.events.record(
@@ -158,6 +172,5 @@ public struct WebAuthnRoutes {
         auth.auditTrail.record(
             "webauthn.deleted", actor: principal.userID, user: principal.userID, request: request, context: context,
             details: ["credential_id": id])
-        return .noContent
     }
 }
