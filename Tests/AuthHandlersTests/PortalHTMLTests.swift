@@ -1,4 +1,9 @@
 import Testing
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 import AuthHandlers
 
@@ -82,6 +87,30 @@ import AuthHandlers
             let benignProblem = HTMLTokenizer.tokenize(PortalPages.problem(title: "x", detail: "x", link: ("x", "x")).rendered)
             #expect(problem.map(\.shape) == benignProblem.map(\.shape), "\(value)")
         }
+    }
+
+    @Test("the passkey parts keep their structure with hostile values, and show no button without a script")
+    func passkeyParts() throws {
+        func parts(_ value: String) -> [HTMLTokenizer.Token] {
+            let row = PortalPages.PasskeyRow(id: value, name: value, createdAt: Date(timeIntervalSince1970: 0), lastUsedAt: nil)
+            return HTMLTokenizer.tokenize(
+                (PortalPages.login(csrf: value, rd: value, email: value, error: nil, notice: nil, passkey: true).rendered
+                    + PortalPages.secondFactor(
+                        csrf: value, mfaToken: value, rd: value, methods: ["totp", "webauthn"], passkey: true, error: value
+                    ).rendered
+                    + PortalPages.passkeySection(passkeys: [row, row], csrf: value, offered: true).rendered))
+        }
+        let benign = parts("x").map(\.shape)
+        for value in Self.hostile where !value.isEmpty {
+            #expect(parts(value).map(\.shape) == benign, "\(value)")
+        }
+        // Every passkey form is inside a box hidden until the script unhides it; each has the field it fills.
+        let page = PortalPages.login(csrf: "t", rd: nil, email: "", error: nil, notice: nil, passkey: true).rendered
+        #expect(page.contains("<div data-passkey-ui hidden>\n<p class=\"or\">"))
+        #expect(page.contains("data-passkey=\"login\"") && page.contains("name=\"credential\""))
+        #expect(!PortalPages.login(csrf: "t", rd: nil, email: "", error: nil, notice: nil).rendered.contains("passkey"))
+        let section = PortalPages.passkeySection(passkeys: [], csrf: "t", offered: false).rendered
+        #expect(!section.contains("data-passkey") && section.contains("cannot be added at this address"))
     }
 }
 

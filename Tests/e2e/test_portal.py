@@ -202,3 +202,108 @@ def test_cookie_domain_and_portal_off(fresh_stack):
     # A portal-protected location then answers like any protected one: the 401, no redirect to a page that is off.
     r = off.session().get(off.url("/demo/x"), headers={"Accept": "text/html"}, allow_redirects=False)
     assert r.status_code == 401 and r.json()["code"] == "token_missing"
+
+
+def test_passkeys_through_the_portal_forms(pstack):
+    """The portal's passkey routes with a software authenticator (the browser test drives the same routes from
+    Chromium): add, second step, passwordless, remove; refusals of forged, malformed and foreign requests. This
+    stack's relying party is 127.0.0.1, an IP address no browser accepts as rp id: the pages offer no passkey
+    button and load no script, and the routes still work for a client that can sign (as these requests do)."""
+    import json
+
+    from softauthn import SoftAuthenticator
+
+    user = register(pstack, name="Passkey User")
+    origin = own_origin(pstack)
+    s = pstack.session()
+    page = s.get(pstack.url("/auth/portal/login"))
+    assert "data-passkey" not in page.text and "<script" not in page.text
+    assert portal_login(s, pstack, user["email"]).status_code == 303
+    account = s.get(pstack.url("/auth/portal/account"))
+    assert "Passkeys cannot be added at this address." in account.text and "<script" not in account.text
+    token = Page(account.text).find("input", name="csrf")[0]["value"]
+    post = lambda path, data, session=s, **h: session.post(  # noqa: E731
+        pstack.url(path), data=data, allow_redirects=False, headers={"Origin": origin, **h})
+
+    # The creation options: only for this site's forms with their token, only for a signed-in browser.
+    assert post("/auth/portal/account/passkeys/options", {}).status_code == 403
+    assert post("/auth/portal/account/passkeys/options", {"csrf": token}, Origin="https://evil.example").status_code == 403
+    anonymous = pstack.session()
+    anonymous_token = form_token(anonymous, pstack)
+    r = post("/auth/portal/account/passkeys/options", {"csrf": anonymous_token}, session=anonymous)
+    assert r.status_code == 401 and r.headers["content-type"] == "application/problem+json"
+    r = post("/auth/portal/account/passkeys/options", {"csrf": token})
+    assert r.status_code == 200 and r.json()["user"]["name"] == user["email"]
+    authenticator = SoftAuthenticator(-7)
+    credential = authenticator.register(r.json(), origin)
+
+    # A malformed or foreign answer: a page that says so, nothing stored.
+    for bad in ["", "{", "[]", json.dumps({**credential, "type": "x"}), "x" * 200_000]:
+        r = post("/auth/portal/account/passkeys/register", {"csrf": token, "name": "Bad", "credential": bad})
+        assert r.status_code in (413, 422), (bad[:20], r.status_code)
+        if r.status_code == 422:
+            assert "answer was not accepted" in r.text
+    assert passkeys_of(pstack, user) == 0
+    r = post("/auth/portal/account/passkeys/register",
+             {"csrf": token, "name": "<b>Phone</b>", "credential": json.dumps(credential)})
+    assert r.status_code == 303 and r.headers["Location"] == "/auth/portal/account?done=passkey_added"
+    account = s.get(pstack.url("/auth/portal/account")).text
+    assert "&lt;b&gt;Phone&lt;/b&gt;" in account and "<b>Phone" not in account
+    [(passkey_id,)] = pstack.sql(f"SELECT id FROM webauthn_credentials WHERE user_id = '{user['id']}'")
+
+    # The second step: the password answers with the second-step page (no button at this address), and the
+    # assertion posted to it signs in.
+    out = pstack.session()
+    r = portal_login(out, pstack, user["email"], rd=f"{origin}/demo/after-passkey")
+    assert r.status_code == 200 and "Your passkey cannot be used at this address" in r.text
+    assert not Page(r.text).find("input", name="mfa_token")  # no form to post from this page
+    step_token = form_token(out, pstack)
+    # A client that can sign takes its mfa_token from the JSON login, and posts its assertion to the portal's step.
+    answer = out.post(pstack.url("/auth/login"), json={"email": user["email"], "password": PASSWORD})
+    assert answer.status_code == 401 and answer.json()["methods"] == ["webauthn"]
+    mfa_token = answer.json()["mfa_token"]
+    options = out.post(pstack.url("/auth/mfa/webauthn/options"), json={"mfa_token": mfa_token}).json()
+    wrong = authenticator.authenticate(options, origin, tamper=True)
+    r = post("/auth/portal/login/mfa", {"csrf": step_token, "mfa_token": mfa_token, "webauthn": json.dumps(wrong)},
+             session=out)
+    assert r.status_code == 401 and "That passkey was not accepted" in r.text and "gh_access" not in out.cookies
+    options = out.post(pstack.url("/auth/mfa/webauthn/options"), json={"mfa_token": mfa_token}).json()
+    right = authenticator.authenticate(options, origin)
+    r = post("/auth/portal/login/mfa", {"csrf": step_token, "mfa_token": mfa_token, "webauthn": json.dumps(right),
+                                        "rd": f"{origin}/demo/after-passkey"}, session=out)
+    assert r.status_code == 303 and r.headers["Location"] == f"{origin}/demo/after-passkey"
+    assert "gh_access" in r.cookies and "gh_refresh" in r.cookies
+
+    # Passwordless: options from the JSON route, the assertion through the sign-in page's form.
+    anonymous = pstack.session()
+    login_token = form_token(anonymous, pstack)
+    options = anonymous.post(pstack.url("/auth/webauthn/login/options"), json={}).json()
+    r = post("/auth/portal/login/passkey", {"csrf": login_token, "challenge_token": options["challenge_token"],
+                                            "credential": json.dumps(authenticator.authenticate(options["options"], origin))},
+             session=anonymous)
+    assert r.status_code == 303 and r.headers["Location"] == "/auth/portal/account" and "gh_access" in r.cookies
+    # The same challenge again, a tampered signature, no token: refused on the sign-in page, no cookies.
+    for challenge_token, knobs in [(options["challenge_token"], {}), (None, {"tamper": True}), ("", {})]:
+        fresh = anonymous.post(pstack.url("/auth/webauthn/login/options"), json={}).json()
+        r = post("/auth/portal/login/passkey", {
+            "csrf": login_token, "challenge_token": fresh["challenge_token"] if challenge_token is None else challenge_token,
+            "credential": json.dumps(authenticator.authenticate(fresh["options"], origin, **knobs))},
+            session=anonymous)
+        assert r.status_code == 401 and "gh_access" not in r.cookies
+        assert "The passkey request expired" in r.text or "That passkey was not accepted" in r.text
+    assert post("/auth/portal/login/passkey", {"challenge_token": "x", "credential": "{}"}, session=anonymous).status_code == 403
+    events = [e for (e,) in pstack.sql(
+        f"SELECT event FROM audit_log WHERE user_id = '{user['id']}' AND event IN "
+        "('webauthn.registered', 'login.success', 'login.failure', 'mfa.failure') ORDER BY id")]
+    assert events.count("webauthn.registered") == 1 and events.count("login.success") >= 3
+
+    # Removing: another user's id is a 404 page that removes nothing; its own id removes it.
+    r = post("/auth/portal/account/passkeys/delete", {"csrf": token, "id": "00000000-0000-0000-0000-000000000000"})
+    assert r.status_code == 404
+    r = post("/auth/portal/account/passkeys/delete", {"csrf": token, "id": passkey_id})
+    assert r.status_code == 303 and r.headers["Location"] == "/auth/portal/account?done=passkey_removed"
+    assert passkeys_of(pstack, user) == 0
+
+
+def passkeys_of(stack, user) -> int:
+    return int(stack.sql(f"SELECT count(*) FROM webauthn_credentials WHERE user_id = '{user['id']}'")[0][0])

@@ -1,9 +1,12 @@
 """The sign-in portal in a real browser: headless Chromium (Debian's chromium and chromium-driver) driven by Selenium,
 against a stack of its own through nginx over HTTPS. Skipped only when chromium is not installed (CI installs it).
 
-The browser uses https://localhost:PORT (a host name, as WebAuthn needs); each test saves screenshots under
-var/screenshots/<backend>/ (ignored by git) for a person to look at.
+The browser uses https://localhost:PORT (a host name, as WebAuthn needs: the stack's relying party id is
+localhost); passkeys come from Chromium's virtual authenticator (WebDriver's virtual authenticator API). Each test
+saves screenshots under var/screenshots/<backend>/ (ignored by git) for a person to look at.
 """
+import base64
+import json
 import os
 import shutil
 import subprocess
@@ -33,6 +36,8 @@ def pstack(tmp_path_factory):
         "ALLOWED_ORIGINS": "", "JWT_EXPIRES_IN": f"{ACCESS_SECONDS}s", "JWT_LEEWAY": "0s",
         "RATE_LIMIT_LOGIN": "1000/1m", "RATE_LIMIT_LOGIN_IDENTIFIER": "1000/1m", "RATE_LIMIT_REFRESH": "1000/1m",
         "RATE_LIMIT_MFA": "1000/1m",
+        # Passkeys need a host name as relying party id (browsers refuse an IP address).
+        "WEBAUTHN_RP_ID": "localhost", "WEBAUTHN_ORIGINS": "https://localhost:{port}",
     })
     yield s
     s.stop()
@@ -290,6 +295,93 @@ def test_pages_pass_an_accessibility_check_and_fit_a_phone(pstack, browser):
     browser.get(base(pstack) + "/auth/portal/login")
     assert browser.execute_script("return document.documentElement.scrollWidth") <= 390
     shot(browser, "09-login-phone")
+
+
+def claims(driver) -> dict:
+    """The payload of the browser's gh_access cookie (a JWT)."""
+    payload = cookies(driver)["gh_access"]["value"].split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+@pytest.fixture
+def authenticator(browser):
+    """A platform authenticator with user verification (a phone's or laptop's screen lock), for one test."""
+    from selenium.webdriver.common.virtual_authenticator import Protocol, Transport, VirtualAuthenticatorOptions
+
+    options = VirtualAuthenticatorOptions(
+        protocol=Protocol.CTAP2, transport=Transport.INTERNAL, has_resident_key=True, has_user_verification=True,
+        is_user_consenting=True, is_user_verified=True)
+    browser.add_virtual_authenticator(options)
+    yield browser
+    browser.remove_virtual_authenticator()
+
+
+def test_passkey_added_then_used_as_second_factor_and_passwordless(pstack, authenticator):
+    from axe_selenium_python import Axe
+    from selenium.webdriver.common.by import By
+
+    browser = authenticator
+    user = register(pstack)
+    browser.get(base(pstack) + "/auth/portal/login")
+    sign_in(browser, user["email"])
+    assert browser.find_element(By.ID, "passkey-add").is_displayed()  # the script unhid it
+    name = browser.find_element(By.ID, "passkey_name")
+    name.clear()
+    name.send_keys("Laptop <b>")
+    submit(browser, "#passkey-add")
+    assert path_of(browser) == "/auth/portal/account?done=passkey_added"
+    assert browser.find_element(By.CSS_SELECTOR, "p.notice").text == "Your passkey has been added."
+    rows = browser.find_elements(By.CSS_SELECTOR, "table[aria-labelledby=passkeys-heading] tbody tr")
+    assert [r.find_element(By.TAG_NAME, "td").text for r in rows] == ["Laptop <b>"]
+    shot(browser, "13-passkey-added")
+    assert axe_problems(Axe(browser)) == []
+    [stored] = browser.get_credentials()
+    assert stored.is_resident_credential and stored.rp_id == "localhost"
+
+    # The second step: the password, then the passkey.
+    submit(browser, "form[action='/auth/portal/logout'] button")
+    browser.get(base(pstack) + "/demo/passkey-second-step")
+    sign_in(browser, user["email"])
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Two-step sign-in"
+    shot(browser, "14-second-step-passkey")
+    assert axe_problems(Axe(browser)) == []
+    submit(browser, "#passkey-mfa")
+    assert path_of(browser) == "/demo/passkey-second-step"
+    assert browser.find_element(By.ID, "who").text == f"Signed in as {user['email']}."
+    amr = claims(browser)["amr"]
+    assert amr[0] == "pwd" and amr[1] in ("hwk", "swk") and len(amr) == 2
+
+    # Passwordless, from an anonymous visit.
+    browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    browser.get(base(pstack) + "/demo/passwordless")
+    assert path_of(browser).startswith("/auth/portal/login?rd=")
+    shot(browser, "15-login-with-passkey-button")
+    submit(browser, "#passkey-login")
+    assert path_of(browser) == "/demo/passwordless"
+    assert browser.find_element(By.ID, "who").text == f"Signed in as {user['email']}."
+    assert claims(browser)["amr"] in (["hwk"], ["swk"])
+    assert browser.get_credentials()[0].sign_count >= 3  # used to register, for the second step and here
+
+    # Removing it from the account page: the list is empty, and a sign-in needs no second step again.
+    browser.get(base(pstack) + "/auth/portal/account")
+    submit(browser, "form[action='/auth/portal/account/passkeys/delete'] button")
+    assert path_of(browser) == "/auth/portal/account?done=passkey_removed"
+    assert not browser.find_elements(By.CSS_SELECTOR, "table[aria-labelledby=passkeys-heading]")
+    submit(browser, "form[action='/auth/portal/logout'] button")
+    sign_in(browser, user["email"])
+    assert path_of(browser) == "/auth/portal/account"
+
+    # The passwordless button with no passkey for this site on the authenticator: the browser finds none, the page
+    # says so and stays where it was.
+    browser.remove_all_credentials()
+    browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    browser.get(base(pstack) + "/auth/portal/login")
+    browser.find_element(By.ID, "passkey-login").click()
+    from selenium.webdriver.support.ui import WebDriverWait
+    status = browser.find_element(By.CSS_SELECTOR, "form[data-passkey=login] [data-passkey-status]")
+    WebDriverWait(browser, 30).until(lambda _: "No passkey was used" in status.text)
+    assert path_of(browser) == "/auth/portal/login" and "gh_access" not in cookies(browser)
+    shot(browser, "16-passkey-not-found")
 
 
 def axe_problems(axe) -> list:

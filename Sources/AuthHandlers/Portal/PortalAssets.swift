@@ -142,7 +142,7 @@ package struct PortalAssets: Sendable {
           };
           const explain = (error) => {
             switch (error && error.name) {
-              case "NotAllowedError": return "No passkey was used: the request was cancelled or timed out. Try again.";
+              case "NotAllowedError": return "No passkey was used: none was found for this site, or the request was cancelled or timed out.";
               case "InvalidStateError": return "This device holds a passkey of yours already.";
               case "SecurityError": return "Passkeys cannot be used at this address of the site.";
               default: return (error && error.message) || "The passkey did not work. Try again.";

@@ -1,15 +1,34 @@
+#if canImport(FoundationEssentials)
+package import FoundationEssentials
+#else
+package import Foundation
+#endif
 import FCGIHost
-import Store
 
 /// The passkey parts of the pages. Each is a form the portal's script drives (`data-passkey` names the ceremony:
 /// `login`, `mfa`, `register`) inside a `data-passkey-ui` box that stays hidden unless the script runs in a browser
 /// with WebAuthn, so a page without JavaScript shows no button that cannot work.
 extension PortalPages {
     /// The status line the script writes into (announced to screen readers).
+    /// One passkey as the account page lists it.
+    package struct PasskeyRow {
+        let id: String
+        let name: String
+        let createdAt: Date
+        let lastUsedAt: Date?
+
+        package init(id: String, name: String, createdAt: Date, lastUsedAt: Date?) {
+            self.id = id
+            self.name = name
+            self.createdAt = createdAt
+            self.lastUsedAt = lastUsedAt
+        }
+    }
+
     static let passkeyStatus: HTML = "<p class=\"hint\" data-passkey-status role=\"status\"></p>"
 
     /// The sign-in page's passwordless button.
-    static func passkeyLogin(csrf: String, rd: String?) -> HTML {
+    package static func passkeyLogin(csrf: String, rd: String?) -> HTML {
         let rdField: HTML = rd.map { "<input type=\"hidden\" name=\"rd\" value=\(attribute: $0)>" } ?? ""
         return """
             <div data-passkey-ui hidden>
@@ -24,7 +43,7 @@ extension PortalPages {
     }
 
     /// The second step's passkey button; `hidden` carries the step's CSRF, `mfa_token` and `rd` fields.
-    static func passkeySecondStep(hidden: HTML, first: Bool) -> HTML {
+    package static func passkeySecondStep(hidden: HTML, first: Bool) -> HTML {
         let style: HTML = first ? "" : " class=\"secondary\""
         return """
         <div data-passkey-ui hidden>
@@ -40,7 +59,7 @@ extension PortalPages {
 
     /// The account page's passkeys: the list with a remove button each, and (when this page can run the ceremony)
     /// the form that adds one.
-    static func passkeySection(passkeys: [PasskeyCredential], csrf: String, offered: Bool) -> HTML {
+    package static func passkeySection(passkeys: [PasskeyRow], csrf: String, offered: Bool) -> HTML {
         let rows = passkeys.map { passkey -> HTML in
             """
             <tr><td>\(passkey.name)</td><td>\(RFC3339.string(passkey.createdAt))</td>\

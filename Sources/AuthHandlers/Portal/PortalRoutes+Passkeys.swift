@@ -72,7 +72,7 @@ extension PortalRoutes {
         } catch let error as HTTPError {
             return try accountPage(request, principal: principal, context: context, error: Self.passkeyError(error))
         }
-        return PortalLayout.redirect(to: Self.accountPath + "?done=passkey_added#passkeys-heading")
+        return PortalLayout.redirect(to: Self.accountPath + "?done=passkey_added")
     }
 
     /// `POST /auth/portal/account/passkeys/delete` with the passkey's `id` (as `DELETE /auth/webauthn/credentials/{id}`).
@@ -88,13 +88,15 @@ extension PortalRoutes {
         } catch let error as HTTPError {
             return try accountPage(request, principal: principal, context: context, error: error)
         }
-        return PortalLayout.redirect(to: Self.accountPath + "?done=passkey_removed#passkeys-heading")
+        return PortalLayout.redirect(to: Self.accountPath + "?done=passkey_removed")
     }
 
     /// The account page's passkey section for this user.
     func passkeySection(userId: String, csrf token: String, offered: Bool) throws -> HTML {
-        PortalPages.passkeySection(
-            passkeys: try auth.passkeys.credentials.list(userId: userId), csrf: token, offered: offered)
+        let passkeys = try auth.passkeys.credentials.list(userId: userId).map {
+            PortalPages.PasskeyRow(id: $0.id, name: $0.name, createdAt: $0.createdAt, lastUsedAt: $0.lastUsedAt)
+        }
+        return PortalPages.passkeySection(passkeys: passkeys, csrf: token, offered: offered)
     }
 
     /// The WebAuthn response a form field carries as JSON (the script's serialisation), else 422 on `credential`.
