@@ -11,7 +11,7 @@ from conftest import Stack
 from helpers import PASSWORD, register, login
 
 PORTAL = {"REGISTRATION_OPEN": "true", "ACCESS_COOKIE": "true", "PORTAL_REDIRECT_DOMAINS": "127.0.0.1",
-          "RATE_LIMIT_LOGIN": "1000/1m", "RATE_LIMIT_LOGIN_IDENTIFIER": "1000/1m"}
+          "RATE_LIMIT_LOGIN": "1000/1m", "RATE_LIMIT_LOGIN_IDENTIFIER": "1000/1m", "RATE_LIMIT_REGISTER": "1000/1m"}
 
 
 @pytest.fixture(scope="module")
