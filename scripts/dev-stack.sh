@@ -39,6 +39,9 @@ ALLOWED_ORIGINS=https://127.0.0.1:$port
 # browsers back to.
 ACCESS_COOKIE=true
 PORTAL_REDIRECT_DOMAINS=127.0.0.1,localhost
+# Passkeys: browsers refuse an IP address as relying party id, so the ceremonies run at https://localhost:$port.
+WEBAUTHN_RP_ID=localhost
+WEBAUTHN_ORIGINS=https://localhost:$port
 RPC_DIR=$dir/rpc
 ENV
     fi

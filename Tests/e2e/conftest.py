@@ -96,8 +96,7 @@ class Stack:
         if settings:
             with self.config.open("a") as f:
                 for key, value in settings.items():
-                    # "{port}" in a value is this stack's HTTPS port (known only here).
-                    f.write(f"{key}={value.replace('{port}', str(self.port))}\n")
+                    f.write(f"{key}={value}\n")
         self.cert = str(directory / "tls/cert.pem")
         self.log_path = directory / "log/gatehouse.log"
         self.gatehouse = None

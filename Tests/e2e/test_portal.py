@@ -206,15 +206,17 @@ def test_cookie_domain_and_portal_off(fresh_stack):
 
 def test_passkeys_through_the_portal_forms(pstack):
     """The portal's passkey routes with a software authenticator (the browser test drives the same routes from
-    Chromium): add, second step, passwordless, remove; refusals of forged, malformed and foreign requests. This
-    stack's relying party is 127.0.0.1, an IP address no browser accepts as rp id: the pages offer no passkey
-    button and load no script, and the routes still work for a client that can sign (as these requests do)."""
+    Chromium): add, second step, passwordless, remove; refusals of forged, malformed and foreign requests. These
+    requests go to https://127.0.0.1:PORT, which is not among the stack's WEBAUTHN_ORIGINS (https://localhost:PORT):
+    the pages offer no passkey button there and load no script, and the routes still work for a client that can
+    sign for the relying party (the authenticator writes the localhost origin into its client data)."""
     import json
 
     from softauthn import SoftAuthenticator
 
     user = register(pstack, name="Passkey User")
     origin = own_origin(pstack)
+    party = f"https://localhost:{pstack.port}"
     s = pstack.session()
     page = s.get(pstack.url("/auth/portal/login"))
     assert "data-passkey" not in page.text and "<script" not in page.text
@@ -235,7 +237,7 @@ def test_passkeys_through_the_portal_forms(pstack):
     r = post("/auth/portal/account/passkeys/options", {"csrf": token})
     assert r.status_code == 200 and r.json()["user"]["name"] == user["email"]
     authenticator = SoftAuthenticator(-7)
-    credential = authenticator.register(r.json(), origin)
+    credential = authenticator.register(r.json(), party)
 
     # A malformed or foreign answer: a page that says so, nothing stored.
     for bad in ["", "{", "[]", json.dumps({**credential, "type": "x"}), "x" * 200_000]:
@@ -263,12 +265,12 @@ def test_passkeys_through_the_portal_forms(pstack):
     assert answer.status_code == 401 and answer.json()["methods"] == ["webauthn"]
     mfa_token = answer.json()["mfa_token"]
     options = out.post(pstack.url("/auth/mfa/webauthn/options"), json={"mfa_token": mfa_token}).json()
-    wrong = authenticator.authenticate(options, origin, tamper=True)
+    wrong = authenticator.authenticate(options, party, tamper=True)
     r = post("/auth/portal/login/mfa", {"csrf": step_token, "mfa_token": mfa_token, "webauthn": json.dumps(wrong)},
              session=out)
     assert r.status_code == 401 and "That passkey was not accepted" in r.text and "gh_access" not in out.cookies
     options = out.post(pstack.url("/auth/mfa/webauthn/options"), json={"mfa_token": mfa_token}).json()
-    right = authenticator.authenticate(options, origin)
+    right = authenticator.authenticate(options, party)
     r = post("/auth/portal/login/mfa", {"csrf": step_token, "mfa_token": mfa_token, "webauthn": json.dumps(right),
                                         "rd": f"{origin}/demo/after-passkey"}, session=out)
     assert r.status_code == 303 and r.headers["Location"] == f"{origin}/demo/after-passkey"
@@ -279,7 +281,7 @@ def test_passkeys_through_the_portal_forms(pstack):
     login_token = form_token(anonymous, pstack)
     options = anonymous.post(pstack.url("/auth/webauthn/login/options"), json={}).json()
     r = post("/auth/portal/login/passkey", {"csrf": login_token, "challenge_token": options["challenge_token"],
-                                            "credential": json.dumps(authenticator.authenticate(options["options"], origin))},
+                                            "credential": json.dumps(authenticator.authenticate(options["options"], party))},
              session=anonymous)
     assert r.status_code == 303 and r.headers["Location"] == "/auth/portal/account" and "gh_access" in r.cookies
     # The same challenge again, a tampered signature, no token: refused on the sign-in page, no cookies.
@@ -287,7 +289,7 @@ def test_passkeys_through_the_portal_forms(pstack):
         fresh = anonymous.post(pstack.url("/auth/webauthn/login/options"), json={}).json()
         r = post("/auth/portal/login/passkey", {
             "csrf": login_token, "challenge_token": fresh["challenge_token"] if challenge_token is None else challenge_token,
-            "credential": json.dumps(authenticator.authenticate(fresh["options"], origin, **knobs))},
+            "credential": json.dumps(authenticator.authenticate(fresh["options"], party, **knobs))},
             session=anonymous)
         assert r.status_code == 401 and "gh_access" not in r.cookies
         assert "The passkey request expired" in r.text or "That passkey was not accepted" in r.text

@@ -36,8 +36,6 @@ def pstack(tmp_path_factory):
         "ALLOWED_ORIGINS": "", "JWT_EXPIRES_IN": f"{ACCESS_SECONDS}s", "JWT_LEEWAY": "0s",
         "RATE_LIMIT_LOGIN": "1000/1m", "RATE_LIMIT_LOGIN_IDENTIFIER": "1000/1m", "RATE_LIMIT_REFRESH": "1000/1m",
         "RATE_LIMIT_MFA": "1000/1m",
-        # Passkeys need a host name as relying party id (browsers refuse an IP address).
-        "WEBAUTHN_RP_ID": "localhost", "WEBAUTHN_ORIGINS": "https://localhost:{port}",
     })
     yield s
     s.stop()
