@@ -28,12 +28,7 @@ extension PortalRoutes {
 
     /// `POST /auth/portal/login/passkey`: a passwordless sign-in, the assertion in `credential` for the challenge
     /// of `challenge_token`.
-    func passkeyLogin(_ request: Request, context: RequestContext) throws -> Response {
-        let form: QueryParameters
-        switch checkedForm(request) {
-        case .refused(let response): return response
-        case .form(let parsed): form = parsed
-        }
+    func passkeyLogin(_ form: QueryParameters, request: Request, context: RequestContext) throws -> Response {
         let target = redirectTarget(form["rd"])
         do {
             let credential = try Self.passkeyResponse(form["credential"])
@@ -48,8 +43,7 @@ extension PortalRoutes {
 
     /// `POST /auth/portal/account/passkeys/options` (the script's fetch, CSRF-checked like a form): the creation
     /// options for a new passkey of the signed-in user, as `POST /auth/webauthn/register/options` gives them.
-    func passkeyCreationOptions(_ request: Request, context: RequestContext) throws -> Response {
-        if case .refused(let response) = checkedForm(request) { return response }
+    func passkeyCreationOptions(_ form: QueryParameters, request: Request, context: RequestContext) throws -> Response {
         guard let principal = principal(request, context: context),
             let user = try auth.users.find(id: principal.userID)
         else { throw AuthError.tokenMissing }
@@ -57,13 +51,9 @@ extension PortalRoutes {
     }
 
     /// `POST /auth/portal/account/passkeys/register`: the new passkey's attestation in `credential`, its `name`.
-    func registerPasskey(_ request: Request, context: RequestContext) throws -> Response {
-        let form: QueryParameters
-        switch checkedForm(request) {
-        case .refused(let response): return response
-        case .form(let parsed): form = parsed
-        }
-        guard let principal = principal(request, context: context) else { return PortalLayout.redirect(to: Self.loginPath) }
+    func registerPasskey(
+        _ form: QueryParameters, principal: Principal, request: Request, context: RequestContext
+    ) throws -> Response {
         do {
             let credential = try Self.passkeyResponse(form["credential"])
             let name = form["name"].map { $0.isEmpty ? "Passkey" : $0 }
@@ -76,13 +66,9 @@ extension PortalRoutes {
     }
 
     /// `POST /auth/portal/account/passkeys/delete` with the passkey's `id` (as `DELETE /auth/webauthn/credentials/{id}`).
-    func deletePasskey(_ request: Request, context: RequestContext) throws -> Response {
-        let form: QueryParameters
-        switch checkedForm(request) {
-        case .refused(let response): return response
-        case .form(let parsed): form = parsed
-        }
-        guard let principal = principal(request, context: context) else { return PortalLayout.redirect(to: Self.loginPath) }
+    func deletePasskey(
+        _ form: QueryParameters, principal: Principal, request: Request, context: RequestContext
+    ) throws -> Response {
         do {
             try WebAuthnRoutes(auth: auth).delete(id: form["id"] ?? "", of: principal, request: request, context: context)
         } catch let error as HTTPError {

@@ -27,12 +27,7 @@ extension PortalRoutes {
 
     /// `POST /auth/portal/login/mfa`: a TOTP code, a recovery code or a passkey's assertion (`webauthn`, put there
     /// by the script) for the `mfa_token` of the form.
-    func secondFactor(_ request: Request, context: RequestContext) throws -> Response {
-        let form: QueryParameters
-        switch checkedForm(request) {
-        case .refused(let response): return response
-        case .form(let parsed): form = parsed
-        }
+    func secondFactor(_ form: QueryParameters, request: Request, context: RequestContext) throws -> Response {
         let target = redirectTarget(form["rd"])
         let mfaToken = form["mfa_token"] ?? ""
         do {
@@ -65,12 +60,9 @@ extension PortalRoutes {
     }
 
     /// `POST /auth/portal/account/totp/enroll`: a new secret (as `POST /auth/mfa/totp/enroll`) and its QR code.
-    func enrollTOTP(_ request: Request, context: RequestContext) throws -> Response {
-        switch checkedForm(request) {
-        case .refused(let response): return response
-        case .form: break
-        }
-        guard let principal = principal(request, context: context) else { return PortalLayout.redirect(to: Self.loginPath) }
+    func enrollTOTP(
+        _ form: QueryParameters, principal: Principal, request: Request, context: RequestContext
+    ) throws -> Response {
         do {
             let enrolment = try mfa.enroll(principal: principal, request: request, context: context)
             return try enrolmentPage(request, secret: enrolment.secret, uri: enrolment.otpauthURI, error: nil)
@@ -90,13 +82,9 @@ extension PortalRoutes {
 
     /// `POST /auth/portal/account/totp/confirm`: the code turns TOTP on (as `POST /auth/mfa/totp/confirm`); the
     /// recovery codes are shown once.
-    func confirmTOTP(_ request: Request, context: RequestContext) throws -> Response {
-        let form: QueryParameters
-        switch checkedForm(request) {
-        case .refused(let response): return response
-        case .form(let parsed): form = parsed
-        }
-        guard let principal = principal(request, context: context) else { return PortalLayout.redirect(to: Self.loginPath) }
+    func confirmTOTP(
+        _ form: QueryParameters, principal: Principal, request: Request, context: RequestContext
+    ) throws -> Response {
         do {
             let codes = try mfa.confirm(principal: principal, code: form["code"] ?? "", request: request, context: context)
             return layout.page(title: "Your recovery codes", body: PortalPages.recoveryCodes(codes))
@@ -111,13 +99,9 @@ extension PortalRoutes {
     }
 
     /// `POST /auth/portal/account/totp/disable` with the password (as `DELETE /auth/mfa/totp`).
-    func disableTOTP(_ request: Request, context: RequestContext) throws -> Response {
-        let form: QueryParameters
-        switch checkedForm(request) {
-        case .refused(let response): return response
-        case .form(let parsed): form = parsed
-        }
-        guard let principal = principal(request, context: context) else { return PortalLayout.redirect(to: Self.loginPath) }
+    func disableTOTP(
+        _ form: QueryParameters, principal: Principal, request: Request, context: RequestContext
+    ) throws -> Response {
         do {
             try mfa.disable(principal: principal, proof: .init(code: nil, password: form["password"] ?? ""), request: request, context: context)
         } catch let error as HTTPError {
@@ -127,13 +111,9 @@ extension PortalRoutes {
     }
 
     /// `POST /auth/portal/account/recovery-codes` with the password (as `POST /auth/mfa/recovery-codes`).
-    func regenerateRecoveryCodes(_ request: Request, context: RequestContext) throws -> Response {
-        let form: QueryParameters
-        switch checkedForm(request) {
-        case .refused(let response): return response
-        case .form(let parsed): form = parsed
-        }
-        guard let principal = principal(request, context: context) else { return PortalLayout.redirect(to: Self.loginPath) }
+    func regenerateRecoveryCodes(
+        _ form: QueryParameters, principal: Principal, request: Request, context: RequestContext
+    ) throws -> Response {
         do {
             let codes = try mfa.regenerate(
                 principal: principal, proof: .init(code: nil, password: form["password"] ?? ""), request: request,

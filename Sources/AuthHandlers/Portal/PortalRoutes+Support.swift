@@ -38,6 +38,31 @@ extension PortalRoutes {
         return .form(form)
     }
 
+    /// A handler for a POSTed form that ``checkedForm(_:)`` let through; a refused one never reaches it.
+    func checked(
+        _ handler: @escaping (QueryParameters, Request, RequestContext) throws -> Response
+    ) -> Router.Handler {
+        { request, context in
+            switch checkedForm(request) {
+            case .refused(let response): response
+            case .form(let form): try handler(form, request, context)
+            }
+        }
+    }
+
+    /// ``checked(_:)`` for a form of a signed-in browser (a valid `gh_access` cookie); any other browser is sent
+    /// to the sign-in page.
+    func signedIn(
+        _ handler: @escaping (QueryParameters, Principal, Request, RequestContext) throws -> Response
+    ) -> Router.Handler {
+        checked { form, request, context in
+            guard let principal = principal(request, context: context) else {
+                return PortalLayout.redirect(to: Self.loginPath)
+            }
+            return try handler(form, principal, request, context)
+        }
+    }
+
     func refusal(_ detail: String) -> Response {
         layout.page(
             title: "Not accepted",

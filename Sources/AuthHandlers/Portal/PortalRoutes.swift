@@ -33,21 +33,21 @@ public struct PortalRoutes {
     public func addRoutes(to router: Router) {
         router.get("/auth/portal/start", use: start)
         router.get(Self.loginPath, use: gated(loginPage))
-        router.post(Self.loginPath, use: gated(login))
-        router.post("/auth/portal/login/mfa", use: gated(secondFactor))
+        router.post(Self.loginPath, use: gated(checked(login)))
+        router.post("/auth/portal/login/mfa", use: gated(checked(secondFactor)))
         router.get("/auth/portal/logout", use: gated(logoutPage))
-        router.post("/auth/portal/logout", use: gated(logout))
+        router.post("/auth/portal/logout", use: gated(checked(logout)))
         router.get(Self.accountPath, use: gated(account))
-        router.post("/auth/portal/account/password", use: gated(changePassword))
-        router.post("/auth/portal/account/sessions/revoke", use: gated(revokeSession))
-        router.post("/auth/portal/account/totp/enroll", use: gated(enrollTOTP))
-        router.post("/auth/portal/account/totp/confirm", use: gated(confirmTOTP))
-        router.post("/auth/portal/account/totp/disable", use: gated(disableTOTP))
-        router.post("/auth/portal/account/recovery-codes", use: gated(regenerateRecoveryCodes))
-        router.post("/auth/portal/login/passkey", use: gated(passkeyLogin))
-        router.post("/auth/portal/account/passkeys/options", use: gated(passkeyCreationOptions))
-        router.post("/auth/portal/account/passkeys/register", use: gated(registerPasskey))
-        router.post("/auth/portal/account/passkeys/delete", use: gated(deletePasskey))
+        router.post("/auth/portal/account/password", use: gated(signedIn(changePassword)))
+        router.post("/auth/portal/account/sessions/revoke", use: gated(signedIn(revokeSession)))
+        router.post("/auth/portal/account/totp/enroll", use: gated(signedIn(enrollTOTP)))
+        router.post("/auth/portal/account/totp/confirm", use: gated(signedIn(confirmTOTP)))
+        router.post("/auth/portal/account/totp/disable", use: gated(signedIn(disableTOTP)))
+        router.post("/auth/portal/account/recovery-codes", use: gated(signedIn(regenerateRecoveryCodes)))
+        router.post("/auth/portal/login/passkey", use: gated(checked(passkeyLogin)))
+        router.post("/auth/portal/account/passkeys/options", use: gated(checked(passkeyCreationOptions)))
+        router.post("/auth/portal/account/passkeys/register", use: gated(signedIn(registerPasskey)))
+        router.post("/auth/portal/account/passkeys/delete", use: gated(signedIn(deletePasskey)))
         router.get("/auth/portal/assets/{name}", use: assets.serve)
     }
 
@@ -109,12 +109,7 @@ public struct PortalRoutes {
     }
 
     /// The password step, through ``PasswordLogin`` (the JSON login's own implementation).
-    func login(_ request: Request, context: RequestContext) throws -> Response {
-        let form: QueryParameters
-        switch checkedForm(request) {
-        case .refused(let response): return response
-        case .form(let parsed): form = parsed
-        }
+    func login(_ form: QueryParameters, request: Request, context: RequestContext) throws -> Response {
         let target = redirectTarget(form["rd"])
         let email = form["email"] ?? ""
         do {
@@ -145,8 +140,7 @@ public struct PortalRoutes {
 
     /// Revokes this browser's session (found from either cookie) through the JSON logout's own method, and clears
     /// the cookies.
-    func logout(_ request: Request, context: RequestContext) throws -> Response {
-        if case .refused(let response) = checkedForm(request) { return response }
+    func logout(_ form: QueryParameters, request: Request, context: RequestContext) throws -> Response {
         var session: Session?
         if let principal = principal(request, context: context) {
             session = try auth.sessions.find(id: principal.sessionID)
@@ -208,13 +202,9 @@ public struct PortalRoutes {
     }
 
     /// Through ``AccountRoutes/changePassword(of:current:new:request:context:)``, as `PUT /auth/password`.
-    func changePassword(_ request: Request, context: RequestContext) throws -> Response {
-        let form: QueryParameters
-        switch checkedForm(request) {
-        case .refused(let response): return response
-        case .form(let parsed): form = parsed
-        }
-        guard let principal = principal(request, context: context) else { return PortalLayout.redirect(to: Self.loginPath) }
+    func changePassword(
+        _ form: QueryParameters, principal: Principal, request: Request, context: RequestContext
+    ) throws -> Response {
         do {
             try AccountRoutes(auth: auth).changePassword(
                 of: principal, current: form["current_password"] ?? "", new: form["new_password"] ?? "",
@@ -227,13 +217,9 @@ public struct PortalRoutes {
 
     /// Through ``AccountRoutes/revokeSession(_:of:request:context:)``; revoking this browser's own session signs it
     /// out.
-    func revokeSession(_ request: Request, context: RequestContext) throws -> Response {
-        let form: QueryParameters
-        switch checkedForm(request) {
-        case .refused(let response): return response
-        case .form(let parsed): form = parsed
-        }
-        guard let principal = principal(request, context: context) else { return PortalLayout.redirect(to: Self.loginPath) }
+    func revokeSession(
+        _ form: QueryParameters, principal: Principal, request: Request, context: RequestContext
+    ) throws -> Response {
         let id = form["session"] ?? ""
         do {
             try AccountRoutes(auth: auth).revokeSession(id, of: principal, request: request, context: context)
