@@ -73,9 +73,12 @@ public struct RefreshTokens {
     ///     case .reused, .revoked: … 401 token_revoked
     ///     case .unknown, .expired: … 401 token_invalid / token_expired
     ///     }
+    ///
+    /// `whenReused` runs inside the transaction after a reuse has revoked the session (the caller's event of the
+    /// revocation commits with it, or neither does).
     public func rotate(
         presentedHash: [UInt8], successorHash: [UInt8], now: Date = Date(), graceSeconds: Int = 10,
-        successorExpiresAt: Date
+        successorExpiresAt: Date, whenReused: (Session) throws -> Void = { _ in }
     ) throws -> RotationOutcome {
         let select = "SELECT session_id, expires_at, used_at, successor_hash FROM refresh_tokens WHERE token_hash = ?"
         return try db.rowLockingTransaction {
@@ -95,6 +98,7 @@ public struct RefreshTokens {
                 try db.execute(
                     "UPDATE refresh_tokens SET used_at = coalesce(used_at, ?) WHERE session_id = ?", now, sessionId)
                 try Sessions(db: db).revoke(id: sessionId, reason: "refresh token reuse", now: now)
+                try whenReused(session)
                 return .reused(sessionId: sessionId)
             }
             let expiresAt: Date = try token.get("expires_at")

@@ -27,6 +27,7 @@ SETTINGS = {
     "RATE_LIMIT_LOGIN_IDENTIFIER": "1000/1m",
     "RATE_LIMIT_API": "100000/1m",
     "RATE_LIMIT_REGISTER": "1000/1m",
+    "REFRESH_GRACE": "1s",  # a reused refresh token is reuse after one second
     "REGISTRATION_OPEN": "true",
 }
 
@@ -327,6 +328,32 @@ def test_no_event_carries_a_secret(wstack, admin, receiver):
     import hashlib
     assert unknown_failure["subject"]["id"] == hashlib.sha256(b"nobody@example.com").hexdigest()
     assert b"nobody@example.com" not in b"".join(bodies)
+    admin.delete(wstack.url(f"/webhooks/{sub['id']}"))
+
+
+def test_a_reused_refresh_token_revokes_its_session_with_an_event(wstack, admin, receiver):
+    from helpers import claims_of
+    sub = subscribe(wstack, admin, receiver.url(), ["session.revoked"])
+    email = f"{unique('reuse')}@example.com"
+    user = register(wstack, email)
+    tokens = login(wstack, email)
+    s = wstack.session()
+    r = s.post(wstack.url("/auth/refresh"), json={"refresh_token": tokens["refresh_token"]})
+    assert r.status_code == 200, r.text
+    SECRETS.update([r.json()["access_token"], r.json()["refresh_token"]])
+    time.sleep(2.2)  # past REFRESH_GRACE: presenting the used token again is theft
+    r = s.post(wstack.url("/auth/refresh"), json={"refresh_token": tokens["refresh_token"]})
+    assert_problem(r, 401, "token_revoked")
+    [delivery] = receiver.wait_for(1)
+    event = verify(sub["secret"], delivery)
+    assert event["type"] == "session.revoked" and "actor_id" not in event  # nobody asked for it
+    assert event["subject"] == {"type": "session", "id": claims_of(tokens["access_token"])["sid"]}
+    assert event["data"] == {"user_id": user["id"], "reason": "refresh token reuse"}
+    # Presented again, the session is revoked already: no second revocation, no second event.
+    assert_problem(s.post(wstack.url("/auth/refresh"), json={"refresh_token": tokens["refresh_token"]}), 401,
+                   "token_revoked")
+    time.sleep(1.5)
+    assert len(receiver.requests) == 1
     admin.delete(wstack.url(f"/webhooks/{sub['id']}"))
 
 

@@ -5,6 +5,7 @@ import Foundation
 #endif
 import FCGIHost
 import Store
+import Webhooks
 
 /// One refresh-token rotation with reuse detection and the grace window (API.md `POST /auth/refresh`), the one
 /// implementation behind `/auth/refresh` and the portal's silent refresh. The caller checks the rate limit.
@@ -21,7 +22,10 @@ struct RefreshRotation {
         let outcome = try auth.refreshTokens.rotate(
             presentedHash: RefreshToken.hash(presented), successorHash: RefreshToken.hash(successor), now: now,
             graceSeconds: auth.config.refreshGrace,
-            successorExpiresAt: now.addingTimeInterval(Double(auth.config.refreshTokenLifetime)))
+            successorExpiresAt: now.addingTimeInterval(Double(auth.config.refreshTokenLifetime))
+        ) { session in
+            try recordRevocation(of: session, reason: "refresh token reuse", now: now)
+        }
         let session: Session
         switch outcome {
         case .rotated(let rotated), .graceReplay(let rotated):
@@ -41,7 +45,11 @@ struct RefreshRotation {
             throw AuthError.tokenInvalid("Unknown refresh token.")
         }
         guard let user = try auth.users.find(id: session.userId), user.isActive else {
-            try auth.sessions.revoke(id: session.id, reason: "account disabled", now: now)
+            try auth.database.perform(.revokeSessions) {
+                if try auth.sessions.revoke(id: session.id, reason: "account disabled", now: now) {
+                    try recordRevocation(of: session, reason: "account disabled", now: now)
+                }
+            }
             throw AuthError.tokenRevoked
         }
         // A rotation touched the session in its own transaction; a grace replay did not.
@@ -54,5 +62,13 @@ struct RefreshRotation {
             auth.auditTrail.record("refresh", actor: user.id, user: user.id, request: request, context: context, details: ["session_id": session.id])
         }
         return tokens
+    }
+
+    /// The `session.revoked` event of a revocation no person asked for (the system is the actor), in the caller's
+    /// unit of work.
+    private func recordRevocation(of session: Session, reason: String, now: Date) throws {
+        try auth.events.record(
+            .sessionRevoked, subject: .session(session.id),
+            data: ["user_id": .string(session.userId), "reason": .string(reason)], at: now)
     }
 }
