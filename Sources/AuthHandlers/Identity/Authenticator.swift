@@ -93,43 +93,67 @@ public final class Authenticator {
     /// 17:59 for a window that closes at 18:00 stops working at 18:00).
     public func verify(token: String, now: Date = Date(), address: String) throws -> Principal {
         let started = ContinuousClock.now
-        defer {
-            if let metrics, let handles = validationMetrics {
-                metrics.increment(handles.validations)
-                let elapsed = started.duration(to: .now)
-                metrics.observe(
-                    handles.duration,
-                    seconds: Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
-            }
-        }
-        let principal: Principal
-        var memo: VerifyCache.ContextMemo?
-        if let cached = verifyCache.lookup(token, now: now, leeway: config.leeway) {
+        defer { countValidation(started: started) }
+        let key = VerifyCache.TokenKey(token)
+        let entry: VerifyCache.Entry
+        if let cached = verifyCache.lookup(key, now: now, leeway: config.leeway) {
             if let handles = validationMetrics { metrics?.increment(handles.cacheHits) }
-            principal = cached.principal
-            memo = cached.contextAllowed
+            entry = cached
         } else {
             if let handles = validationMetrics { metrics?.increment(handles.cacheMisses) }
-            principal = try verifySignature(token, now: now)
-            verifyCache.insert(token, principal)
+            entry = verifyCache.insert(key, try verifySignature(token, now: now))
         }
-        guard try verifyCache.sessionIsLive(principal.sessionID, now: now) else { throw AuthError.tokenRevoked }
-        if let ctx = principal.claims.ctx {
-            try checkContext(ctx, of: principal, token: token, memo: memo, now: now, address: address)
+        try admit(entry, now: now, address: address)
+        return entry.principal
+    }
+
+    /// ``verify(token:now:address:)`` for a token already in the cache that `/auth/verify` has answered before:
+    /// that answer, when every check passes and `accepts` (the route's own checks) says yes. nil for anything
+    /// else — not cached, no answer remembered, expired, revoked, refused by its context or by `accepts`, or the
+    /// database unreadable — and then nothing is counted: the caller goes the ordinary way, which counts, answers
+    /// and reports the same case.
+    func verifyAnswered(
+        token: VerifyCache.TokenKey, now: Date, address: String, accepts: (VerifyCache.Entry) -> Bool
+    ) -> [UInt8]? {
+        let started = ContinuousClock.now
+        guard let entry = verifyCache.lookup(token, now: now, leeway: config.leeway), let answer = entry.answer,
+            (try? admit(entry, now: now, address: address)) != nil, accepts(entry)
+        else { return nil }
+        if let handles = validationMetrics { metrics?.increment(handles.cacheHits) }
+        countValidation(started: started)
+        return answer
+    }
+
+    /// Remembers what `/auth/verify` answered for a cached token (``verifyAnswered(token:now:address:accepts:)``).
+    func rememberAnswer(token: VerifyCache.TokenKey, _ answer: [UInt8]) {
+        verifyCache.rememberAnswer(token, answer)
+    }
+
+    /// The session of a verified token, then its context's rules.
+    private func admit(_ entry: VerifyCache.Entry, now: Date, address: String) throws {
+        guard try verifyCache.sessionIsLive(entry.principal.claims.sid, now: now) else { throw AuthError.tokenRevoked }
+        if let ctx = entry.principal.claims.ctx {
+            try checkContext(ctx, of: entry, now: now, address: address)
         }
-        return principal
+    }
+
+    /// Counts one token validation and its duration.
+    private func countValidation(started: ContinuousClock.Instant) {
+        guard let metrics, let handles = validationMetrics else { return }
+        metrics.increment(handles.validations)
+        let elapsed = started.duration(to: .now)
+        metrics.observe(
+            handles.duration, seconds: Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
     }
 
     /// The token's context assignment must still be active and its rules must allow this request. A check that
     /// allowed is remembered with the cached token for the same address until the hours window closes or any
     /// assignment changes, so the per-request cost is a comparison.
-    private func checkContext(
-        _ ctx: AccessClaims.Context, of principal: Principal, token: String, memo: VerifyCache.ContextMemo?, now: Date,
-        address: String
-    ) throws {
+    private func checkContext(_ ctx: AccessClaims.Context, of entry: VerifyCache.Entry, now: Date, address: String) throws {
+        let principal = entry.principal
         let seconds = Int64(now.timeIntervalSince1970.rounded(.down))
         let generation = try authorizer.assignmentGeneration()
-        if let memo, memo.stands(address: address, now: seconds, generation: generation) { return }
+        if let memo = entry.contextAllowed, memo.stands(address: address, now: seconds, generation: generation) { return }
         guard let assignment = try authorizer.contextAssignment(
             userId: principal.userID, zone: ctx.zone, department: ctx.department)
         else {
@@ -140,11 +164,9 @@ public final class Authenticator {
         if let denial = authorizer.denial(assignment, at: now, address: address, deviceId: principal.claims.did) {
             throw AuthError.ruleDenied(denial)
         }
-        verifyCache.rememberContextAllowed(
-            token,
-            VerifyCache.ContextMemo(
-                address: address, until: authorizer.allowedUntil(assignment, after: now, limit: principal.claims.exp),
-                generation: generation))
+        entry.contextAllowed = VerifyCache.ContextMemo(
+            address: address, until: authorizer.allowedUntil(assignment, after: now, limit: principal.claims.exp),
+            generation: generation)
     }
 
     private func verifySignature(_ token: String, now: Date) throws -> Principal {

@@ -25,15 +25,61 @@ final class VerifyCache {
         }
     }
 
-    private struct Entry {
+    /// A token as the key of the cache: its bytes, hashed in one pass and compared as bytes (a `String` key
+    /// hashes and compares through Unicode-aware paths, and a token is about 700 bytes). A key made from a slice of
+    /// a bigger buffer (the fast lane's raw parameters) is only looked up with; the cache keeps keys of their own.
+    struct TokenKey: Hashable {
+        let bytes: ArraySlice<UInt8>
+
+        init(_ token: String) { bytes = ArraySlice(token.utf8) }
+        init(bytes: ArraySlice<UInt8>) { self.bytes = bytes }
+
+        /// The same key over bytes of its own (not pinning a caller's buffer).
+        var owned: TokenKey { TokenKey(bytes: ArraySlice(Array(bytes))) }
+
+        func hash(into hasher: inout Hasher) {
+            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+
+        /// Eight bytes at a time, then the rest.
+        static func == (a: TokenKey, b: TokenKey) -> Bool {
+            guard a.bytes.count == b.bytes.count else { return false }
+            return a.bytes.withUnsafeBytes { x in
+                b.bytes.withUnsafeBytes { y in
+                    var offset = 0
+                    while offset + 8 <= x.count {
+                        guard x.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                            == y.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                        else { return false }
+                        offset += 8
+                    }
+                    while offset < x.count {
+                        guard x[offset] == y[offset] else { return false }
+                        offset += 1
+                    }
+                    return true
+                }
+            }
+        }
+    }
+
+    /// A verified token: shared by reference, so looking one up copies none of its principal's fields.
+    final class Entry {
         let principal: Principal
         let expiresAt: Int64
         var contextAllowed: ContextMemo?
+        /// The whole CGI answer `/auth/verify` gave for this token, for the fast lane to send again.
+        var answer: [UInt8]?
+
+        init(principal: Principal, expiresAt: Int64) {
+            self.principal = principal
+            self.expiresAt = expiresAt
+        }
     }
 
     private let capacity: Int
     private let sessions: Sessions
-    private var tokens: [String: Entry] = [:]
+    private var tokens: [TokenKey: Entry] = [:]
     private var liveSessions: [String: Int64] = [:]
     private var epoch: Int64 = -1
     private let writeGeneration: () -> UInt64?
@@ -46,8 +92,9 @@ final class VerifyCache {
         self.writeGeneration = writeGeneration
     }
 
-    /// The cached principal of `token` and its context memo, or nil when not cached (or expired).
-    func lookup(_ token: String, now: Date, leeway: Int) -> (principal: Principal, contextAllowed: ContextMemo?)? {
+    /// The cached entry of `token` (its principal, context memo and remembered answer), or nil when not cached
+    /// (or expired).
+    func lookup(_ token: TokenKey, now: Date, leeway: Int) -> Entry? {
         guard let entry = tokens[token] else { return nil }
         // Saturating: a token's exp is whatever its signer wrote, up to Int64.max.
         let (end, overflow) = entry.expiresAt.addingReportingOverflow(Int64(leeway))
@@ -55,22 +102,26 @@ final class VerifyCache {
             tokens[token] = nil
             return nil
         }
-        return (entry.principal, entry.contextAllowed)
+        return entry
     }
 
-    /// Remembers that `token`'s context rules allow requests from `address` until `until`.
-    func rememberContextAllowed(_ token: String, _ memo: ContextMemo) {
-        tokens[token]?.contextAllowed = memo
+    /// Remembers the answer `/auth/verify` gave for a cached `token` (nothing if it is not cached), in a buffer of
+    /// its own.
+    func rememberAnswer(_ token: TokenKey, _ answer: [UInt8]) {
+        tokens[token]?.answer = Array(answer[...])
     }
 
-    func insert(_ token: String, _ principal: Principal) {
+    @discardableResult
+    func insert(_ token: TokenKey, _ principal: Principal) -> Entry {
         if tokens.count >= capacity {
             // Expired entries first; if the cache is full of live tokens, start over (bounded memory).
             let now = Int64(Date().timeIntervalSince1970)
             tokens = tokens.filter { $0.value.expiresAt > now }
             if tokens.count >= capacity { tokens.removeAll(keepingCapacity: true) }
         }
-        tokens[token] = Entry(principal: principal, expiresAt: principal.claims.exp)
+        let entry = Entry(principal: principal, expiresAt: principal.claims.exp)
+        tokens[token.owned] = entry
+        return entry
     }
 
     /// Whether the session is live: one read of the revocation counter, and the session row only when the

@@ -31,6 +31,7 @@ public struct VerifyRoutes {
 
     public func addRoutes(to router: Router) {
         router.get("/auth/verify", use: verify)
+        router.setFastLane(VerifyFastLane(routes: self), for: "/auth/verify")
     }
 
     /// Errors carry their code in `X-Gatehouse-Error` too: nginx sees only the subrequest's headers, and
@@ -73,12 +74,18 @@ public struct VerifyRoutes {
             }
         }
         if let required = request.headers["x-required-permission"] {
-            for permission in required.split(separator: ",") {
-                let wanted = permission.trimmingWhitespace()
-                guard wanted.isEmpty || principal.has(wanted) else { throw AuthError.forbidden(missing: wanted) }
-            }
+            try Self.require(required, of: principal)
         }
         return Response(status: 204, headers: principal.identityHeaders)
+    }
+
+    /// Every permission of `X-Required-Permission` (comma-separated; empty pieces ask for nothing), or 403
+    /// `forbidden` naming the first one missing.
+    static func require(_ required: String, of principal: Principal) throws(HTTPError) {
+        for permission in required.split(separator: ",") {
+            let wanted = permission.trimmingWhitespace()
+            guard wanted.isEmpty || principal.has(wanted) else { throw AuthError.forbidden(missing: wanted) }
+        }
     }
 
     /// `X-API-Key` (server-to-server upstreams): 204 with `X-Client-Id` and `X-Client-Name`; 401 `token_invalid`, 403
@@ -107,5 +114,55 @@ public struct VerifyRoutes {
         let method = request.headers["x-original-method"]?.uppercased() ?? ""
         if !["GET", "HEAD", "OPTIONS"].contains(method) { try browser.requireAllowedOrigin(request) }
         return cookie
+    }
+
+    /// What the fast lane needs of a request, when it carries nothing the lane leaves to ``decide(_:context:)``:
+    /// a `GET` with a bearer token, no `Origin` (no origin check, no CORS headers), no `X-API-Key`, and no
+    /// `X-Forwarded-For` when proxies are trusted (the client address is then `REMOTE_ADDR`, as
+    /// ``Request/clientAddress(trustedProxies:)`` finds it). The token is the bytes after `Bearer `: when they
+    /// equal a cached token's, they are valid UTF-8 without surrounding whitespace, so they are the token the
+    /// ordinary way reads; when they do not (whitespace to trim, bytes `String` would repair), nothing is found.
+    func laneInputs(
+        _ parameters: RawParameters
+    ) -> (token: VerifyCache.TokenKey, address: String, required: String?)? {
+        guard RawParameters.value(parameters.cgi("REQUEST_METHOD"), is: "GET"),
+            parameters.header("origin") == nil, parameters.header("x-api-key") == nil,
+            trustedProxies.isEmpty || parameters.header("x-forwarded-for") == nil,
+            let authorization = parameters.header("authorization"),
+            let space = authorization.firstIndex(of: UInt8(ascii: " ")),
+            authorization[..<space].elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 })
+        else { return nil }
+        let token = authorization[(space + 1)...]
+        guard !token.isEmpty else { return nil }
+        let address = parameters.cgi("REMOTE_ADDR").map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let required = parameters.header("x-required-permission").map { String(decoding: $0, as: UTF8.self) }
+        return (VerifyCache.TokenKey(bytes: token), address, required)
+    }
+}
+
+/// `/auth/verify` without building a ``Request`` (``FastLane``): a request ``VerifyRoutes/laneInputs(_:)`` accepts,
+/// whose token is cached and was answered 204 before, gets that answer again — the same bytes, headers of the
+/// middleware included — once its expiry, session, context rules and required permissions pass again, each
+/// checked as ``VerifyRoutes/decide(_:context:)`` checks it. Anything else goes the ordinary way, and a 204 there
+/// is remembered with the cached token.
+struct VerifyFastLane: FastLane {
+    let routes: VerifyRoutes
+
+    func answer(_ parameters: RawParameters, receivedAt now: Date, into out: inout [UInt8]) -> Int? {
+        guard let inputs = routes.laneInputs(parameters),
+            let answer = routes.authenticator.verifyAnswered(
+                token: inputs.token, now: now, address: inputs.address,
+                accepts: { entry in
+                    guard let required = inputs.required else { return true }
+                    return (try? VerifyRoutes.require(required, of: entry.principal)) != nil
+                })
+        else { return nil }
+        out.append(contentsOf: answer)
+        return 204
+    }
+
+    func learn(_ parameters: RawParameters, status: Int, response: [UInt8]) {
+        guard status == 204, let inputs = routes.laneInputs(parameters) else { return }
+        routes.authenticator.rememberAnswer(token: inputs.token, response)
     }
 }

@@ -6,9 +6,17 @@ internal import Glibc
 @safe
 final class FCGIRequest {
     private let handle: UnsafeMutablePointer<FCGX_Request>
+    /// Whether connections come over a unix socket (see ``finish()``).
+    private let unixSocket: Bool
 
     /// Prepares a request that accepts on `listenDescriptor`.
     init(listenDescriptor: Int32) throws(WorkerError) {
+        var address = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let named = unsafe withUnsafeMutablePointer(to: &address) { pointer in
+            unsafe pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { unsafe getsockname(listenDescriptor, $0, &length) }
+        }
+        unixSocket = named == 0 && Int32(address.ss_family) == AF_UNIX
         unsafe handle = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
         let rc = unsafe FCGX_InitRequest(handle, listenDescriptor, 0)
         guard rc == 0 else {
@@ -44,21 +52,34 @@ final class FCGIRequest {
     }
 
     /// Ends the current request: flushes output and closes the connection.
+    ///
+    /// libfcgi closes "gracefully" (os_unix.c, `OS_Close`): `shutdown(SHUT_WR)`, then it waits in `poll` (up to
+    /// `LIBFCGI_OS_CLOSE_POLL_TIMEOUT`) and reads until the peer has closed, "to minimize the potential that a TCP
+    /// RST will be sent by our TCP stack in response to receipt of additional data from the client". A unix socket
+    /// sends no RST: a peer reads everything written before the close, then end of file, or `ECONNRESET` only
+    /// if bytes it sent were still unread here. So when nothing sent is left unread (a peek finds nothing), the
+    /// connection is detached from libfcgi first, which then closes it at once (`FCGX_Detach`: `OS_IpcClose`
+    /// without the shutdown): the worker goes to its next request instead of sleeping until nginx has read the
+    /// answer, a sleep and a wake-up per request. Over TCP, or with input left unread, libfcgi's close is kept.
     func finish() {
+        if unixSocket, unsafe handle.pointee.keepConnection == 0 {
+            var byte: UInt8 = 0
+            let pending = unsafe recv(handle.pointee.ipcFd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+            if pending < 0, errno == EAGAIN || errno == EWOULDBLOCK { _ = unsafe FCGX_Detach(handle) }
+        }
         unsafe FCGX_Finish_r(handle)
     }
 
-    /// Every FastCGI parameter of the current request, copied: `HTTP_*` ones straight into header fields
-    /// (named from the bytes in one pass), the others as CGI name/value pairs.
-    func parameters() -> FastCGIParameters {
-        var builder = FastCGIParameters.Builder()
-        guard var cursor = unsafe handle.pointee.envp else { return builder.parameters }
+    /// Every FastCGI parameter of the current request, copied as bytes into `raw` (emptied first, its buffers
+    /// kept): one pass, no `String` made.
+    func copyParameters(into raw: inout RawParameters) {
+        raw.removeAll()
+        guard var cursor = unsafe handle.pointee.envp else { return }
         while let entry = unsafe cursor.pointee {
             let bytes = unsafe UnsafeRawBufferPointer(start: entry, count: strlen(entry))
-            unsafe builder.add(entry: bytes)
+            unsafe raw.append(entry: bytes)
             unsafe cursor += 1
         }
-        return builder.parameters
     }
 
     /// Reads up to `count` bytes of the body; fewer means end of input. One byte is read first, so a request

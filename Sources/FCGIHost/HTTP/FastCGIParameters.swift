@@ -21,6 +21,13 @@ public struct FastCGIParameters: Sendable {
         self = builder.parameters
     }
 
+    /// From the bytes a worker copied out of libfcgi (``RawParameters``), as ``FCGIRequest`` reads them.
+    public init(_ raw: RawParameters) {
+        var builder = Builder()
+        raw.forEachEntry { name, value in builder.add(name: name, value: value) }
+        self = builder.parameters
+    }
+
     private init(cgi: [(String, String)], headerFields: [(String, String)]) {
         pairs = cgi
         headers = Headers(fromFastCGI: headerFields)
@@ -49,8 +56,12 @@ public struct FastCGIParameters: Sendable {
         /// `HTTP_*` names become header names straight from the bytes.
         mutating func add(entry bytes: some Collection<UInt8>) {
             guard let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else { return }
-            let value = String(decoding: bytes[bytes.index(after: equals)...], as: UTF8.self)
-            let name = bytes[..<equals]
+            add(name: bytes[..<equals], value: bytes[bytes.index(after: equals)...])
+        }
+
+        /// One entry's name and value bytes.
+        mutating func add(name: some Collection<UInt8>, value bytes: some Collection<UInt8>) {
+            let value = String(decoding: bytes, as: UTF8.self)
             if name.count > Self.headerPrefix.count, name.starts(with: Self.headerPrefix) {
                 addHeader(headerName(fromCGI: name.dropFirst(Self.headerPrefix.count)), value)
             } else {
@@ -70,7 +81,12 @@ public struct FastCGIParameters: Sendable {
 
     /// The declared body length: nil when absent, an error when not a number.
     public func contentLength() throws(HTTPError) -> Int? {
-        guard let text = self["CONTENT_LENGTH"], !text.isEmpty else { return nil }
+        try Self.contentLength(self["CONTENT_LENGTH"])
+    }
+
+    /// `CONTENT_LENGTH` read as ``contentLength()`` reads it.
+    static func contentLength(_ text: String?) throws(HTTPError) -> Int? {
+        guard let text, !text.isEmpty else { return nil }
         guard let length = Int(text), length >= 0 else {
             throw HTTPError(.badRequest, code: "invalid_request", detail: "Content-Length is not a number.")
         }

@@ -50,6 +50,7 @@ public final class Router {
     private var routes: [Route] = []
     private var middleware: [ScopedMiddleware] = []
     private var table: Table?
+    private var lane: (path: String, lane: any FastLane)?
 
     public init() {}
 
@@ -78,6 +79,22 @@ public final class Router {
     public func use(pathPrefixes: [String], _ middleware: @escaping Middleware) {
         self.middleware.append(ScopedMiddleware(pathPrefixes: pathPrefixes, run: middleware))
         table = nil
+    }
+
+    /// Lets `lane` answer requests to the literal route `path` before they are routed (see ``FastLane``); one lane
+    /// per router.
+    public func setFastLane(_ lane: any FastLane, for path: String) {
+        precondition(RoutePattern(path).isLiteral, "a fast lane serves a literal path")
+        self.lane = (path, lane)
+    }
+
+    /// The fast lane, its path, and the number of its route (as ``respondWithRoute(to:context:)`` counts it), once
+    /// a route of that path exists.
+    public var fastLane: (lane: any FastLane, path: String, routeNumber: Int)? {
+        guard let lane else { return nil }
+        let table = self.table ?? compile()
+        guard let index = table.literal[lane.path] else { return nil }
+        return (lane.lane, lane.path, table.endpoints[index].number)
     }
 
     /// Every distinct route pattern, in the order added: the label set of per-route metrics.
