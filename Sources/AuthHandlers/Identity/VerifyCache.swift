@@ -25,8 +25,8 @@ final class VerifyCache {
         }
     }
 
-    /// A token as the key of the cache: its bytes, hashed in one pass and compared as bytes (a `String` key
-    /// hashes and compares through Unicode-aware paths, and a token is about 700 bytes). A key made from a slice of
+    /// A token as the key of the cache: its bytes, hashed and compared as bytes (a `String` key hashes and
+    /// compares through Unicode-aware paths, and a token is about 700 bytes). A key made from a slice of
     /// a bigger buffer (the fast lane's raw parameters) is only looked up with; the cache keeps keys of their own.
     struct TokenKey: Hashable {
         let bytes: ArraySlice<UInt8>
@@ -37,8 +37,12 @@ final class VerifyCache {
         /// The same key over bytes of its own (not pinning a caller's buffer).
         var owned: TokenKey { TokenKey(bytes: ArraySlice(Array(bytes))) }
 
+        /// The length and the last 64 bytes, which end a JWS's signature: enough to spread tokens over the table
+        /// (equality still compares every byte). Only verified tokens are ever stored, and no one can make many
+        /// of those that end alike.
         func hash(into hasher: inout Hasher) {
-            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+            hasher.combine(bytes.count)
+            bytes.suffix(64).withUnsafeBytes { hasher.combine(bytes: $0) }
         }
 
         /// Eight bytes at a time, then the rest.

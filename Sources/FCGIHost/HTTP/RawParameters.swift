@@ -33,8 +33,9 @@ public struct RawParameters {
     /// The value of the first CGI parameter named exactly `name` (`REQUEST_METHOD`), as ``FastCGIParameters``
     /// finds it.
     public func cgi(_ name: String) -> ArraySlice<UInt8>? {
-        for entry in entries where name.utf8.elementsEqual(bytes[entry.start..<entry.equals]) {
-            return bytes[(entry.equals + 1)..<entry.end]
+        let length = name.utf8.count
+        for entry in entries where entry.equals - entry.start == length {
+            if bytes[entry.start..<entry.equals].elementsEqual(name.utf8) { return bytes[(entry.equals + 1)..<entry.end] }
         }
         return nil
     }
@@ -57,7 +58,7 @@ public struct RawParameters {
 
     /// Whether `value` is exactly the bytes of `text`.
     public static func value(_ value: ArraySlice<UInt8>?, is text: String) -> Bool {
-        guard let value else { return false }
+        guard let value, value.count == text.utf8.count else { return false }
         return value.elementsEqual(text.utf8)
     }
 
