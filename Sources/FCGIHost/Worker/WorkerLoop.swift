@@ -38,7 +38,7 @@ public struct WorkerLoop {
         let stopSignals = [SIGTERM, SIGINT, SIGQUIT, SIGHUP]
         Signals.block(stopSignals)
         let signals = try SignalDescriptor(signals: stopSignals)
-        try setNonBlocking(listenDescriptor)
+        try setAcceptTimeout(listenDescriptor, Self.signalLatency / 2)
         let poll = try EventPoll()
         try poll.add(listenDescriptor, exclusive: true)
         try poll.add(signals.descriptor, exclusive: false)
@@ -50,14 +50,16 @@ public struct WorkerLoop {
         var output: [UInt8] = []
         var raw = RawParameters()
         let lane = router.fastLane
-        // Right after a request the next connection is often already queued (under load, always): it is
-        // accepted without asking epoll first, one system call fewer per request. Signals are still looked at
-        // through epoll at least every `signalLatency`, so a stop is seen within that even under full load.
+        // Right after a request the next connection is often already queued or about to come (under load,
+        // always): it is accepted without asking epoll first, `accept` waiting up to `signalLatency / 2` for it,
+        // as a plain libfcgi responder waits in `accept`. Only after that wait, or once `signalLatency / 2` has
+        // passed since the last look, the worker asks epoll, which also looks at its signals: a stop is seen
+        // within `signalLatency` even under full load, and an idle worker sleeps in epoll.
         var acceptFirst = false
         var lastLook = ContinuousClock.now
         while true {
             var accepted = false
-            if acceptFirst, lastLook.duration(to: .now) < Self.signalLatency {
+            if acceptFirst, lastLook.duration(to: .now) < Self.signalLatency / 2 {
                 accepted = try request.accept()
             }
             if !accepted {
