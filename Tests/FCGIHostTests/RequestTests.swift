@@ -25,6 +25,35 @@ import FCGIHost
         #expect(try parameters.contentLength() == 2)
     }
 
+    @Test("raw parameters find what FastCGIParameters and Headers find, and build the same request")
+    func rawParameters() throws {
+        let pairs = [
+            ("REQUEST_METHOD", "GET"), ("REQUEST_URI", "/auth/verify"), ("HTTP_X_API_KEY", "first"),
+            ("HTTP_X_API_KEY", "second"), ("HTTP_", "not a header"), ("HTTP_AUTHORIZATION", "Bearer a.b.c"),
+            ("CONTENT_LENGTH", ""), ("REMOTE_ADDR", "192.0.2.7"), ("HTTP_X_EMPTY", ""),
+        ]
+        let raw = RawParameters(pairs)
+        let text = { (bytes: ArraySlice<UInt8>?) in bytes.map { String(decoding: $0, as: UTF8.self) } }
+        #expect(text(raw.cgi("REQUEST_METHOD")) == "GET")
+        #expect(text(raw.cgi("REMOTE_ADDR")) == "192.0.2.7")
+        #expect(text(raw.cgi("CONTENT_LENGTH")) == "")
+        #expect(raw.cgi("REQUEST") == nil)
+        #expect(text(raw.header("x-api-key")) == "first")
+        #expect(text(raw.header("authorization")) == "Bearer a.b.c")
+        #expect(text(raw.header("x-empty")) == "")
+        #expect(raw.header("origin") == nil)
+        #expect(RawParameters.value(raw.cgi("REQUEST_URI"), is: "/auth/verify"))
+        #expect(!RawParameters.value(raw.cgi("REQUEST_URI"), is: "/auth/verif"))
+        #expect(!RawParameters.value(nil, is: ""))
+        let fromRaw = try FastCGIParameters(raw).request(body: [])
+        let fromPairs = try FastCGIParameters(pairs).request(body: [])
+        #expect(fromRaw.description == fromPairs.description)
+        #expect(fromRaw.headers.map(\.name) == fromPairs.headers.map(\.name))
+        #expect(fromRaw.headers.map(\.value) == fromPairs.headers.map(\.value))
+        #expect(fromRaw.headers["X-API-Key"] == "first")
+        #expect(fromRaw.remoteAddress == "192.0.2.7")
+    }
+
     @Test("without REQUEST_URI the path and query come from DOCUMENT_URI and QUERY_STRING")
     func fallbackTarget() throws {
         let request = try FastCGIParameters([("DOCUMENT_URI", "/health"), ("QUERY_STRING", "x=1")]).request(body: [])

@@ -82,7 +82,8 @@ public final class Router {
     }
 
     /// Lets `lane` answer requests to the literal route `path` before they are routed (see ``FastLane``); one lane
-    /// per router.
+    /// per router. Its answers pass no middleware: a lane repeats what the middleware added to an answer it
+    /// learned, so it suits only routes whose middleware does nothing else.
     public func setFastLane(_ lane: any FastLane, for path: String) {
         precondition(RoutePattern(path).isLiteral, "a fast lane serves a literal path")
         self.lane = (path, lane)
