@@ -41,20 +41,11 @@ final class EventPoll {
 @available(*, unavailable)
 extension EventPoll: Sendable {}
 
-/// Makes `accept` on the shared listen socket `fd` wait for a connection at most `timeout` (`SO_RCVTIMEO`, which
-/// Linux applies to `accept`), and blocking up to then: a worker that has just answered waits for the next
-/// connection inside `accept`, as a plain libfcgi responder does, instead of failing with `EAGAIN` and asking
-/// epoll; one that loses the race for a connection epoll announced gets `EAGAIN` after `timeout`, not a hang.
-/// Both settings belong to the socket all workers share, and each worker sets the same.
-func setAcceptTimeout(_ fd: Int32, _ timeout: Duration) throws(WorkerError) {
+/// Makes `fd` non-blocking (the shared listen socket: a worker that loses the race gets EAGAIN, not a hang).
+func setNonBlocking(_ fd: Int32) throws(WorkerError) {
     let flags = fcntl(fd, F_GETFL)
-    guard flags >= 0, fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0 else {
-        throw WorkerError(function: "fcntl(~O_NONBLOCK)", errno: errno)
-    }
-    let microseconds = timeout.components.seconds * 1_000_000 + timeout.components.attoseconds / 1_000_000_000_000
-    var value = timeval(tv_sec: Int(microseconds / 1_000_000), tv_usec: Int(microseconds % 1_000_000))
-    guard unsafe setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &value, socklen_t(MemoryLayout<timeval>.size)) == 0 else {
-        throw WorkerError(function: "setsockopt(SO_RCVTIMEO)", errno: errno)
+    guard flags >= 0, fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0 else {
+        throw WorkerError(function: "fcntl(O_NONBLOCK)", errno: errno)
     }
 }
 

@@ -48,9 +48,7 @@ public struct RawParameters {
         for entry in entries where entry.equals - entry.start == prefix + name.utf8.count {
             let cgiName = bytes[entry.start..<entry.equals]
             guard cgiName.starts(with: "HTTP_".utf8) else { continue }
-            let matches = zip(cgiName.dropFirst(prefix), name.utf8).allSatisfy { byte, wanted in
-                (byte == UInt8(ascii: "_") ? UInt8(ascii: "-") : (byte >= 65 && byte <= 90 ? byte + 32 : byte)) == wanted
-            }
+            let matches = zip(cgiName.dropFirst(prefix), name.utf8).allSatisfy { headerNameByte(fromCGI: $0) == $1 }
             if matches { return bytes[(entry.equals + 1)..<entry.end] }
         }
         return nil

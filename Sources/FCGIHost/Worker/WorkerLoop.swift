@@ -38,7 +38,7 @@ public struct WorkerLoop {
         let stopSignals = [SIGTERM, SIGINT, SIGQUIT, SIGHUP]
         Signals.block(stopSignals)
         let signals = try SignalDescriptor(signals: stopSignals)
-        try setAcceptTimeout(listenDescriptor, Self.acceptWait)
+        try setNonBlocking(listenDescriptor)
         let poll = try EventPoll()
         try poll.add(listenDescriptor, exclusive: true)
         try poll.add(signals.descriptor, exclusive: false)
@@ -50,16 +50,14 @@ public struct WorkerLoop {
         var output: [UInt8] = []
         var raw = RawParameters()
         let lane = router.fastLane
-        // Right after a request the next connection is often already queued or about to come (under load,
-        // always): it is accepted without asking epoll first, `accept` waiting up to `acceptWait` for it, as a
-        // plain libfcgi responder waits in `accept`. Only after that wait, or once `signalLatency / 2` has passed
-        // since the last look, the worker asks epoll, which also looks at its signals: a stop is seen within
-        // `signalLatency` even under full load, and an idle worker sleeps in epoll.
+        // Right after a request the next connection is often already queued (under load, always): it is
+        // accepted without asking epoll first, one system call fewer per request. Signals are still looked at
+        // through epoll at least every `signalLatency`, so a stop is seen within that even under full load.
         var acceptFirst = false
         var lastLook = ContinuousClock.now
         while true {
             var accepted = false
-            if acceptFirst, lastLook.duration(to: .now) < Self.signalLatency / 2 {
+            if acceptFirst, lastLook.duration(to: .now) < Self.signalLatency {
                 accepted = try request.accept()
             }
             if !accepted {
@@ -90,12 +88,6 @@ public struct WorkerLoop {
 
     /// How long a busy worker may go without looking at its signals.
     static let signalLatency = Duration.milliseconds(10)
-
-    /// How long `accept` waits for the next connection after a request before the worker sleeps in epoll. Short:
-    /// a connection wakes the first worker sleeping in epoll (they registered in slot order) before any worker
-    /// waiting in `accept` (woken in the order they started waiting), so when requests come one at a time the same
-    /// idle worker answers them and its caches stay warm; under load the next connection comes well within it.
-    static let acceptWait = Duration.milliseconds(1)
 
     private func serve(
         _ connection: FCGIRequest, lane: (lane: any FastLane, path: String, routeNumber: Int)?, raw: inout RawParameters,
