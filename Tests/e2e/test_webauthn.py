@@ -256,6 +256,9 @@ def test_a_passkey_is_a_second_factor(wstack, alg):
     user, tokens, authenticator = user_with_passkey(wstack, alg)
     status = wstack.session().get(wstack.url("/auth/mfa"), headers=bearer(tokens)).json()
     assert status["totp"] is False and [p["name"] for p in status["webauthn"]] == ["Passkey"]
+    # API.md's shape, last_used_at included (null: not used yet), as GET /auth/webauthn/credentials lists it.
+    listed = wstack.session().get(wstack.url("/auth/webauthn/credentials"), headers=bearer(tokens)).json()["items"]
+    assert status["webauthn"] == listed and listed[0]["last_used_at"] is None
     step = password_step(wstack, user["email"])
     assert step["methods"] == ["webauthn"]
     # User verification is not required after a password: user presence is enough.

@@ -34,19 +34,10 @@ public struct MFARoutes {
     // MARK: Status
 
     struct StatusBody: Encodable {
-        struct Passkey: Encodable {
-            let id: String
-            let name: String
-            let createdAt: String
-            let lastUsedAt: String?
-            enum CodingKeys: String, CodingKey {
-                case id, name
-                case createdAt = "created_at", lastUsedAt = "last_used_at"
-            }
-        }
         let totp: Bool
         let recoveryCodesLeft: Int
-        let webauthn: [Passkey]
+        /// Each passkey as `GET /auth/webauthn/credentials` lists it (`last_used_at` null until first used).
+        let webauthn: [WebAuthnRoutes.CredentialBody]
         enum CodingKeys: String, CodingKey {
             case totp, webauthn
             case recoveryCodesLeft = "recovery_codes_left"
@@ -61,11 +52,7 @@ public struct MFARoutes {
             StatusBody(
                 totp: totpOn,
                 recoveryCodesLeft: totpOn ? try factors.totp.remainingRecoveryCodes(userId: principal.userID) : 0,
-                webauthn: try auth.passkeys.credentials.list(userId: principal.userID).map {
-                    StatusBody.Passkey(
-                        id: $0.id, name: $0.name, createdAt: RFC3339.string($0.createdAt),
-                        lastUsedAt: $0.lastUsedAt.map(RFC3339.string))
-                }))
+                webauthn: try auth.passkeys.credentials.list(userId: principal.userID).map(WebAuthnRoutes.CredentialBody.init)))
     }
 
     /// Whether TOTP is on for the user, and how many recovery codes are left (the portal's account page).
