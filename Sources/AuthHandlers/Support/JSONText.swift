@@ -7,16 +7,17 @@ import FCGIHost
 
 /// Small JSON texts for storage columns (audit details, profiles).
 public enum JSONText {
+    /// Written as `JSONEncoder` with sorted keys writes them, without its cost (``JSONOutput``).
     public static func object(_ members: [String: String]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(members)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        var out = JSONOutput(capacity: 256)
+        out.object(members)
+        return out.text
     }
 
     static func encode(_ value: JSONValue) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        var out = JSONOutput(capacity: 256)
+        out.value(value)
+        return out.text
     }
 
     static func decode(_ text: String) -> JSONValue {

@@ -81,6 +81,17 @@ public enum ChildProcess {
     }
 
     static var currentPID: Int32 { getpid() }
+
+    /// Keeps memory a worker has freed mapped for its next request, instead of glibc's default of giving the top
+    /// of the heap back to the kernel as soon as 128 KiB are free there. Every request that follows another
+    /// worker's commit finds SQLite's page cache stale and frees it, and the next reads allocate it again: with
+    /// the default, each login returned those pages with `brk` and faulted fresh zeroed ones back in. Freed
+    /// memory past 64 MiB at the top of the heap is still returned; large blocks still come from `mmap`
+    /// (from 4 MiB on; the argon2 work area is mapped on its own, see `Argon2Memory`).
+    static func keepFreedHeap() {
+        _ = mallopt(M_TRIM_THRESHOLD, 64 << 20)
+        _ = mallopt(M_MMAP_THRESHOLD, 4 << 20)
+    }
 }
 
 extension ChildProcess {

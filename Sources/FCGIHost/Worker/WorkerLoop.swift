@@ -34,6 +34,7 @@ public struct WorkerLoop {
     /// Serves on `listenDescriptor` (fd 0 by FastCGI convention) until told to stop or recycled.
     public func run(listenDescriptor: Int32 = 0) throws(WorkerError) {
         try FCGIRequest.initializeLibrary()
+        ChildProcess.keepFreedHeap()
         Signals.setParentDeathSignal(SIGTERM)
         let stopSignals = [SIGTERM, SIGINT, SIGQUIT, SIGHUP]
         Signals.block(stopSignals)

@@ -47,31 +47,31 @@ public struct EventLog {
         return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])
     }
 
-    struct Body: Encodable {
-        struct Subject: Encodable {
-            let type: String
-            let id: String
-        }
-        let id: String
-        let type: String
-        let at: String
-        let actorId: String?
-        let subject: Subject
-        let data: [String: JSONValue]
-
-        enum CodingKeys: String, CodingKey {
-            case id, type, at, actorId = "actor_id", subject, data
-        }
-    }
-
+    /// The stored (and delivered) body, keys in sorted order as `JSONEncoder` would write them; no `actor_id` for
+    /// an event without an actor.
     static func body(
         id: String, type: EventType, actor: String?, subject: EventSubject, data: [String: JSONValue], at: Date
-    ) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let body = Body(
-            id: id, type: type.rawValue, at: RFC3339.string(at), actorId: actor,
-            subject: .init(type: subject.type, id: subject.id), data: data)
-        return String(decoding: try encoder.encode(body), as: UTF8.self)
+    ) -> String {
+        var out = JSONOutput(capacity: 512)
+        if let actor {
+            out.raw("{\"actor_id\":")
+            out.string(actor)
+            out.raw(",\"at\":")
+        } else {
+            out.raw("{\"at\":")
+        }
+        out.string(RFC3339.string(at))
+        out.raw(",\"data\":")
+        out.value(.object(data))
+        out.raw(",\"id\":")
+        out.string(id)
+        out.raw(",\"subject\":{\"id\":")
+        out.string(subject.id)
+        out.raw(",\"type\":")
+        out.string(subject.type)
+        out.raw("},\"type\":")
+        out.string(type.rawValue)
+        out.raw("}")
+        return out.text
     }
 }
