@@ -1,3 +1,5 @@
+import FCGIHost
+
 /// The claims of a Gatehouse access token (API.md "Tokens").
 public struct AccessClaims: Codable, Sendable, Equatable {
     /// The current zone/department context, from an assignment.
@@ -39,4 +41,94 @@ public struct AccessClaims: Codable, Sendable, Equatable {
     public var tenant: String? = nil
     /// SDK sessions: the end user's id in its client's system.
     public var ext: String? = nil
+}
+
+extension AccessClaims {
+    /// The claims as the token's payload: what `JSONEncoder` with sorted keys writes for them (absent optionals
+    /// left out), written straight into bytes: on a login this was a tenth of the work besides the password hash.
+    var json: [UInt8] {
+        var out = JSONOutput(capacity: 512 + 64 * (roles.count + permissions.count + (assignments?.count ?? 0)))
+        out.raw("{")
+        if let amr {
+            out.raw("\"amr\":")
+            Self.strings(amr, &out)
+            out.raw(",")
+        }
+        if let assignments {
+            out.raw("\"assignments\":[")
+            for (index, assignment) in assignments.enumerated() {
+                if index > 0 { out.raw(",") }
+                out.raw("{\"active\":")
+                out.raw(assignment.active ? "true" : "false")
+                out.raw(",\"department\":")
+                out.string(assignment.department)
+                out.raw(",\"primary\":")
+                out.raw(assignment.primary ? "true" : "false")
+                out.raw(",\"role\":")
+                out.string(assignment.role)
+                out.raw(",\"zone\":")
+                out.string(assignment.zone)
+                out.raw("}")
+            }
+            out.raw("],")
+        }
+        out.raw("\"aud\":")
+        out.string(aud)
+        if let ctx {
+            out.raw(",\"ctx\":{\"department\":")
+            out.string(ctx.department)
+            out.raw(",\"primary\":")
+            out.raw(ctx.primary ? "true" : "false")
+            out.raw(",\"role\":")
+            out.string(ctx.role)
+            out.raw(",\"zone\":")
+            out.string(ctx.zone)
+            out.raw("}")
+        }
+        if let did {
+            out.raw(",\"did\":")
+            out.string(did)
+        }
+        out.raw(",\"email\":")
+        out.string(email)
+        out.raw(",\"exp\":")
+        out.integer(exp)
+        if let ext {
+            out.raw(",\"ext\":")
+            out.string(ext)
+        }
+        out.raw(",\"iat\":")
+        out.integer(iat)
+        out.raw(",\"iss\":")
+        out.string(iss)
+        out.raw(",\"jti\":")
+        out.string(jti)
+        out.raw(",\"name\":")
+        out.string(name)
+        out.raw(",\"nbf\":")
+        out.integer(nbf)
+        out.raw(",\"permissions\":")
+        Self.strings(permissions, &out)
+        out.raw(",\"roles\":")
+        Self.strings(roles, &out)
+        out.raw(",\"sid\":")
+        out.string(sid)
+        out.raw(",\"sub\":")
+        out.string(sub)
+        if let tenant {
+            out.raw(",\"tenant\":")
+            out.string(tenant)
+        }
+        out.raw("}")
+        return out.bytes
+    }
+
+    static func strings(_ values: [String], _ out: inout JSONOutput) {
+        out.raw("[")
+        for (index, value) in values.enumerated() {
+            if index > 0 { out.raw(",") }
+            out.string(value)
+        }
+        out.raw("]")
+    }
 }

@@ -86,7 +86,7 @@ public final class TokenIssuer {
 
     /// Signs `claims` and builds the token response around them.
     func tokenResponse(user: User, claims: AccessClaims, refreshToken: String) throws -> TokenResponse {
-        let token = try keys.sign(claims)
+        let token = try keys.sign(claimsJSON: claims.json)
         return TokenResponse(
             accessToken: token, expiresIn: config.accessTokenLifetime, refreshToken: refreshToken,
             refreshExpiresIn: config.refreshTokenLifetime,

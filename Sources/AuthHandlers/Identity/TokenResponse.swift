@@ -1,3 +1,5 @@
+import FCGIHost
+
 /// The body of login, refresh, context switch and SDK session (API.md "Token response").
 public struct TokenResponse: Encodable, Sendable {
     public struct UserSummary: Encodable, Sendable {
@@ -29,5 +31,37 @@ public struct TokenResponse: Encodable, Sendable {
         try container.encodeIfPresent(refreshToken, forKey: .refreshToken)
         try container.encode(refreshExpiresIn, forKey: .refreshExpiresIn)
         try container.encode(user, forKey: .user)
+    }
+}
+
+extension TokenResponse {
+    /// The body as `Response.json` would encode it (sorted keys, no `refresh_token` when nil), written straight
+    /// into bytes.
+    var json: [UInt8] {
+        var out = JSONOutput(capacity: 1_024 + 64 * (user.roles.count + user.permissions.count))
+        out.raw("{\"access_token\":")
+        out.string(accessToken)
+        out.raw(",\"expires_in\":")
+        out.integer(Int64(expiresIn))
+        out.raw(",\"refresh_expires_in\":")
+        out.integer(Int64(refreshExpiresIn))
+        if let refreshToken {
+            out.raw(",\"refresh_token\":")
+            out.string(refreshToken)
+        }
+        out.raw(",\"token_type\":")
+        out.string(tokenType)
+        out.raw(",\"user\":{\"email\":")
+        out.string(user.email)
+        out.raw(",\"id\":")
+        out.string(user.id)
+        out.raw(",\"name\":")
+        out.string(user.name)
+        out.raw(",\"permissions\":")
+        AccessClaims.strings(user.permissions, &out)
+        out.raw(",\"roles\":")
+        AccessClaims.strings(user.roles, &out)
+        out.raw("}}")
+        return out.bytes
     }
 }

@@ -64,7 +64,8 @@ public struct BrowserSupport {
             cookies = sessionCookies(tokens)
             tokens.refreshToken = nil
         }
-        var response = try Response.json(tokens)
+        var response = Response(
+            headers: Headers([("Content-Type", "application/json; charset=utf-8")]), body: tokens.json)
         for cookie in cookies { response.headers.add("Set-Cookie", cookie) }
         return response
     }
