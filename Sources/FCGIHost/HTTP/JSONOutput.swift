@@ -21,9 +21,9 @@ public struct JSONOutput {
         bytes.reserveCapacity(capacity)
     }
 
-    /// Punctuation and keys written as they are: `{"id":`.
-    public mutating func raw(_ text: StaticString) {
-        unsafe text.withUTF8Buffer { unsafe bytes.append(contentsOf: $0) }
+    /// Punctuation and keys written as they are: `{"id":` (a literal: its UTF-8 is copied as it is).
+    public mutating func raw(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
     }
 
     public mutating func string(_ value: String) {
