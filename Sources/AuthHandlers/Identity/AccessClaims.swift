@@ -51,7 +51,7 @@ extension AccessClaims {
         out.raw("{")
         if let amr {
             out.raw("\"amr\":")
-            Self.strings(amr, &out)
+            out.strings(amr)
             out.raw(",")
         }
         if let assignments {
@@ -108,9 +108,9 @@ extension AccessClaims {
         out.raw(",\"nbf\":")
         out.integer(nbf)
         out.raw(",\"permissions\":")
-        Self.strings(permissions, &out)
+        out.strings(permissions)
         out.raw(",\"roles\":")
-        Self.strings(roles, &out)
+        out.strings(roles)
         out.raw(",\"sid\":")
         out.string(sid)
         out.raw(",\"sub\":")
@@ -121,14 +121,5 @@ extension AccessClaims {
         }
         out.raw("}")
         return out.bytes
-    }
-
-    static func strings(_ values: [String], _ out: inout JSONOutput) {
-        out.raw("[")
-        for (index, value) in values.enumerated() {
-            if index > 0 { out.raw(",") }
-            out.string(value)
-        }
-        out.raw("]")
     }
 }

@@ -58,9 +58,9 @@ extension TokenResponse {
         out.raw(",\"name\":")
         out.string(user.name)
         out.raw(",\"permissions\":")
-        AccessClaims.strings(user.permissions, &out)
+        out.strings(user.permissions)
         out.raw(",\"roles\":")
-        AccessClaims.strings(user.roles, &out)
+        out.strings(user.roles)
         out.raw("}}")
         return out.bytes
     }

@@ -122,6 +122,16 @@ public struct JSONOutput {
         }
     }
 
+    /// An array of strings.
+    public mutating func strings(_ values: [String]) {
+        raw("[")
+        for (index, value) in values.enumerated() {
+            if index > 0 { raw(",") }
+            string(value)
+        }
+        raw("]")
+    }
+
     /// An object of string members, keys in sorted order.
     public mutating func object(_ members: [String: String]) {
         object(members, write: { out, member in out.string(member) })
