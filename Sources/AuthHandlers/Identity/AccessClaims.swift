@@ -45,7 +45,7 @@ public struct AccessClaims: Codable, Sendable, Equatable {
 
 extension AccessClaims {
     /// The claims as the token's payload: what `JSONEncoder` with sorted keys writes for them (absent optionals
-    /// left out), written straight into bytes: on a login this was a tenth of the work besides the password hash.
+    /// left out), written straight into bytes (docs/PERFORMANCE.md, "Login: the work beside the hash").
     var json: [UInt8] {
         var out = JSONOutput(capacity: 512 + 64 * (roles.count + permissions.count + (assignments?.count ?? 0)))
         out.raw("{")
@@ -60,30 +60,18 @@ extension AccessClaims {
                 if index > 0 { out.raw(",") }
                 out.raw("{\"active\":")
                 out.raw(assignment.active ? "true" : "false")
-                out.raw(",\"department\":")
-                out.string(assignment.department)
-                out.raw(",\"primary\":")
-                out.raw(assignment.primary ? "true" : "false")
-                out.raw(",\"role\":")
-                out.string(assignment.role)
-                out.raw(",\"zone\":")
-                out.string(assignment.zone)
-                out.raw("}")
+                out.raw(",")
+                Self.place(
+                    department: assignment.department, primary: assignment.primary, role: assignment.role,
+                    zone: assignment.zone, &out)
             }
             out.raw("],")
         }
         out.raw("\"aud\":")
         out.string(aud)
         if let ctx {
-            out.raw(",\"ctx\":{\"department\":")
-            out.string(ctx.department)
-            out.raw(",\"primary\":")
-            out.raw(ctx.primary ? "true" : "false")
-            out.raw(",\"role\":")
-            out.string(ctx.role)
-            out.raw(",\"zone\":")
-            out.string(ctx.zone)
-            out.raw("}")
+            out.raw(",\"ctx\":{")
+            Self.place(department: ctx.department, primary: ctx.primary, role: ctx.role, zone: ctx.zone, &out)
         }
         if let did {
             out.raw(",\"did\":")
@@ -121,5 +109,18 @@ extension AccessClaims {
         }
         out.raw("}")
         return out.bytes
+    }
+
+    /// The members a context and an assignment share, in sorted order, and the object's closing brace.
+    private static func place(department: String, primary: Bool, role: String, zone: String, _ out: inout JSONOutput) {
+        out.raw("\"department\":")
+        out.string(department)
+        out.raw(",\"primary\":")
+        out.raw(primary ? "true" : "false")
+        out.raw(",\"role\":")
+        out.string(role)
+        out.raw(",\"zone\":")
+        out.string(zone)
+        out.raw("}")
     }
 }

@@ -52,14 +52,8 @@ public struct FastCGIParameters: Sendable {
             }
         }
 
-        /// One `NAME=VALUE` entry as libfcgi hands it over (without its NUL); one without `=` is skipped.
-        /// `HTTP_*` names become header names straight from the bytes.
-        mutating func add(entry bytes: some Collection<UInt8>) {
-            guard let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else { return }
-            add(name: bytes[..<equals], value: bytes[bytes.index(after: equals)...])
-        }
-
-        /// One entry's name and value bytes.
+        /// One entry's name and value bytes (``RawParameters``); `HTTP_*` names become header names straight
+        /// from the bytes.
         mutating func add(name: some Collection<UInt8>, value bytes: some Collection<UInt8>) {
             let value = String(decoding: bytes, as: UTF8.self)
             if name.count > Self.headerPrefix.count, name.starts(with: Self.headerPrefix) {
