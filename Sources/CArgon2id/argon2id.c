@@ -33,7 +33,7 @@ void cargon2id_wipe(void *memory, size_t length) {
 
 #if defined(__x86_64__) || defined(__i386__)
 /* AVX2 needs the CPU flag (CPUID 7.0:EBX bit 5) and the kernel saving the XMM and YMM state (XCR0 bits 1-2). */
-static int cpu_has_avx2(void) {
+static int cpu_reports_avx2(void) {
     unsigned a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
     const unsigned osxsave = 1u << 27, avx = 1u << 28;
@@ -44,6 +44,14 @@ static int cpu_has_avx2(void) {
     if (__get_cpuid_max(0, 0) < 7) return 0;
     __cpuid_count(7, 0, a, b, c, d);
     return (b & (1u << 5)) != 0;
+}
+
+/* Asked once: every hash checks its path, and in a virtual machine each CPUID is a trap to the hypervisor (the
+ * three CPUIDs and the XGETBV showed in a profile of logins at argon2's smallest cost). */
+static int cpu_has_avx2(void) {
+    static volatile int known = -1; /* racing initialisations store the same value */
+    if (known < 0) known = cpu_reports_avx2();
+    return known;
 }
 
 static int cpu_has_sse2(void) {
