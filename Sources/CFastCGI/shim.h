@@ -40,4 +40,25 @@ static inline long cfastcgi_futex_wake(uint64_t *word, int count) {
     return syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, count, NULL, NULL, 0);
 }
 
+/// The calling thread's CPU affinity (sched_getaffinity(2), through syscall(2): the glibc wrapper's cpu_set_t and
+/// CPU_* macros need _GNU_SOURCE). A mask of 1,024 CPUs. Fills `cpus` with up to `capacity` allowed CPU numbers in
+/// ascending order; returns how many, or -1.
+static inline int cfastcgi_allowed_cpus(int *cpus, int capacity) {
+    unsigned long mask[1024 / (8 * sizeof(unsigned long))] = {0};
+    if (syscall(SYS_sched_getaffinity, 0, sizeof mask, mask) < 0) return -1;
+    int found = 0;
+    for (int cpu = 0; cpu < 1024 && found < capacity; cpu++) {
+        if (mask[cpu / (8 * sizeof(unsigned long))] & (1UL << (cpu % (8 * sizeof(unsigned long))))) cpus[found++] = cpu;
+    }
+    return found;
+}
+/// Lets the calling thread run on the `count` CPUs in `cpus` only (sched_setaffinity(2)); 0, or -1 with errno.
+static inline int cfastcgi_set_cpus(const int *cpus, int count) {
+    unsigned long mask[1024 / (8 * sizeof(unsigned long))] = {0};
+    for (int i = 0; i < count; i++) {
+        if (cpus[i] >= 0 && cpus[i] < 1024)
+            mask[cpus[i] / (8 * sizeof(unsigned long))] |= 1UL << (cpus[i] % (8 * sizeof(unsigned long)));
+    }
+    return (int)syscall(SYS_sched_setaffinity, 0, sizeof mask, mask);
+}
 #endif

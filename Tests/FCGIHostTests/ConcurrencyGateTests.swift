@@ -62,6 +62,34 @@ import Foundation
         }
     }
 
+    #if os(Linux)
+    @Test("a slot's holder runs on that slot's CPU alone while it works, and on its CPUs again afterwards")
+    func holderPinnedToItsSlotCPU() throws {
+        try withGateFiles { scoreboard, _ in
+            let done = DispatchSemaphore(value: 0)
+            nonisolated(unsafe) var seen: (before: String, inside: String, after: String, wide: String)?
+            let thread = Thread {
+                defer { done.signal() }
+                guard let board = try? Scoreboard(path: scoreboard, create: false) else { return }
+                let before = allowedCPUList()
+                let inside = ConcurrencyGate(scoreboard: board, limit: 1).run { allowedCPUList() }
+                let after = allowedCPUList()
+                // More slots than CPUs: no slot has a CPU of its own, so nobody is pinned.
+                let wide = ConcurrencyGate(scoreboard: board, limit: 64).run { allowedCPUList() }
+                seen = (before, inside, after, wide)
+            }
+            thread.start()
+            #expect(done.wait(timeout: .now() + 10) == .success)
+            let result = try #require(seen)
+            // The kernel's own account of the thread's mask (/proc/thread-self/status), as "0-1" or "0,2-3".
+            let firstCPU = try #require(result.before.split(whereSeparator: { $0 == "," || $0 == "-" }).first)
+            #expect(result.inside == String(firstCPU))
+            #expect(result.after == result.before)
+            if ProcessInfo.processInfo.activeProcessorCount < 64 { #expect(result.wide == result.before) }
+        }
+    }
+    #endif
+
     @Test("gate contender (works only when started by the multi-process tests)")
     func gateChildProcess() throws {
         guard let spec = ProcessInfo.processInfo.environment[gateChildKey] else { return }
@@ -91,6 +119,13 @@ import Foundation
 }
 
 let gateIterations = 15
+
+/// The calling thread's allowed CPUs as the kernel lists them (`Cpus_allowed_list` of /proc/thread-self/status).
+func allowedCPUList() -> String {
+    let status = (try? String(contentsOfFile: "/proc/thread-self/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") } ?? ""
+    return line.dropFirst("Cpus_allowed_list:".count).trimmingCharacters(in: .whitespaces)
+}
 
 /// The environment variable that turns a run of this test binary into a gate contender.
 let gateChildKey = "GATEHOUSE_GATE_CHILD"

@@ -92,6 +92,19 @@ public enum ChildProcess {
         _ = mallopt(M_TRIM_THRESHOLD, 64 << 20)
         _ = mallopt(M_MMAP_THRESHOLD, 4 << 20)
     }
+
+    /// The CPUs the calling thread may run on (its affinity mask), in ascending order; empty if unreadable.
+    static func allowedCPUs() -> [Int32] {
+        var cpus = [Int32](repeating: 0, count: 1024)
+        let count = unsafe cpus.withUnsafeMutableBufferPointer { unsafe cfastcgi_allowed_cpus($0.baseAddress, 1024) }
+        return count > 0 ? Array(cpus.prefix(Int(count))) : []
+    }
+
+    /// Lets the calling thread run on `cpus` only; false when the kernel refused (a CPU outside the cgroup).
+    @discardableResult
+    static func runOnly(on cpus: [Int32]) -> Bool {
+        unsafe cpus.withUnsafeBufferPointer { unsafe cfastcgi_set_cpus($0.baseAddress, Int32($0.count)) } == 0
+    }
 }
 
 extension ChildProcess {
