@@ -111,23 +111,21 @@ public struct JSONOutput {
                 raw("null")
             }
         case .string(let text): string(text)
-        case .array(let items):
-            raw("[")
-            for (index, item) in items.enumerated() {
-                if index > 0 { raw(",") }
-                self.value(item)
-            }
-            raw("]")
+        case .array(let items): array(items, write: { out, item in out.value(item) })
         case .object(let members): object(members, write: { out, member in out.value(member) })
         }
     }
 
     /// An array of strings.
     public mutating func strings(_ values: [String]) {
+        array(values, write: { out, value in out.string(value) })
+    }
+
+    private mutating func array<Item>(_ items: [Item], write: (inout JSONOutput, Item) -> Void) {
         raw("[")
-        for (index, value) in values.enumerated() {
+        for (index, item) in items.enumerated() {
             if index > 0 { raw(",") }
-            string(value)
+            write(&self, item)
         }
         raw("]")
     }
