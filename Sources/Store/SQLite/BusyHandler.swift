@@ -17,7 +17,7 @@ import Darwin
 /// It gives up, and the call fails with `SQLITE_BUSY` (``StoreError/busy``), once `timeout` has passed
 /// since the first retry of this lock wait.
 final class BusyHandler {
-    let timeout: Duration
+    private(set) var timeout: Duration
     private var waitStarted = ContinuousClock.now
     private var generator = SystemRandomNumberGenerator()
 
@@ -37,6 +37,15 @@ final class BusyHandler {
         let ceiling: UInt32 = priorCalls < 4 ? 60 : min(250, 60 + UInt32(priorCalls) * 20)
         usleep(UInt32.random(in: 10...ceiling, using: &generator))
         return true
+    }
+
+    /// Runs `body` with the timeout shortened to at most `limit`: one call that should give up sooner than a
+    /// statement would (``CheckpointPolicy``).
+    func waiting<T>(atMost limit: Duration, _ body: () -> T) -> T {
+        let saved = timeout
+        timeout = min(timeout, limit)
+        defer { timeout = saved }
+        return body()
     }
 
     /// Installs `handler` on `connection`. The handler is passed unretained: the caller keeps it alive

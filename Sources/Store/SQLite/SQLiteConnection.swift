@@ -11,12 +11,18 @@ final class SQLiteConnection: Connection {
     private let busyHandler: BusyHandler
     /// Prepared once with `SQLITE_PREPARE_PERSISTENT`, keyed by SQL text.
     private var statements: [String: Statement] = [:]
+    /// Replaces SQLite's automatic checkpoint (WAL journaling only).
+    private let checkpointPolicy: CheckpointPolicy
+    /// The size the write-ahead log's file is cut back to when the log starts again: four times what
+    /// ``CheckpointPolicy`` lets it reach (1,000 frames of a 4 KiB page and its 24-byte header).
+    static let walSizeLimit = 16 << 20
     /// The path this connection was opened with.
     let path: String
 
     /// Opens (and when `createIfMissing` creates) the database at `path` for reading and writing.
     ///
-    /// Sets WAL journaling (unless `journalWAL` is false: a backup destination stays one self-contained file),
+    /// Sets WAL journaling (unless `journalWAL` is false: a backup destination stays one self-contained file) with
+    /// ``CheckpointPolicy`` and a log file cut back to ``walSizeLimit`` when it starts again,
     /// `synchronous = NORMAL`, foreign keys on, double-quoted string literals off, and a busy handler that retries
     /// for up to `busyTimeout`.
     init(path: String, createIfMissing: Bool, busyTimeout: Duration, journalWAL: Bool = true) throws(StoreError) {
@@ -33,6 +39,7 @@ final class SQLiteConnection: Connection {
         }
         unsafe self.handle = connection
         self.busyHandler = BusyHandler(timeout: busyTimeout)
+        self.checkpointPolicy = CheckpointPolicy(busyHandler: busyHandler)
         self.path = path
         try configure(journalWAL: journalWAL)
     }
@@ -50,6 +57,10 @@ final class SQLiteConnection: Connection {
         }
         // sqlite.org: "WAL mode is always consistent with synchronous=NORMAL", and commits skip an fsync.
         try execute("PRAGMA synchronous = NORMAL")
+        unsafe CheckpointPolicy.install(checkpointPolicy, on: handle)
+        // sqlite.org: after a checkpoint resets the log, a larger file "is truncated to this limit"; the log of a
+        // burst (or of a long reader) does not keep its size for good.
+        try execute("PRAGMA journal_size_limit = \(Self.walSizeLimit)")
     }
 
     deinit {
