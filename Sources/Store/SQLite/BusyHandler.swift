@@ -19,7 +19,10 @@ import Darwin
 final class BusyHandler {
     private(set) var timeout: Duration
     private var waitStarted = ContinuousClock.now
-    private var generator = SystemRandomNumberGenerator()
+    /// The jitter's source: SplitMix64 (Steele, Lea and Flood 2014), seeded once from the system's generator. The
+    /// jitter needs no secrecy, and the system's generator is a `getrandom` system call on every draw: one per
+    /// retry, thirteen a login under contention (`strace -c`).
+    private var generator = SplitMix64(seed: UInt64.random(in: 0...UInt64.max))
 
     init(timeout: Duration) {
         self.timeout = timeout
@@ -55,6 +58,23 @@ final class BusyHandler {
         try unsafe sqlite(connection) {
             unsafe sqlite3_busy_handler(connection, busyCallback, context)
         }
+    }
+}
+
+/// Steele, Lea and Flood's SplitMix64: a 64-bit state stepped by the golden-ratio increment, then mixed.
+private struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
 
