@@ -14,9 +14,9 @@ internal import CSQLite
 /// Here the commit that takes the log to `threshold` frames copies it back with a PASSIVE checkpoint (the bulk of
 /// the work, two `fdatasync`s included, while other writers go on), then runs a RESTART checkpoint: that one keeps
 /// writers out while it copies what they committed meanwhile, waits for the readers of older snapshots, then for
-/// every reader to leave the log, so the next writer starts it again from the beginning. Its wait is bounded by
-/// `wait` (not the connection's busy timeout: a long reader, an online backup say, must not stall every writer);
-/// when the wait runs out the next attempt comes `threshold / 4` frames later, not at the next commit.
+/// every reader to leave the log, so the next writer starts it again from the beginning. Each of its waits is
+/// bounded by `wait` (not the connection's busy timeout: a long reader, an online backup say, must not stall every
+/// writer); when one runs out the next attempt comes `threshold / 4` frames later, not at the next commit.
 final class CheckpointPolicy {
     /// SQLite's default automatic-checkpoint mark, in frames (pages).
     static let defaultThreshold: Int32 = 1000
