@@ -68,7 +68,7 @@ public struct ConfigKey: Sendable {
         ConfigKey("ARGON2_ITERATIONS", "2", "argon2id time cost."),
         ConfigKey("ARGON2_PARALLELISM", "1", "argon2id lanes."),
         ConfigKey("ARGON2_MAX_MEMORY_KIB", "262144", "Stored hashes asking for more memory than this are refused."),
-        ConfigKey("ARGON2_CONCURRENCY", "0", "Password hashes computed at once across all workers (the rest wait their turn); 0 means one per CPU core."),
+        ConfigKey("ARGON2_CONCURRENCY", "0", "Password hashes computed at once across all workers (the rest wait their turn); 0 means one per CPU core. When the process may run on at least that many CPUs, the holder of each slot runs on a CPU of its own while it hashes (sched_setaffinity)."),
         ConfigKey("RPC_DIR", "/etc/gatehouse/rpc", "SQLite: the folder of read-only query files POST /connection/rpc may call, one SELECT per NAME.sql (docs/RPC.md); read when workers start, so reload after changing it. Missing or empty: no functions."),
         ConfigKey("RPC_SCHEMA", "gatehouse_rpc", "PostgreSQL: the schema whose functions POST /connection/rpc may call (docs/RPC.md); not public, pg_catalog or another system schema."),
         ConfigKey("RPC_TIMEOUT", "2s", "How long one POST /connection/rpc call may run before it is cancelled with 503 (ms or s, at most 30s)."),
