@@ -20,6 +20,7 @@ internal import CSQLite
 final class CheckpointPolicy {
     /// SQLite's default automatic-checkpoint mark, in frames (pages).
     static let defaultThreshold: Int32 = 1000
+    /// How long the RESTART checkpoint waits, each time it waits (for the write lock, for readers).
     static let defaultWait: Duration = .milliseconds(20)
 
     let threshold: Int32
