@@ -32,7 +32,7 @@ import Testing
             let finished = Atomic<Int>(0)
             let failures = Mutex<[String]>([])
             var maxLog = 0, maxFile = 0
-            let writers = 3, readers = 2, commitsPerWriter = 1_500
+            let writers = 3, readers = 2, commitsPerWriter = 800
             for writer in 0..<writers {
                 Thread {
                     defer { finished.add(1, ordering: .sequentiallyConsistent) }
@@ -75,7 +75,7 @@ import Testing
             #expect(failures.withLock { $0 } == [])
             let rows = try #require(try Database(path: path).queryOne("SELECT count(*) AS n FROM notes"))
             #expect(try rows.get("n", as: Int.self) == writers * commitsPerWriter * 2)
-            // 4,500 commits of several frames each: without the log starting again it would hold them all (24,000
+            // 2,400 commits of about five frames each: without the log starting again it would hold them all (12,600
             // frames with SQLite's automatic checkpoint). With it, 1,000 and a few hundred more while a RESTART
             // waits; the bound leaves room for several attempts that find a reader in the way.
             #expect(maxLog < 3_500, "the log reached \(maxLog) frames")
