@@ -21,7 +21,7 @@ final class BusyHandler {
     private var waitStarted = ContinuousClock.now
     /// The jitter's source: SplitMix64 (Steele, Lea and Flood 2014), seeded once from the system's generator. The
     /// jitter needs no secrecy, and the system's generator is a `getrandom` system call on every draw: one per
-    /// retry, thirteen a login under contention (`strace -c`).
+    /// retry, up to thirteen a login under contention (`strace -c`).
     private var generator = SplitMix64(seed: UInt64.random(in: 0...UInt64.max))
 
     init(timeout: Duration) {
