@@ -55,13 +55,25 @@ class TwoNodes:
             path.write_text(path.read_text().replace("fastcgi_pass gatehouse;", "fastcgi_pass $gatehouse_test_target;"))
         subprocess.run(["nginx", "-t", "-q", "-p", str(stack.dir / "nginx"), "-c", str(stack.dir / "nginx/nginx.conf")],
                        check=True)
+        old_workers = self.nginx_workers()
         stack.nginx.send_signal(signal.SIGHUP)
+        # Until the reload's old workers have exited, one of them can still accept a connection and then close it
+        # with its idle ones as it shuts down: the client sees an EOF in the TLS handshake (a status 0 in the
+        # outage test below, at the start of its load). So wait for them to go, then for node B.
         deadline = time.time() + 10
+        while time.time() < deadline and self.nginx_workers() & old_workers:
+            time.sleep(0.05)
+        assert not self.nginx_workers() & old_workers, "nginx's old workers did not exit after the reload"
         while time.time() < deadline:
             if self.served_by_b_count() > 0 or self.health("b") == 200:
                 break
             time.sleep(0.1)
         assert self.health("a") == 200 and self.health("b") == 200, stack.log()
+
+    def nginx_workers(self) -> set[int]:
+        """The nginx master's worker processes."""
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.stack.nginx.pid)], capture_output=True, text=True)
+        return {int(pid) for pid in out.stdout.split()}
 
     def start_b(self):
         log = self.log_b.open("ab")
