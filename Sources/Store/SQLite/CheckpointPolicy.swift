@@ -7,9 +7,9 @@ internal import CSQLite
 /// A passive checkpoint neither waits for readers nor keeps writers out, and the log only starts again when a
 /// writer begins after a checkpoint copied every frame while no reader still used one. Under steady writes from
 /// several workers that moment never comes: another worker commits while the checkpoint copies, and readers come and
-/// go. Measured with four workers signing in (docs/PERFORMANCE.md): the log grew without end (1.7 GB in 13 s at
-/// 1,400 logins/s, argon2 at its smallest), and since every commit over the mark checkpointed again, the logins
-/// paid 0.3 `fdatasync`s each, eight times what one checkpoint per 1,000 frames costs.
+/// go. Measured with four workers signing in (docs/PERFORMANCE.md): the log grew without end (1.1–1.8 GB in 12 s
+/// at about 1,150 logins/s, argon2 at its smallest), and since every commit over the mark checkpointed again,
+/// the logins paid 0.3 `fdatasync`s each, eight times what one checkpoint per 1,000 frames costs.
 ///
 /// Here the commit that takes the log to `threshold` frames copies it back with a PASSIVE checkpoint (the bulk of
 /// the work, two `fdatasync`s included, while other writers go on), then runs a RESTART checkpoint: that one keeps
