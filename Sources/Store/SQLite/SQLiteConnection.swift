@@ -13,8 +13,8 @@ final class SQLiteConnection: Connection {
     private var statements: [String: Statement] = [:]
     /// Replaces SQLite's automatic checkpoint (WAL journaling only).
     private let checkpointPolicy: CheckpointPolicy
-    /// The size the write-ahead log's file is cut back to when the log starts again: four times what
-    /// ``CheckpointPolicy`` lets it reach (1,000 frames of a 4 KiB page and its 24-byte header).
+    /// The size the write-ahead log's file is cut back to when the log starts again: room for four times
+    /// ``CheckpointPolicy``'s mark (1,000 frames of a 4 KiB page and its 24-byte header).
     static let walSizeLimit = 16 << 20
     /// The path this connection was opened with.
     let path: String
