@@ -165,7 +165,8 @@ import FCGIHost
         #expect(response.status == 503)
         #expect(response.headers["Retry-After"] == "1")
         #expect(try problem(response)["code"] as? String == "unavailable")
-        #expect(started.duration(to: .now) < .seconds(3))
+        // `forever` never ends by itself: the bound allows a busy machine.
+        #expect(started.duration(to: .now) < .seconds(10))
         #expect(post(#"{"function": "values", "args": {"n": 1}}"#, token: caller).status == 200)
     }
 

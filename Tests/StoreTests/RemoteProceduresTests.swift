@@ -156,7 +156,8 @@ import Testing
         try withProcedures(["forever.sql": forever], timeout: .milliseconds(200)) { procedures, db in
             let started = ContinuousClock.now
             #expect(callError(procedures, "forever") == .timeout)
-            #expect(started.duration(to: .now) < .seconds(2))
+            // The query never ends by itself: any bound tells the deadline from none (this one allows a busy machine).
+            #expect(started.duration(to: .now) < .seconds(10))
             #expect(!db.isInTransaction)
             // query_only and the deadline are gone: writes and long reads work again.
             _ = try Users(db: db).insert(email: "ada@example.com", name: "Ada", passwordHash: nil, now: t0)

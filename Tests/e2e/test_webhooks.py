@@ -403,7 +403,8 @@ def test_a_hanging_receiver_does_not_slow_the_workers(wstack, admin, receiver):
         start = time.monotonic()
         assert session.get(wstack.url("/health")).status_code == 200
         worst = max(worst, time.monotonic() - start)
-    assert worst < 1.0, worst
+    # Each delivery hangs 9 s: a worker waiting for one would show it (the bound allows a busy machine).
+    assert worst < 4.0, worst
     # Several deliveries are in flight at once: all eight arrived while the first still hangs.
     assert len(receiver.wait_for(8, timeout=8)) >= 8
     admin.delete(wstack.url(f"/webhooks/{sub['id']}"))
