@@ -20,11 +20,6 @@ import Testing
         return Int(header.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 16, as: UInt32.self) })
     }
 
-    /// The size of the log's file (0 when the last connection has closed and removed it).
-    static func walFileBytes(_ path: String) -> Int {
-        ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int) ?? 0
-    }
-
     @Test("three writers and two readers, all at once: the log starts again instead of growing without end")
     func steadyWritesWithReaders() throws {
         try withDatabaseFile { path in
@@ -122,7 +117,7 @@ import Testing
                 try write(until: threshold * 2)
                 #expect(ContinuousClock.now - started < .seconds(30))
                 // On, until the log's file is larger than it is cut back to when the log starts again.
-                while Self.walFileBytes(path) <= SQLiteConnection.walSizeLimit {
+                while try writer.walSizeBytes() <= SQLiteConnection.walSizeLimit {
                     try write(until: Self.logFrames(path) + 100)
                 }
                 let after = try #require(try reader.queryOne("SELECT count(*) AS n FROM notes"))
@@ -136,7 +131,7 @@ import Testing
             }
             #expect(try Self.logFrames(path) < threshold, "the log did not start again after \(commits) commits")
             // sqlite.org (journal_size_limit): the commit that started the log again cut its file back.
-            let fileBytes = Self.walFileBytes(path)
+            let fileBytes = try writer.walSizeBytes()
             #expect(fileBytes <= SQLiteConnection.walSizeLimit, "the log's file kept \(fileBytes) bytes")
         }
     }
